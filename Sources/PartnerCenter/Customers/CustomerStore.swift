@@ -1,0 +1,175 @@
+import Foundation
+import SQLKit
+
+/// Customers and their association with partners, in storage.
+public struct CustomerStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// The partner whose customers a call may act on: the caller itself, or, for a
+    /// distributor naming one of its resellers, that reseller. Any other reseller id
+    /// is refused with CBC.99000037, whether or not it exists.
+    static func scope(_ db: any SQLDatabase, caller: Principal, indirectPartnerID: String?) async throws -> String {
+        guard caller.kind == .distributor, let rid = Check.nonEmpty(indirectPartnerID) else { return caller.domainID }
+        let row = try await db.raw("SELECT id FROM accounts WHERE id = \(bind: rid) AND kind = 'reseller' AND parent_id = \(bind: caller.domainID)").first()
+        guard row != nil else {
+            throw APIError(.badRequest, "CBC.99000037", "You have no permission to operate on the cloud reseller \(rid).")
+        }
+        return rid
+    }
+
+    // MARK: CreateSubCustomer
+
+    public func create(caller: Principal, _ req: CreateCustomerRequest) async throws -> CreateCustomerResponse {
+        // Validation first, no storage touched.
+        let xaccountID = try Check.required(req.xaccountID, "xaccount_id", max: 128)
+        let xaccountType = try Check.required(req.xaccountType, "xaccount_type", max: 64)
+        try Check.length(req.domainName, "domain_name", max: 64)
+        try Check.length(req.mobilePhone, "mobile_phone", max: 32)
+        try Check.length(req.indirectPartnerID, "indirect_partner_id", max: 64)
+        try Check.length(req.verificationCode, "verification_code", max: 32)
+        try Check.length(req.password, "password", max: 64)
+        try Check.oneOf(Check.nonEmpty(req.isCloseMarketMs), "is_close_market_ms", ["true", "false"])
+        if req.verificationCode == "" { throw APIError.parameter("verification_code", "must not be an empty string") }
+        if req.password == "" { throw APIError.parameter("password", "must not be an empty string") }
+        let name = Check.nonEmpty(req.domainName) ?? CustomerRules.randomDomainName()
+        try CustomerRules.validateDomainName(name)
+        let mobile = req.mobilePhone
+        if let m = mobile, !m.isEmpty { try CustomerRules.validateMobile(m) }
+        if let code = req.verificationCode, !(code.count == 6 && code.allSatisfy(\.isNumber)) {
+            throw APIError(.badRequest, "CBC.99004010", "The verification code is incorrect.")
+        }
+        if let pw = req.password { try CustomerRules.validatePassword(pw, accountName: name, mobile: mobile) }
+        let passwordHash = try Passwords.hash(req.password ?? CustomerRules.randomPassword())
+        let associationType = req.cooperationType == "1" ? "1" : "2"
+        let closeMarket = req.isCloseMarketMs == "true" ? 1 : 0
+        let id = Identifiers.domainID()
+
+        let attempt: @Sendable () async throws -> CreateCustomerResponse = {
+            try await database.transaction { db in
+                let partnerID = try await Self.scope(db, caller: caller, indirectPartnerID: req.indirectPartnerID)
+                // The platform identifier must be the one assigned to the caller (or to the reseller served).
+                let types = try await db.raw("SELECT xaccount_type FROM accounts WHERE id IN (\(bind: caller.domainID), \(bind: partnerID))").all()
+                    .compactMap { try $0.decode(column: "xaccount_type", as: String?.self) }
+                guard types.contains(xaccountType) else {
+                    throw APIError.invalid("xaccount_type", "is not the platform identifier assigned to this partner")
+                }
+                if try await db.raw("SELECT id FROM accounts WHERE name = \(bind: name)").first() != nil {
+                    throw APIError(.badRequest, "CBC.99000038", "The account name \(name) already exists.")
+                }
+                if let m = mobile, !m.isEmpty, try await db.raw("SELECT id FROM accounts WHERE mobile = \(bind: m)").first() != nil {
+                    throw APIError(.badRequest, "CBC.99000029", "The mobile number already exists.")
+                }
+                if try await db.raw("SELECT id FROM customers WHERE xaccount_type = \(bind: xaccountType) AND xaccount_id = \(bind: xaccountID)").first() != nil {
+                    throw APIError(.badRequest, "CBC.99000039", "The xaccount_id \(xaccountID) already exists.")
+                }
+                let now = WireTime.nowMillis()
+                try await db.raw("""
+                    INSERT INTO accounts (id, name, kind, password_hash, mobile, status, created_at)
+                    VALUES (\(bind: id), \(bind: name), 'customer', \(bind: passwordHash), \(bind: mobile), 'active', \(bind: now))
+                    """).run()
+                try await db.raw("""
+                    INSERT INTO customers (id, partner_id, created_by, xaccount_type, xaccount_id, association_type, associated_on,
+                                           country_code, close_market_ms)
+                    VALUES (\(bind: id), \(bind: partnerID), \(bind: caller.domainID), \(bind: xaccountType), \(bind: xaccountID),
+                            \(bind: associationType), \(bind: now), \(bind: (mobile?.isEmpty ?? true) ? nil : "0086"), \(bind: closeMarket))
+                    """).run()
+                return CreateCustomerResponse(domainID: id, domainName: name)
+            }
+        }
+        do {
+            return try await attempt()
+        } catch where Database.isUniqueViolation(error) {
+            // A concurrent twin committed first: run the checks again so the caller gets
+            // the precise error (name, mobile or xaccount_id taken).
+            return try await attempt()
+        }
+    }
+
+    // MARK: ListSubCustomers
+
+    public func list(caller: Principal, _ req: QuerySubCustomersRequest) async throws -> ListSubCustomersResponse {
+        for (v, f) in [(req.accountName, "account_name"), (req.customer, "customer"), (req.label, "label"),
+                       (req.customerID, "customer_id"), (req.indirectPartnerID, "indirect_partner_id")] {
+            try Check.length(v, f, max: 64)
+        }
+        for (v, f) in [(req.accountName, "account_name"), (req.customer, "customer"), (req.label, "label")] { try Check.noSpaces(v, f) }
+        try Check.length(req.associationType, "association_type", max: 2)
+        try Check.oneOf(Check.nonEmpty(req.associationType), "association_type", ["1", "2"])
+        try Check.length(req.associatedOnBegin, "associated_on_begin", max: 20)
+        try Check.length(req.associatedOnEnd, "associated_on_end", max: 20)
+        let begin = try Check.utcTime(req.associatedOnBegin, "associated_on_begin")
+        let end = try Check.utcTime(req.associatedOnEnd, "associated_on_end")
+        let page = try Page(offset: req.offset, limit: req.limit)
+
+        return try await database.read { db in
+            let partnerID = try await Self.scope(db, caller: caller, indirectPartnerID: req.indirectPartnerID)
+            var filter: SQLQueryString = "c.partner_id = \(bind: partnerID)"
+            if let v = Check.nonEmpty(req.accountName) { filter += " AND a.name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = Check.nonEmpty(req.customer) { filter += " AND c.real_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = Check.nonEmpty(req.label) { filter += " AND c.label LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = Check.nonEmpty(req.associationType) { filter += " AND c.association_type = \(bind: v)" }
+            if let v = Check.nonEmpty(req.customerID) { filter += " AND c.id = \(bind: v)" }
+            if let begin { filter += " AND c.associated_on >= \(bind: begin)" }
+            if let end { filter += " AND c.associated_on <= \(bind: end)" }
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM customers c JOIN accounts a ON a.id = c.id WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT c.id, a.name, a.mobile, a.email, c.real_name, c.associated_on, c.association_type, c.label, c.verified_status,
+                       c.country_code, c.customer_type, c.is_frozen, c.xaccount_id, c.xaccount_type, c.customer_level
+                FROM customers c JOIN accounts a ON a.id = c.id WHERE \(filter)
+                ORDER BY c.associated_on DESC, c.id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            let infos = try rows.map { r in
+                CustomerInformation(
+                    customer: try r.decode(column: "real_name", as: String?.self) ?? "",
+                    accountName: try r.decode(column: "name", as: String.self),
+                    customerID: try r.decode(column: "id", as: String.self),
+                    associatedOn: WireTime.utc(try r.decode(column: "associated_on", as: Int64.self)),
+                    associationType: try r.decode(column: "association_type", as: String.self),
+                    label: try r.decode(column: "label", as: String?.self),
+                    telephone: CustomerRules.mask(try r.decode(column: "mobile", as: String?.self)),
+                    verifiedStatus: try r.decode(column: "verified_status", as: String.self),
+                    countryCode: try r.decode(column: "country_code", as: String?.self),
+                    customerType: try r.decode(column: "customer_type", as: Int.self),
+                    isFrozen: try r.decode(column: "is_frozen", as: Int.self),
+                    accountManagers: [],
+                    xaccountID: try r.decode(column: "xaccount_id", as: String.self),
+                    xaccountType: try r.decode(column: "xaccount_type", as: String.self),
+                    customerLevel: try r.decode(column: "customer_level", as: String.self),
+                    email: try r.decode(column: "email", as: String?.self))
+            }
+            return ListSubCustomersResponse(customerInfos: infos, count: count)
+        }
+    }
+
+    // MARK: ListIndirectPartners
+
+    public func indirectPartners(caller: Principal, _ req: QueryIndirectPartnersRequest) async throws -> ListIndirectPartnersResponse {
+        try Check.length(req.accountName, "account_name", max: 64)
+        try Check.length(req.indirectPartnerID, "indirect_partner_id", max: 64)
+        try Check.length(req.associatedOnBegin, "associated_on_begin", max: 20)
+        try Check.length(req.associatedOnEnd, "associated_on_end", max: 20)
+        let begin = try Check.utcTime(Check.nonEmpty(req.associatedOnBegin), "associated_on_begin")
+        let end = try Check.utcTime(Check.nonEmpty(req.associatedOnEnd), "associated_on_end")
+        let page = try Page(offset: req.offset, limit: req.limit)
+        return try await database.read { db in
+            var filter: SQLQueryString = "kind = 'reseller' AND parent_id = \(bind: caller.domainID)"
+            if let v = Check.nonEmpty(req.accountName) { filter += " AND name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = Check.nonEmpty(req.indirectPartnerID) { filter += " AND id = \(bind: v)" }
+            if let begin { filter += " AND created_at >= \(bind: begin)" }
+            if let end { filter += " AND created_at <= \(bind: end)" }
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM accounts WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("SELECT id, name, mobile, email, created_at FROM accounts WHERE \(filter) ORDER BY created_at DESC, id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            let items = try rows.map { r in
+                IndirectPartnerInfo(indirectPartnerID: try r.decode(column: "id", as: String.self),
+                                    mobilePhone: CustomerRules.mask(try r.decode(column: "mobile", as: String?.self)),
+                                    email: try r.decode(column: "email", as: String?.self),
+                                    accountName: try r.decode(column: "name", as: String.self),
+                                    name: try r.decode(column: "name", as: String.self),
+                                    associatedOn: WireTime.utc(try r.decode(column: "created_at", as: Int64.self)))
+            }
+            return ListIndirectPartnersResponse(count: count, indirectPartners: items)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+
+/// IAM `POST /v3/auth/tokens`, password method: the token comes back in `X-Subject-Token`.
+public enum TokenRoutes {
+    struct AuthRequest: Decodable {
+        struct Auth: Decodable { var identity: Identity; var scope: Scope? }
+        struct Identity: Decodable { var methods: [String]; var password: PasswordMethod? }
+        struct PasswordMethod: Decodable { var user: User }
+        struct User: Decodable { var name: String?; var password: String?; var domain: Named? }
+        struct Named: Decodable { var name: String?; var id: String? }
+        struct Scope: Decodable { var domain: Named?; var project: Named? }
+        var auth: Auth
+    }
+
+    struct TokenBody: Encodable, Sendable {
+        struct Ref: Encodable, Sendable { var id: String; var name: String }
+        struct User: Encodable, Sendable {
+            var id: String; var name: String; var domain: Ref
+            var passwordExpiresAt = ""
+            enum CodingKeys: String, CodingKey { case id, name, domain, passwordExpiresAt = "password_expires_at" }
+        }
+        struct Role: Encodable, Sendable { var id: String; var name: String }
+        struct Token: Encodable, Sendable {
+            var expiresAt: String; var issuedAt: String; var methods: [String]
+            var domain: Ref; var user: User; var roles: [Role]; var catalog: [String] = []
+            enum CodingKeys: String, CodingKey { case expiresAt = "expires_at", issuedAt = "issued_at", methods, domain, user, roles, catalog }
+        }
+        var token: Token
+    }
+
+    /// IAM answers failures in its own shape; both key styles are given so every SDK
+    /// parser finds a code and a message.
+    static func iamError(_ status: HTTPResponse.Status, _ code: String, _ message: String) -> Response {
+        let body = "{\"error_code\":\"\(code)\",\"error_msg\":\"\(message)\",\"error\":{\"code\":\(status.code),\"message\":\"\(message)\",\"title\":\"\(status.reasonPhrase)\"}}"
+        return Response(status: status, headers: [.contentType: "application/json;charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func iamTime(_ millis: Int64) -> String {
+        let utc = WireTime.utc(millis)
+        return String(utc.dropLast()) + String(format: ".%03d000Z", Int(millis % 1000))
+    }
+
+    public static func register(on router: Router<PCContext>, accounts: AccountStore, ttlSeconds: Int, metrics: APIMetrics) {
+        router.post("/v3/auth/tokens") { request, context -> Response in
+            let started = ContinuousClock.now
+            var request = request
+            let response = try await issue(&request, context: context, accounts: accounts, ttlSeconds: ttlSeconds)
+            metrics.record(operation: "KeystoneCreateUserTokenByPassword", status: response.status.code, started: started)
+            return response
+        }
+    }
+
+    static func issue(_ request: inout Request, context: PCContext, accounts: AccountStore, ttlSeconds: Int) async throws -> Response {
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        let parsed: AuthRequest
+        do {
+            parsed = try JSONDecoder().decode(AuthRequest.self, from: Data(buffer: body))
+        } catch {
+            return iamError(.badRequest, "IAM.0001", "The request body is invalid: expected auth.identity with the password method.")
+        }
+        guard parsed.auth.identity.methods.contains("password"), let user = parsed.auth.identity.password?.user,
+              let name = user.name, !name.isEmpty, let password = user.password, !password.isEmpty else {
+            return iamError(.badRequest, "IAM.0001", "The request body is invalid: auth.identity.password.user.name and password are required.")
+        }
+        let domainName = user.domain?.name
+        guard let issued = try await accounts.issueToken(userName: name, password: password, domainName: domainName, ttlSeconds: ttlSeconds) else {
+            context.logger.info("token refused", metadata: ["user": .string(name)])
+            return iamError(.unauthorized, "IAM.0004", "The username or password is wrong.")
+        }
+        let ref = TokenBody.Ref(id: issued.account.domainID, name: issued.account.domainName)
+        let token = TokenBody.Token(
+            expiresAt: iamTime(issued.expiresAt), issuedAt: iamTime(issued.issuedAt), methods: ["password"],
+            domain: ref, user: .init(id: issued.account.domainID, name: issued.account.domainName, domain: ref),
+            roles: [.init(id: "0", name: issued.account.kind == .customer ? "te_admin" : "op_partner")])
+        var headers: HTTPFields = [.contentType: "application/json;charset=UTF-8"]
+        headers[.xSubjectToken] = issued.token
+        return Response(status: .created, headers: headers, body: .init(byteBuffer: try WireJSON.encode(TokenBody(token: token))))
+    }
+}

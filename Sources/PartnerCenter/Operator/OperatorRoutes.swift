@@ -1,0 +1,90 @@
+import Hummingbird
+
+/// The operator's HTTP API: the same actions as `partner-center admin`, for deployments
+/// where the operator has no database access. Signed with an operator access key.
+public enum OperatorRoutes {
+    static let createPartner = Operation("OperatorCreatePartner", callers: [.operator])
+    static let listPartners = Operation("OperatorListPartners", callers: [.operator])
+    static let createKey = Operation("OperatorCreateKey", callers: [.operator])
+    static let listKeys = Operation("OperatorListKeys", callers: [.operator])
+    static let revokeKey = Operation("OperatorRevokeKey", callers: [.operator])
+
+    public struct CreatePartnerRequest: Codable, Sendable {
+        public var name: String?
+        public var kind: String?
+        public var parentID: String?
+        public var password: String?
+        enum CodingKeys: String, CodingKey { case name, kind, parentID = "parent_id", password }
+        public init(name: String?, kind: String?, parentID: String?, password: String?) {
+            self.name = name; self.kind = kind; self.parentID = parentID; self.password = password
+        }
+    }
+
+    /// What `admin partner create --json` prints, too.
+    public struct CreatedPartner: Codable, Sendable {
+        public var domainID: String
+        public var domainName: String
+        public var kind: String
+        public var parentID: String?
+        public var xaccountType: String?
+        public var accessKey: String
+        public var secretKey: String
+        enum CodingKeys: String, CodingKey {
+            case domainID = "domain_id", domainName = "domain_name", kind, parentID = "parent_id"
+            case xaccountType = "xaccount_type", accessKey = "access_key", secretKey = "secret_key"
+        }
+        public init(_ account: AccountStore.Account, _ keys: AccountStore.KeyPair) {
+            domainID = account.domainID; domainName = account.domainName; kind = account.kind.rawValue
+            parentID = account.parentID; xaccountType = account.xaccountType
+            accessKey = keys.accessKey; secretKey = keys.secretKey
+        }
+    }
+
+    public struct CreateKeyRequest: Codable, Sendable {
+        public var domainID: String?
+        enum CodingKeys: String, CodingKey { case domainID = "domain_id" }
+    }
+
+    public struct KeyList: Codable, Sendable {
+        public var keys: [AccountStore.KeyInfo]
+        public init(keys: [AccountStore.KeyInfo]) { self.keys = keys }
+    }
+    public struct PartnerList: Codable, Sendable {
+        public var partners: [AccountStore.Account]
+        public init(partners: [AccountStore.Account]) { self.partners = partners }
+    }
+
+    /// Shared by the CLI and the HTTP API so both validate the same way.
+    public static func createPartner(_ accounts: AccountStore, _ req: CreatePartnerRequest) async throws -> CreatedPartner {
+        let name = try Check.required(req.name, "name", max: 64)
+        guard let kindText = req.kind, let kind = AccountKind(rawValue: kindText), kind.isPartner else {
+            throw APIError.parameter("kind", "must be distributor, reseller or solution-provider")
+        }
+        let (account, keys) = try await accounts.createPartner(name: name, kind: kind, parentID: Check.nonEmpty(req.parentID), password: req.password)
+        return CreatedPartner(account, keys)
+    }
+
+    public static func register(on router: Router<PCContext>, gateway: Gateway, accounts: AccountStore) {
+        router.api(.post, "/operator/v1/partners", createPartner, gateway: gateway) { call -> Reply<CreatedPartner> in
+            Reply(status: .created, body: try await createPartner(accounts, try call.json(CreatePartnerRequest.self)))
+        }
+        router.api(.get, "/operator/v1/partners", listPartners, gateway: gateway) { _ in
+            PartnerList(partners: try await accounts.listPartners())
+        }
+        router.api(.post, "/operator/v1/keys", createKey, gateway: gateway) { call -> Reply<AccountStore.KeyPair> in
+            let req = try call.json(CreateKeyRequest.self)
+            let id = try Check.required(req.domainID, "domain_id", max: 64)
+            return Reply(status: .created, body: try await accounts.createKey(accountID: id))
+        }
+        router.api(.get, "/operator/v1/keys", listKeys, gateway: gateway) { call in
+            KeyList(keys: try await accounts.listKeys(accountID: Check.nonEmpty(call.query("domain_id"))))
+        }
+        router.api(.delete, "/operator/v1/keys/:ak", revokeKey, gateway: gateway) { call -> Reply<Empty> in
+            let ak = call.parameters.get("ak") ?? ""
+            guard try await accounts.revokeKey(ak) else {
+                throw APIError(.notFound, "CBC.0100", "Invalid parameter: access key \(ak) does not exist or is already revoked.")
+            }
+            return Reply(status: .noContent, body: nil)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import Logging
+
+/// Everything a running instance (or an admin command) needs: storage, keys, stores.
+public struct Platform: Sendable {
+    public let database: Database
+    public let accounts: AccountStore
+    public let customers: CustomerStore
+
+    /// Opens the database, applies migrations and checks the master key.
+    public static func open(databaseURL: String, masterKeyFile: String?, logger: Logger) async throws -> Platform {
+        let url = try DatabaseURL(databaseURL)
+        let keyFile: String
+        if let masterKeyFile {
+            keyFile = masterKeyFile
+        } else if case .sqlite(let path) = url {
+            keyFile = ((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent) + "/master.key"
+        } else if ProcessInfo.processInfo.environment["PARTNER_CENTER_MASTER_KEY"] == nil {
+            throw ConfigError("with PostgreSQL, every instance needs the same master key: set PARTNER_CENTER_MASTER_KEY or --master-key-file")
+        } else {
+            keyFile = ""
+        }
+        let key = try MasterKey.load(file: keyFile)
+        let database = try await Database.open(url, logger: logger)
+        do {
+            try await Migrations.run(on: database)
+            let accounts = AccountStore(database: database, masterKey: key)
+            try await accounts.bootstrap()
+            return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database))
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    public func close() async { await database.close() }
+}
+
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var rateLimit = 10
+    public var tokenTTLSeconds = 24 * 3600
+    public init() {}
+}
+
+public enum Server {
+    /// Builds the HTTP application: health, metrics, IAM tokens, the BSS operations and the operator API.
+    public static func application(platform: Platform, options: ServerOptions, logger: Logger) -> some ApplicationProtocol {
+        let metrics = APIMetrics()
+        let gateway = Gateway(authenticator: Authenticator(accounts: platform.accounts),
+                              limiter: RateLimiter(perSecond: options.rateLimit), metrics: metrics)
+        let router = Router(context: PCContext.self)
+        router.add(middleware: WireMiddleware(metrics: metrics))
+
+        router.get("/health") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+        }
+        router.get("/health/ready") { _, context -> Response in
+            do {
+                _ = try await platform.database.read { try await $0.raw("SELECT 1 AS one").first() }
+                return Response(status: .ok, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ready\",\"database\":\"\(platform.database.backend.rawValue)\"}")))
+            } catch {
+                context.logger.error("readiness check failed", metadata: ["error": .string(String(reflecting: error))])
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"unavailable\"}")))
+            }
+        }
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
+
+        TokenRoutes.register(on: router, accounts: platform.accounts, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
+        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers)
+        OperatorRoutes.register(on: router, gateway: gateway, accounts: platform.accounts)
+
+        return Application(router: router,
+                           configuration: .init(address: .hostname(options.host, port: options.port), serverName: "partner-center"),
+                           logger: logger)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import SQLKit
+
+/// Versioned schema changes, applied in order, once, inside one transaction each run.
+/// The DDL is written in the subset SQLite and PostgreSQL share (TEXT, BIGINT, INTEGER),
+/// so both backends hold the same schema. Times are epoch milliseconds (BIGINT);
+/// money is exact decimal text, summed in Swift's Decimal.
+public enum Migrations {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let statements: [String]
+    }
+
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "identity and customers", statements: [
+            """
+            CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )
+            """,
+            // Every principal: the operator, partners (solution-provider, distributor,
+            // reseller) and customers. parent_id: a reseller's distributor.
+            """
+            CREATE TABLE accounts (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                parent_id TEXT REFERENCES accounts(id),
+                password_hash TEXT,
+                mobile TEXT,
+                email TEXT,
+                xaccount_type TEXT,
+                status TEXT NOT NULL DEFAULT 'active',
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX accounts_name ON accounts (name)",
+            "CREATE UNIQUE INDEX accounts_xaccount_type ON accounts (xaccount_type)",
+            "CREATE UNIQUE INDEX accounts_mobile ON accounts (mobile) WHERE mobile IS NOT NULL AND mobile <> ''",
+            "CREATE INDEX accounts_parent ON accounts (parent_id, kind)",
+            // A customer's association with the partner that serves it (partner_id may be a reseller).
+            """
+            CREATE TABLE customers (
+                id TEXT PRIMARY KEY REFERENCES accounts(id),
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                created_by TEXT NOT NULL REFERENCES accounts(id),
+                xaccount_type TEXT NOT NULL,
+                xaccount_id TEXT NOT NULL,
+                association_type TEXT NOT NULL,
+                associated_on BIGINT NOT NULL,
+                label TEXT,
+                real_name TEXT,
+                verified_status TEXT NOT NULL DEFAULT '-1',
+                customer_type INTEGER NOT NULL DEFAULT -1,
+                customer_level TEXT NOT NULL DEFAULT 'V0',
+                country_code TEXT,
+                is_frozen INTEGER NOT NULL DEFAULT 0,
+                close_market_ms INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE UNIQUE INDEX customers_xaccount ON customers (xaccount_type, xaccount_id)",
+            "CREATE INDEX customers_partner ON customers (partner_id, associated_on)",
+            // Secret keys are sealed (AES-GCM) with the master key: a dump alone cannot sign.
+            """
+            CREATE TABLE access_keys (
+                access_key TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                secret_sealed TEXT NOT NULL,
+                status TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            "CREATE INDEX access_keys_account ON access_keys (account_id)",
+            // Only a token's SHA-256 is kept: a dump yields no usable token.
+            """
+            CREATE TABLE tokens (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id),
+                issued_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX tokens_expiry ON tokens (expires_at)",
+        ]),
+    ]
+
+    /// Applies what is missing. Safe to run from several instances at once:
+    /// PostgreSQL takes an advisory lock, SQLite's IMMEDIATE transaction serializes.
+    @discardableResult
+    public static func run(on database: Database) async throws -> [Int] {
+        try await database.transaction { db in
+            if database.backend == .postgres {
+                try await db.raw("SELECT pg_advisory_xact_lock(7262001)").run()
+            }
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                """).run()
+            let done = Set(try await db.raw("SELECT version FROM schema_migrations").all().map { try $0.decode(column: "version", as: Int.self) })
+            if let newest = done.max(), newest > (all.map(\.version).max() ?? 0) {
+                throw ConfigError("database schema version \(newest) is newer than this binary knows; upgrade partner-center")
+            }
+            var applied: [Int] = []
+            for m in all where !done.contains(m.version) {
+                for statement in m.statements { try await db.raw(SQLQueryString(statement)).run() }
+                try await db.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: m.version), \(bind: m.name), \(bind: WireTime.nowMillis()))").run()
+                applied.append(m.version)
+            }
+            return applied
+        }
+    }
+}

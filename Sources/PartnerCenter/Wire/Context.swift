@@ -1,0 +1,67 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Per-request state: the request id every response and log line carries.
+public struct PCContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let requestID: String
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        requestID = Identifiers.requestID()
+        logger[metadataKey: "request_id"] = .string(requestID)
+    }
+}
+
+extension HTTPField.Name {
+    public static let xRequestID = Self("X-Request-Id")!
+    public static let xSubjectToken = Self("X-Subject-Token")!
+    public static let xAuthToken = Self("X-Auth-Token")!
+    public static let xSdkDate = Self("X-Sdk-Date")!
+    public static let xDomainID = Self("X-Domain-Id")!
+}
+
+/// Every response leaves through here: errors become Huawei's envelope, every response
+/// gets `X-Request-Id`, and an unexpected error is logged with the request id and
+/// answered as CBC.0999 without details.
+struct WireMiddleware: RouterMiddleware {
+    typealias Context = PCContext
+    let metrics: APIMetrics
+
+    func handle(_ request: Request, context: PCContext, next: (Request, PCContext) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let apiError = Self.apiError(for: error, context: context)
+            if apiError.code == APIError.noSuchAPI.code { metrics.record(operation: "unknown", status: apiError.status.code, started: nil) }
+            response = Self.response(apiError, requestID: context.requestID)
+        }
+        response.headers[.xRequestID] = context.requestID
+        return response
+    }
+
+    static func apiError(for error: any Error, context: PCContext) -> APIError {
+        switch error {
+        case let e as APIError:
+            return e
+        case let e as HTTPError where e.status == .notFound || e.status == .methodNotAllowed:
+            return .noSuchAPI
+        case let e as HTTPError where e.status == .contentTooLarge:
+            return .tooLarge
+        default:
+            context.logger.error("unexpected error", metadata: ["error": .string(String(reflecting: error))])
+            return .internalError
+        }
+    }
+
+    static func response(_ error: APIError, requestID: String) -> Response {
+        var body: [String: String] = error.extra
+        body["error_code"] = error.code
+        body["error_msg"] = error.message
+        if error.isGateway { body["request_id"] = requestID }
+        let buffer = (try? WireJSON.encode(body)) ?? ByteBuffer(string: "{}")
+        return Response(status: error.status, headers: [.contentType: "application/json;charset=UTF-8"], body: .init(byteBuffer: buffer))
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Times on the wire: UTC `yyyy-MM-ddTHH:mm:ssZ`; in the database: epoch milliseconds.
+public enum WireTime {
+    public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// Formats epoch milliseconds as `yyyy-MM-ddTHH:mm:ssZ`.
+    public static func utc(_ millis: Int64) -> String {
+        let secs = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        var t = time_t(secs)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+    }
+
+    /// Parses `yyyy-MM-ddTHH:mm:ssZ` strictly (ranges checked), returning epoch milliseconds.
+    public static func parseUTC(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        guard b.count == 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: "T"),
+              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"), b[19] == UInt8(ascii: "Z") else { return nil }
+        func num(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int(b[i] - 48) }
+            return v
+        }
+        guard let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10), let h = num(11..<13),
+              let mi = num(14..<16), let se = num(17..<19) else { return nil }
+        return fromParts(y, mo, d, h, mi, se)
+    }
+
+    /// Parses the signer's `yyyyMMddTHHmmssZ`.
+    public static func parseBasic(_ s: String) -> Int64? {
+        let b = Array(s.utf8)
+        guard b.count == 16, b[8] == UInt8(ascii: "T"), b[15] == UInt8(ascii: "Z") else { return nil }
+        func num(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for i in r { guard b[i] >= 48 && b[i] <= 57 else { return nil }; v = v * 10 + Int(b[i] - 48) }
+            return v
+        }
+        guard let y = num(0..<4), let mo = num(4..<6), let d = num(6..<8), let h = num(9..<11),
+              let mi = num(11..<13), let se = num(13..<15) else { return nil }
+        return fromParts(y, mo, d, h, mi, se)
+    }
+
+    static func fromParts(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ se: Int) -> Int64? {
+        guard (1970...9999).contains(y), (1...12).contains(mo), (0...23).contains(h), (0...59).contains(mi), (0...59).contains(se) else { return nil }
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...days[mo - 1]).contains(d) else { return nil }
+        // Days from civil (Howard Hinnant's algorithm): exact, no calendar object, no locale.
+        let yy = mo <= 2 ? y - 1 : y
+        let era = yy / 400
+        let yoe = yy - era * 400
+        let mp = (mo + 9) % 12
+        let doy = (153 * mp + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let dayNumber = era * 146097 + doe - 719468
+        return (Int64(dayNumber) * 86400 + Int64(h * 3600 + mi * 60 + se)) * 1000
+    }
+}
