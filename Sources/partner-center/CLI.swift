@@ -83,8 +83,8 @@ struct Serve: AsyncParsableCommand {
                               "    secret_key: \(c.secretKey)", "    password:   \(c.password)"]
                     if let x = c.xaccountType { lines.append("    xaccount_type: \(x)") }
                 }
-                print(lines.joined(separator: "\n") + "\n")
-                fflush(stdout)
+                // Written straight to the descriptor so it shows at once even when stdout is a file.
+                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
             }
             var options = ServerOptions()
             options.host = host

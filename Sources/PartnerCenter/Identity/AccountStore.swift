@@ -62,6 +62,8 @@ public struct AccountStore: Sendable {
     public func bootstrap() async throws {
         let fingerprint = masterKey.fingerprint
         try await database.transaction { db in
+            // Instances starting together on a fresh database take turns here.
+            if database.backend == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7262002)").run() }
             if let row = try await db.raw("SELECT value FROM settings WHERE key = 'master_key_check'").first() {
                 guard try row.decode(column: "value", as: String.self) == fingerprint else {
                     throw ConfigError("the master key does not match this database (set PARTNER_CENTER_MASTER_KEY or --master-key-file to the key it was created with)")

@@ -10,19 +10,19 @@ public struct Platform: Sendable {
     public let customers: CustomerStore
 
     /// Opens the database, applies migrations and checks the master key.
-    public static func open(databaseURL: String, masterKeyFile: String?, logger: Logger) async throws -> Platform {
+    public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
         let url = try DatabaseURL(databaseURL)
         let keyFile: String
         if let masterKeyFile {
             keyFile = masterKeyFile
         } else if case .sqlite(let path) = url {
             keyFile = ((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent) + "/master.key"
-        } else if ProcessInfo.processInfo.environment["PARTNER_CENTER_MASTER_KEY"] == nil {
+        } else if given == nil, ProcessInfo.processInfo.environment["PARTNER_CENTER_MASTER_KEY"] == nil {
             throw ConfigError("with PostgreSQL, every instance needs the same master key: set PARTNER_CENTER_MASTER_KEY or --master-key-file")
         } else {
             keyFile = ""
         }
-        let key = try MasterKey.load(file: keyFile)
+        let key = try given ?? MasterKey.load(file: keyFile)
         let database = try await Database.open(url, logger: logger)
         do {
             try await Migrations.run(on: database)

@@ -66,6 +66,8 @@ public final class Database: Sendable {
             config.options.maximumConnections = 16
             let client = PostgresClient(configuration: config, backgroundLogger: logger)
             let db = Database(url: url, sqlite: nil, postgres: client, logger: logger)
+            // Let the pool's run loop start before the first lease.
+            for _ in 0..<4 { await Task.yield() }
             do {
                 _ = try await db.read { try await $0.raw("SELECT 1 AS one").first() }
             } catch {

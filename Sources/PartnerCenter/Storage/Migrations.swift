@@ -40,6 +40,7 @@ public enum Migrations {
             "CREATE UNIQUE INDEX accounts_xaccount_type ON accounts (xaccount_type)",
             "CREATE UNIQUE INDEX accounts_mobile ON accounts (mobile) WHERE mobile IS NOT NULL AND mobile <> ''",
             "CREATE INDEX accounts_parent ON accounts (parent_id, kind)",
+            "CREATE UNIQUE INDEX accounts_one_operator ON accounts (kind) WHERE kind = 'operator'",
             // A customer's association with the partner that serves it (partner_id may be a reseller).
             """
             CREATE TABLE customers (

@@ -1,0 +1,50 @@
+# partner-center — `make run` serves a demo on SQLite; `make test` runs every test on both backends.
+SHELL := /bin/bash
+BIN := .build/debug/partner-center
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_DIR := /tmp/partner-center-make-pg
+PG_PORT ?= 55432
+PORT ?= 8080
+
+.PHONY: build run test test-swift test-sdk deps deps-system deps-python clean
+
+build:
+	swift build
+
+run: build
+	$(BIN) serve --demo --port $(PORT)
+
+# System packages the tests need (PostgreSQL server), installed only when missing.
+deps-system:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing PostgreSQL server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+# The official SDK and pytest, in a project-local virtualenv.
+deps-python:
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import huaweicloudsdkbss, pytest, requests' 2>/dev/null; then \
+	  python3 -m venv $(VENV) && $(PY) -m pip install -q -r tests/sdk/requirements.txt; \
+	fi
+
+deps: deps-system deps-python
+
+test: deps
+	swift build --build-tests
+	$(MAKE) test-swift
+	$(MAKE) test-sdk
+
+# Swift tests: the stores on a real SQLite file and a real PostgreSQL server.
+test-swift:
+	@url=$$(scripts/throwaway-postgres start $(PG_DIR) $(PG_PORT)); \
+	trap 'scripts/throwaway-postgres stop $(PG_DIR)' EXIT; \
+	PC_TEST_POSTGRES_URL=$$url swift test --skip-build
+
+# The official SDK against the real binary, once per backend.
+test-sdk:
+	PC_BACKEND=sqlite $(PY) -m pytest tests/sdk -q
+	PC_BACKEND=postgres $(PY) -m pytest tests/sdk -q
+
+clean:
+	rm -rf .build $(VENV) data
