@@ -237,19 +237,22 @@ class Cli:
                               timeout=CLI_TIMEOUT)
 
     def __call__(self, *args: str, database: Optional[str] = None) -> Any:
-        """Run and require success; return the parsed JSON on stdout (or None)."""
+        """Run and require success.
+
+        With `--json` among the arguments stdout must be one JSON object, which
+        is returned parsed; otherwise the (human-readable) stdout is returned.
+        """
         proc = self.run(*args, database=database)
         if proc.returncode != 0:
             raise CliError(args, proc)
         out = proc.stdout.strip()
-        if not out:
-            return None
+        if "--json" not in args:
+            return out
         try:
             return json.loads(out)
-        except json.JSONDecodeError:
-            # tolerate log lines before the JSON object
-            last = out.splitlines()[-1]
-            return json.loads(last)
+        except json.JSONDecodeError as e:
+            raise AssertionError(
+                f"partner-center {' '.join(args)} printed non-JSON output: {out!r}") from e
 
     def for_database(self, database: str) -> "Cli":
         return Cli(self.binary, database)

@@ -2,8 +2,11 @@
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+from huaweicloudsdkcore.exceptions.exceptions import ServiceResponseException
 
 from conftest import (
     CustomerFactory,
@@ -12,6 +15,7 @@ from conftest import (
     issue_token,
     list_customers,
     list_resellers,
+    token_request,
     unique,
 )
 
@@ -310,3 +314,108 @@ def test_list_indirect_partners(partners):
 
     # a distributor with no resellers gets an empty page
     assert list_resellers(partners.distributor()).count == 0
+
+
+# ---------------------------------------------------------------- more CreateSubCustomer rules
+
+def test_customer_name_cannot_reuse_a_partner_account_name(partners):
+    # Partners and customers sign in by account name, so names are one namespace.
+    dist = partners.distributor()
+    other = partners.solution_provider()
+    req = CustomerFactory.request(dist, domain_name=other.domain_name)
+    expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.99000038")
+
+
+def test_create_with_optional_flags(partners, customers):
+    dist = partners.distributor()
+    cust = customers.create(dist, include_association_result=True, is_close_market_ms="true")
+    assert ids_of(list_customers(dist, customer_id=cust.domain_id)) == [cust.domain_id]
+
+
+def test_concurrent_creates_all_succeed(partners, customers):
+    dist = partners.distributor()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        made = list(pool.map(lambda _: customers.create(dist, password=None).domain_id, range(8)))
+    assert len(set(made)) == 8
+    resp = list_customers(dist, limit=100)
+    assert resp.count == 8
+    assert set(ids_of(resp)) == set(made)
+
+
+def test_concurrent_duplicate_names_have_one_winner(partners):
+    # A race on the same account name must end in one account and clean
+    # CBC.99000038 refusals, never a 500.
+    dist = partners.distributor()
+    name = unique("race")
+
+    def attempt(_):
+        try:
+            return dist.client.create_sub_customer(
+                CustomerFactory.request(dist, domain_name=name)).domain_id
+        except ServiceResponseException as e:
+            return (e.status_code, e.error_code)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(attempt, range(6)))
+    wins = [r for r in results if isinstance(r, str)]
+    losses = [r for r in results if not isinstance(r, str)]
+    assert len(wins) == 1, results
+    assert set(losses) == {(400, "CBC.99000038")}, results
+    assert list_customers(dist, account_name=name).count == 1
+
+
+# ---------------------------------------------------------------- more ListSubCustomers filters
+
+def _utc(delta_minutes: int) -> str:
+    when = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=delta_minutes)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_list_filters_association_type_and_time_window(partners, customers):
+    dist = partners.distributor()
+    cust = customers.create(dist)
+    assert ids_of(list_customers(dist, association_type="2")) == [cust.domain_id]
+    assert list_customers(dist, association_type="1").count == 0
+    assert ids_of(list_customers(dist, associated_on_begin=_utc(-60),
+                                 associated_on_end=_utc(60))) == [cust.domain_id]
+    assert list_customers(dist, associated_on_begin=_utc(60)).count == 0
+    assert list_customers(dist, associated_on_end=_utc(-60)).count == 0
+
+
+@pytest.mark.parametrize("field,value", [
+    ("associated_on_begin", "2024-01-01"),
+    ("associated_on_begin", ""),            # empty string is not allowed for the dates
+    ("associated_on_end", "not-a-date"),
+    ("offset", -1),
+])
+def test_list_rejects_bad_filter_values(partners, field, value):
+    dist = partners.distributor()
+    expect_sdk_error(lambda: list_customers(dist, **{field: value}), 400, "CBC.0100")
+
+
+def test_create_and_list_with_token(partners, token_for, server):
+    dist = partners.distributor()
+    token = token_for(dist.domain_name, dist.password)
+    name = unique("tokc")
+    resp = token_request(server.base_url, "POST", "/v2/partners/sub-customers", token,
+                         {"xaccount_id": unique("x"), "xaccount_type": dist.xaccount_type,
+                          "domain_name": name})
+    assert resp.status_code == 200, resp.text
+    created = resp.json()
+    assert created["domain_name"] == name and created["domain_id"]
+    listed = token_request(server.base_url, "POST", "/v2/partners/sub-customers/query", token,
+                           {"customer_id": created["domain_id"]})
+    assert listed.status_code == 200, listed.text
+    assert [c["account_name"] for c in listed.json()["customer_infos"]] == [name]
+
+
+def test_list_indirect_partners_paging(partners):
+    dist = partners.distributor()
+    made = {partners.reseller(dist).domain_id for _ in range(3)}
+    first = list_resellers(dist, limit=2)
+    assert first.count == 3 and len(first.indirect_partners) == 2
+    rest = list_resellers(dist, limit=2, offset=2)
+    assert rest.count == 3 and len(rest.indirect_partners) == 1
+    seen = [p.indirect_partner_id for p in first.indirect_partners + rest.indirect_partners]
+    assert set(seen) == made and len(seen) == 3
+    assert list_resellers(dist, offset=5).indirect_partners == []

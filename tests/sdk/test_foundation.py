@@ -3,6 +3,7 @@ request ids, routing, parameter validation, permissions, flow control,
 health endpoints, the operator API and the admin CLI."""
 
 import datetime as dt
+import json
 import re
 import time
 
@@ -238,8 +239,8 @@ def test_wrong_method_is_404(partners):
 
 # ---------------------------------------------------------------- parameter validation
 
-@pytest.mark.parametrize("raw", [b'{"limit": ', b"not json", b'{"limit": 10,}'],
-                         ids=["truncated", "text", "trailing-comma"])
+@pytest.mark.parametrize("raw", [b'{"limit": ', b"not json", b'{"limit": 10,}', b"[]"],
+                         ids=["truncated", "text", "trailing-comma", "not-object"])
 def test_malformed_json_is_400(partners, raw):
     dist = partners.distributor()
     resp = dist.signed("POST", QUERY_PATH, raw)
@@ -456,3 +457,34 @@ def test_cli_partner_create_prints_json(cli):
     out = cli("admin", "partner", "create", "--name", unique("sp"),
               "--kind", "solution-provider", "--json")
     assert set(out) >= {"domain_id", "domain_name", "access_key", "secret_key", "xaccount_type"}
+
+
+def test_content_type_with_charset_is_accepted(partners):
+    # The API reference documents `application/json;charset=UTF-8`.
+    dist = partners.distributor()
+    resp = dist.signed("POST", QUERY_PATH, {"limit": 5},
+                       headers={"Content-Type": "application/json;charset=UTF-8"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["count"] == 0
+
+
+def test_signature_covers_non_ascii_body(partners):
+    # The payload hash is over the raw UTF-8 bytes.
+    dist = partners.distributor()
+    body = json.dumps({"account_name": "名字", "customer": "客户"}, ensure_ascii=False)
+    resp = dist.signed("POST", QUERY_PATH, body.encode("utf-8"))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["count"] == 0
+
+
+def test_signature_covers_encoded_query(operator, partners):
+    # Canonical query strings are percent-encoded and sorted before signing.
+    dist = partners.distributor()
+    resp = operator.signed("GET", "/operator/v1/keys",
+                           query={"domain_id": dist.domain_id, "z": "a b/c~é"})
+    assert resp.status_code == 200, resp.text
+    assert dist.access_key in [k["access_key"] for k in resp.json()["keys"]]
+    resp = operator.signed("GET", "/operator/v1/keys", query={"domain_id": "no such id+%"})
+    assert resp.status_code in (200, 400, 404), resp.text
+    if resp.status_code == 200:
+        assert resp.json()["keys"] == []

@@ -1,20 +1,45 @@
 import Hummingbird
 
-/// Customer-side partner operations.
+/// Customer-side partner operations: accounts, lists, identity checks, real-name authentication.
 public enum CustomerRoutes {
-    public static let createSubCustomer = Operation("CreateSubCustomer", callers: AccountKind.partners)
-    public static let listSubCustomers = Operation("ListSubCustomers", callers: AccountKind.partners)
+    static let partners = AccountKind.partners
+    public static let createSubCustomer = Operation("CreateSubCustomer", callers: partners)
+    public static let listSubCustomers = Operation("ListSubCustomers", callers: partners)
+    public static let queryCustomerListOld = Operation("QueryCustomerListOld", callers: partners)
     public static let listIndirectPartners = Operation("ListIndirectPartners", callers: [.distributor])
+    public static let checkUserIdentity = Operation("CheckUserIdentity", callers: partners)
+    public static let createPersonalRealnameAuth = Operation("CreatePersonalRealnameAuth", callers: partners)
+    public static let createEnterpriseRealname = Operation("CreateEnterpriseRealnameAuthentication", callers: partners)
+    public static let changeEnterpriseRealname = Operation("ChangeEnterpriseRealnameAuthentication", callers: partners)
+    public static let showRealnameResult = Operation("ShowRealnameAuthenticationReviewResult", callers: partners)
 
-    public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore) {
+    public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore) {
         router.api(.post, "/v2/partners/sub-customers", createSubCustomer, gateway: gateway) { call in
             try await store.create(caller: call.principal, try call.json(CreateCustomerRequest.self))
         }
         router.api(.post, "/v2/partners/sub-customers/query", listSubCustomers, gateway: gateway) { call in
             try await store.list(caller: call.principal, try call.json(QuerySubCustomersRequest.self))
         }
+        router.api(.post, "/v1.0/:partner_id/partner/customer-mgr/query", queryCustomerListOld, gateway: gateway) { call in
+            try await store.legacyList(caller: call.principal, partnerID: call.parameters.get("partner_id") ?? "", try call.json(LegacyCustomerQuery.self))
+        }
         router.api(.post, "/v2/partners/indirect-partners/query", listIndirectPartners, gateway: gateway) { call in
             try await store.indirectPartners(caller: call.principal, try call.json(QueryIndirectPartnersRequest.self))
+        }
+        router.api(.post, "/v2/partners/sub-customers/users/check-identity", checkUserIdentity, gateway: gateway) { call in
+            try await store.checkIdentity(try call.json(CheckIdentityRequest.self))
+        }
+        router.api(.post, "/v2/customers/realname-auths/individual", createPersonalRealnameAuth, gateway: gateway) { call in
+            try await realname.applyIndividual(caller: call.principal, try call.json(IndividualRealnameRequest.self))
+        }
+        router.api(.post, "/v2/customers/realname-auths/enterprise", createEnterpriseRealname, gateway: gateway) { call in
+            try await realname.applyEnterprise(caller: call.principal, try call.json(EnterpriseRealnameRequest.self), change: false)
+        }
+        router.api(.put, "/v2/customers/realname-auths/enterprise", changeEnterpriseRealname, gateway: gateway) { call in
+            try await realname.applyEnterprise(caller: call.principal, try call.json(EnterpriseRealnameRequest.self), change: true)
+        }
+        router.api(.get, "/v2/customers/realname-auths/result", showRealnameResult, gateway: gateway) { call in
+            try await realname.result(caller: call.principal, customerID: call.query("customer_id"))
         }
     }
 }

@@ -8,6 +8,16 @@ public enum OperatorRoutes {
     static let createKey = Operation("OperatorCreateKey", callers: [.operator])
     static let listKeys = Operation("OperatorListKeys", callers: [.operator])
     static let revokeKey = Operation("OperatorRevokeKey", callers: [.operator])
+    static let listRealname = Operation("OperatorListRealnameApplications", callers: [.operator])
+    static let reviewRealname = Operation("OperatorReviewRealnameApplication", callers: [.operator])
+
+    public struct ReviewRequest: Codable, Sendable {
+        public var reason: String?
+    }
+    public struct RealnameList: Codable, Sendable {
+        public var applications: [RealnameApplication]
+        public init(applications: [RealnameApplication]) { self.applications = applications }
+    }
 
     public struct CreatePartnerRequest: Codable, Sendable {
         public var name: String?
@@ -64,7 +74,16 @@ public enum OperatorRoutes {
         return CreatedPartner(account, keys)
     }
 
-    public static func register(on router: Router<PCContext>, gateway: Gateway, accounts: AccountStore) {
+    public static func register(on router: Router<PCContext>, gateway: Gateway, accounts: AccountStore, realname: RealnameStore) {
+        router.api(.get, "/operator/v1/realname-applications", listRealname, gateway: gateway) { call in
+            RealnameList(applications: try await realname.list(status: Check.nonEmpty(call.query("status"))))
+        }
+        router.api(.post, "/operator/v1/realname-applications/:id/approve", reviewRealname, gateway: gateway) { call in
+            try await realname.review(applicationID: call.parameters.get("id"), customerID: nil, approve: true, reason: nil)
+        }
+        router.api(.post, "/operator/v1/realname-applications/:id/reject", reviewRealname, gateway: gateway) { call in
+            try await realname.review(applicationID: call.parameters.get("id"), customerID: nil, approve: false, reason: try call.json(ReviewRequest.self).reason)
+        }
         router.api(.post, "/operator/v1/partners", createPartner, gateway: gateway) { call -> Reply<CreatedPartner> in
             Reply(status: .created, body: try await createPartner(accounts, try call.json(CreatePartnerRequest.self)))
         }

@@ -8,6 +8,7 @@ public struct Platform: Sendable {
     public let database: Database
     public let accounts: AccountStore
     public let customers: CustomerStore
+    public let realname: RealnameStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -28,7 +29,8 @@ public struct Platform: Sendable {
             try await Migrations.run(on: database)
             let accounts = AccountStore(database: database, masterKey: key)
             try await accounts.bootstrap()
-            return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database))
+            return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database),
+                            realname: RealnameStore(database: database))
         } catch {
             await database.close()
             throw error
@@ -74,8 +76,8 @@ public enum Server {
         }
 
         TokenRoutes.register(on: router, accounts: platform.accounts, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
-        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers)
-        OperatorRoutes.register(on: router, gateway: gateway, accounts: platform.accounts)
+        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
+        OperatorRoutes.register(on: router, gateway: gateway, accounts: platform.accounts, realname: platform.realname)
 
         return Application(router: router,
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "partner-center"),

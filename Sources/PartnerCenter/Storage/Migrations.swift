@@ -86,6 +86,33 @@ public enum Migrations {
             """,
             "CREATE INDEX tokens_expiry ON tokens (expires_at)",
         ]),
+        Migration(version: 2, name: "real-name authentication", statements: [
+            // One row per application; the review queue is the pending rows.
+            """
+            CREATE TABLE realname_applications (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES customers(id),
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                kind TEXT NOT NULL,
+                identify_type INTEGER NOT NULL,
+                verified_type INTEGER,
+                certificate_type INTEGER,
+                name TEXT NOT NULL,
+                verified_number TEXT NOT NULL,
+                files TEXT NOT NULL,
+                details TEXT NOT NULL,
+                status TEXT NOT NULL,
+                opinion TEXT,
+                submitted_at BIGINT NOT NULL,
+                reviewed_at BIGINT
+            )
+            """,
+            // The database itself guarantees one pending application per customer.
+            "CREATE UNIQUE INDEX realname_one_pending ON realname_applications (customer_id) WHERE status = 'pending'",
+            "CREATE INDEX realname_customer ON realname_applications (customer_id, submitted_at)",
+            "CREATE INDEX realname_status ON realname_applications (status, submitted_at)",
+            "CREATE INDEX realname_number ON realname_applications (verified_number, status)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

@@ -21,6 +21,7 @@ public enum WireJSON {
     public static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         var data = Data(buffer: body)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { data = Data("{}".utf8) }
+        guard StrictJSON.isValid(Array(data)) else { throw APIError.parameter("body", "is not valid JSON") }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {

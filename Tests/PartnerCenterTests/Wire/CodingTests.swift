@@ -82,3 +82,16 @@ struct CodingTests {
         #expect(WireTime.utc(0) == "1970-01-01T00:00:00Z")
     }
 }
+
+struct StrictJSONTests {
+    @Test(arguments: [#"{"a":1,}"#, #"[1,]"#, #"{'a':1}"#, #"{"a":01}"#, #"{"a":1} x"#, #"{"a":.5}"#, #"{"a":"\x"}"#, "{\"a\":\"\u{1}\"}", #"{a:1}"#, #"{"a":NaN}"#,
+                      String(repeating: "[", count: 100) + String(repeating: "]", count: 100)])
+    func refuses(_ text: String) {
+        #expect(!StrictJSON.isValid(Array(text.utf8)))
+    }
+
+    @Test(arguments: [#"{}"#, #"{"a":[1,-2.5e3,true,false,null,"\u00e9\n"],"b":{"c":0}}"#, " [ ] ", #""x""#, "0", "-0.0"])
+    func accepts(_ text: String) {
+        #expect(StrictJSON.isValid(Array(text.utf8)))
+    }
+}
