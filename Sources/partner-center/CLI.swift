@@ -115,12 +115,33 @@ struct Migrate: AsyncParsableCommand {
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Operator actions, directly on the database (safe while the server runs).",
-                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self])
+                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self])
 }
 
 struct PartnerCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "partner", abstract: "Partners: distributors, resellers, solution providers.",
-                                                    subcommands: [Create.self, List.self])
+                                                    subcommands: [Create.self, List.self, Fund.self])
+
+    struct Fund: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Credit a partner from the platform, as when it pays the cloud provider.")
+        @Option(help: "The partner's domain id.") var domainId: String
+        @Option(help: "Amount in yuan, at most 2 decimals.") var amount: String
+        @Option(help: "cash | credit") var account = "cash"
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                guard let value = Money.parse(amount) else { throw ConfigError("--amount must be a decimal number like 1000.50") }
+                guard let type = LedgerAccountType(rawValue: account), type == .cash || type == .credit else { throw ConfigError("--account must be cash or credit") }
+                let platform = try await storage.open()
+                let result = await Result(catching: { try await platform.funds.fund(partnerID: domainId, amount: value, account: type) })
+                await platform.close()
+                let (id, balance) = try result.get()
+                if json { try printJSON(OperatorRoutes.Funded(transferID: id, balance: balance)) } else { print("funded \(domainId): \(type.rawValue) balance \(Money.format(balance)) (transfer \(id))") }
+            }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a partner with its first access key.")
@@ -288,5 +309,59 @@ struct RealnameCommands: AsyncParsableCommand {
                 if json { try printJSON(app) } else { print("rejected \(app.id) for customer \(app.customerID)") }
             }
         }
+    }
+}
+
+struct CustomerCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "customer", abstract: "Customers.", subcommands: [Unbind.self])
+
+    struct Unbind: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "End a customer's association with its partner; its cash returns to the partner (BEUNBIND).")
+        @Option(help: "The customer's domain id.") var customerId: String
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                let platform = try await storage.open()
+                let result = await Result(catching: { try await platform.funds.unbind(customerID: customerId) })
+                await platform.close()
+                let (id, reclaimed) = try result.get()
+                if json { try printJSON(OperatorRoutes.Unbound(customerID: customerId, transferID: id, reclaimed: reclaimed)) } else {
+                    print("unbound \(customerId); reclaimed \(Money.format(reclaimed))\(id.map { " (transfer \($0))" } ?? "")")
+                }
+            }
+        }
+    }
+}
+
+struct LedgerCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ledger", abstract: "The double-entry ledger.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prove every balance equals its transfers, every history replays, and all accounts sum to 0. Exit 1 when not.")
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                let platform = try await storage.open()
+                let result = await Result(catching: { try await LedgerVerifier.verify(platform.database) })
+                await platform.close()
+                let report = try result.get()
+                if json { try printJSON(report) } else {
+                    print("\(report.ok ? "ledger OK" : "ledger BROKEN"): \(report.accounts) accounts, \(report.transfers) transfers, sum \(report.total)")
+                    for p in report.problems { print("  - \(p)") }
+                }
+                if !report.ok { throw ExitCode(1) }
+            }
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// Captures an async throwing call so resources can be released before rethrowing.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

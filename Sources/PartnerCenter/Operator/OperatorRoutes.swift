@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// The operator's HTTP API: the same actions as `partner-center admin`, for deployments
@@ -74,7 +75,49 @@ public enum OperatorRoutes {
         return CreatedPartner(account, keys)
     }
 
-    public static func register(on router: Router<PCContext>, gateway: Gateway, accounts: AccountStore, realname: RealnameStore) {
+    static let fundPartner = Operation("OperatorFundPartner", callers: [.operator])
+    static let unbindCustomer = Operation("OperatorUnbindCustomer", callers: [.operator])
+    static let verifyLedger = Operation("OperatorVerifyLedger", callers: [.operator])
+
+    public struct FundRequest: Codable, Sendable {
+        public var amount: Decimal?
+        public var account: String?
+    }
+    public struct Funded: Codable, Sendable {
+        public var transferID: String
+        public var balance: Decimal
+        public init(transferID: String, balance: Decimal) { self.transferID = transferID; self.balance = balance }
+        enum CodingKeys: String, CodingKey { case transferID = "transfer_id", balance }
+    }
+    public struct Unbound: Codable, Sendable {
+        public var customerID: String
+        public var transferID: String?
+        public var reclaimed: Decimal
+        public init(customerID: String, transferID: String?, reclaimed: Decimal) { self.customerID = customerID; self.transferID = transferID; self.reclaimed = reclaimed }
+        enum CodingKeys: String, CodingKey { case customerID = "customer_id", transferID = "transfer_id", reclaimed }
+    }
+
+    public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
+        let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
+        router.api(.post, "/operator/v1/partners/:id/fund", fundPartner, gateway: gateway) { call in
+            let r = try call.json(FundRequest.self)
+            let type: LedgerAccountType
+            switch r.account ?? "cash" {
+            case "cash": type = .cash
+            case "credit": type = .credit
+            default: throw APIError.parameter("account", "must be cash or credit")
+            }
+            let (id, balance) = try await funds.fund(partnerID: call.parameters.get("id") ?? "", amount: try validAmount(r.amount), account: type, requestID: call.requestID)
+            return Funded(transferID: id, balance: balance)
+        }
+        router.api(.post, "/operator/v1/customers/:id/unbind", unbindCustomer, gateway: gateway) { call in
+            let id = call.parameters.get("id") ?? ""
+            let (tid, reclaimed) = try await funds.unbind(customerID: id)
+            return Unbound(customerID: id, transferID: tid, reclaimed: reclaimed)
+        }
+        router.api(.get, "/operator/v1/ledger/verify", verifyLedger, gateway: gateway) { _ in
+            try await LedgerVerifier.verify(platform.database)
+        }
         router.api(.get, "/operator/v1/realname-applications", listRealname, gateway: gateway) { call in
             RealnameList(applications: try await realname.list(status: Check.nonEmpty(call.query("status"))))
         }

@@ -9,6 +9,7 @@ public struct Platform: Sendable {
     public let accounts: AccountStore
     public let customers: CustomerStore
     public let realname: RealnameStore
+    public let funds: FundsStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -30,7 +31,7 @@ public struct Platform: Sendable {
             let accounts = AccountStore(database: database, masterKey: key)
             try await accounts.bootstrap()
             return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database),
-                            realname: RealnameStore(database: database))
+                            realname: RealnameStore(database: database), funds: FundsStore(database: database))
         } catch {
             await database.close()
             throw error
@@ -77,7 +78,8 @@ public enum Server {
 
         TokenRoutes.register(on: router, accounts: platform.accounts, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
         CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
-        OperatorRoutes.register(on: router, gateway: gateway, accounts: platform.accounts, realname: platform.realname)
+        FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
+        OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
 
         return Application(router: router,
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "partner-center"),

@@ -113,6 +113,59 @@ public enum Migrations {
             "CREATE INDEX realname_status ON realname_applications (status, submitted_at)",
             "CREATE INDEX realname_number ON realname_applications (verified_number, status)",
         ]),
+        Migration(version: 3, name: "ledger", statements: [
+            // Money is kept in whole units of 10^-8 yuan (BIGINT), so sums are exact in SQL
+            // on both backends; it is Decimal everywhere in Swift.
+            // An account's balance is a cache of Σ in − Σ out of its transfers, updated in
+            // the same transaction; `version` numbers its lines.
+            """
+            CREATE TABLE ledger_accounts (
+                id TEXT PRIMARY KEY,
+                owner_id TEXT REFERENCES accounts(id),
+                type TEXT NOT NULL,
+                currency TEXT NOT NULL,
+                balance BIGINT NOT NULL,
+                credit_limit BIGINT NOT NULL DEFAULT 0,
+                allow_negative INTEGER NOT NULL,
+                version BIGINT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX ledger_accounts_owner ON ledger_accounts (owner_id, type)",
+            // Every movement: `amount` leaves from_account and reaches to_account. Each side
+            // records its balance and line number after the move, so the history of any
+            // account can be replayed and checked.
+            """
+            CREATE TABLE transfers (
+                id TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                from_account TEXT NOT NULL REFERENCES ledger_accounts(id),
+                to_account TEXT NOT NULL REFERENCES ledger_accounts(id),
+                amount BIGINT NOT NULL,
+                currency TEXT NOT NULL,
+                from_balance_after BIGINT NOT NULL,
+                to_balance_after BIGINT NOT NULL,
+                from_version BIGINT NOT NULL,
+                to_version BIGINT NOT NULL,
+                partner_id TEXT,
+                counterparty_id TEXT,
+                idempotency_key TEXT,
+                request_hash TEXT,
+                request_id TEXT,
+                created_at BIGINT NOT NULL,
+                CHECK (amount > 0),
+                CHECK (from_account <> to_account)
+            )
+            """,
+            "CREATE UNIQUE INDEX transfers_idempotency ON transfers (idempotency_key) WHERE idempotency_key IS NOT NULL",
+            "CREATE UNIQUE INDEX transfers_from_line ON transfers (from_account, from_version)",
+            "CREATE UNIQUE INDEX transfers_to_line ON transfers (to_account, to_version)",
+            "CREATE INDEX transfers_partner ON transfers (partner_id, kind, created_at)",
+            "CREATE INDEX transfers_counterparty ON transfers (counterparty_id, created_at)",
+            // Unbinding ends a customer's association; its history stays.
+            "ALTER TABLE customers ADD COLUMN bound INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE customers ADD COLUMN unbound_at BIGINT",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

@@ -20,6 +20,7 @@ extension HTTPField.Name {
     public static let xAuthToken = Self("X-Auth-Token")!
     public static let xSdkDate = Self("X-Sdk-Date")!
     public static let xDomainID = Self("X-Domain-Id")!
+    public static let xClientToken = Self("X-Client-Token")!
 }
 
 /// Every response leaves through here: errors become Huawei's envelope, every response

@@ -21,6 +21,7 @@ public struct Call: Sendable {
     public let body: ByteBuffer
     public let query: [(String, String)]
     public let parameters: Parameters
+    public let headers: HTTPFields
     public let logger: Logger
     public let requestID: String
 
@@ -31,6 +32,13 @@ public struct Call: Sendable {
     /// First value of a query parameter; "" counts as absent where Huawei says so.
     public func query(_ name: String) -> String? {
         query.first(where: { $0.0 == name })?.1
+    }
+
+    /// `X-Client-Token`: a caller-chosen key that makes a money-moving request safe to
+    /// retry (the same key and body answer the first result and move nothing again).
+    public var idempotency: (key: String, hash: String)? {
+        guard let key = headers[.xClientToken], !key.isEmpty else { return nil }
+        return (principal.domainID + ":" + key, SDKSignature.hexSHA256(Array(buffer: body)))
     }
 
     public func queryInt(_ name: String) throws -> Int? {
@@ -87,7 +95,7 @@ public struct Gateway: Sendable {
             logger[metadataKey: "operation"] = .string(op.name)
             logger[metadataKey: "caller"] = .string(principal.domainID)
             let call = Call(principal: principal, body: body, query: Self.queryPairs(request.uri),
-                            parameters: context.parameters, logger: logger, requestID: context.requestID)
+                            parameters: context.parameters, headers: request.headers, logger: logger, requestID: context.requestID)
             let reply = try await handler(call)
             var headers = reply.headers
             var responseBody = ResponseBody()

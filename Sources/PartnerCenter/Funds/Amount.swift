@@ -1,0 +1,39 @@
+import Foundation
+
+/// Exact money in storage: whole units of 10^-8 yuan in a BIGINT. Conversions refuse
+/// anything that would lose a digit instead of rounding silently.
+public enum Units {
+    public static let scale = 8
+    static let factor = Decimal(string: "100000000")!
+
+    public static func from(_ value: Decimal) throws -> Int64 {
+        guard Money.scale(value) <= scale else { throw APIError.parameter("amount", "has more than \(scale) decimal places") }
+        let scaled = value * factor
+        var rounded = Decimal()
+        var copy = scaled
+        NSDecimalRound(&rounded, &copy, 0, .plain)
+        precondition(rounded == scaled, "scaling by 10^8 must be exact after the scale check")
+        guard rounded.magnitude <= Decimal(Int64.max), let units = Int64(Money.format(rounded)) else {
+            throw APIError.parameter("amount", "is too large")
+        }
+        return units
+    }
+
+    public static func decimal(_ units: Int64) -> Decimal {
+        Decimal(units) / factor
+    }
+
+    /// The amount as Huawei's string fields show it (`"150.25"`).
+    public static func text(_ units: Int64) -> String {
+        Money.format(decimal(units))
+    }
+}
+
+/// Checks an API amount: positive, at most `decimals` places (2 for yuan amounts).
+public func validAmount(_ value: Decimal?, field: String = "amount", decimals: Int = 2) throws -> Decimal {
+    guard let v = value else { throw APIError.parameter(field, "is required") }
+    guard v > 0 else { throw APIError.parameter(field, "must be greater than 0") }
+    guard Money.scale(v) <= decimals else { throw APIError.parameter(field, "must have at most \(decimals) decimal places") }
+    guard v <= Decimal(string: "90000000000")! else { throw APIError.parameter(field, "is too large") }
+    return v
+}

@@ -1,0 +1,111 @@
+import Foundation
+import SQLKit
+
+extension FundsStore {
+    static let adjustKinds = ["SOURCE_OPERATION_BEADJUST": "BEADJUST", "SOURCE_OPERATION_BERETRIEVE": "BERETRIEVE", "SOURCE_OPERATION_BEUNBIND": "BEUNBIND"]
+
+    /// ListPartnerAdjustRecords: the partner's grants and reclaims (to customers and, for a
+    /// distributor, to its resellers). A customer not under the caller yields an empty list.
+    public func adjustRecords(caller: Principal, query: Call) async throws -> AdjustRecordsResponse {
+        let customerID = Check.nonEmpty(query.query("customer_id"))
+        let opType = Check.nonEmpty(query.query("operation_type"))
+        let transID = Check.nonEmpty(query.query("trans_id"))
+        let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
+        try Check.length(customerID, "customer_id", max: 64)
+        try Check.length(opType, "operation_type", max: 64)
+        try Check.length(transID, "trans_id", max: 128)
+        try Check.length(indirect, "indirect_partner_id", max: 64)
+        try Check.oneOf(opType, "operation_type", Set(Self.adjustKinds.keys))
+        let begin = try Check.utcTime(Check.nonEmpty(query.query("operation_time_begin")), "operation_time_begin")
+        let end = try Check.utcTime(Check.nonEmpty(query.query("operation_time_end")), "operation_time_end")
+        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+        return try await database.read { db in
+            let partner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
+            var filter: SQLQueryString = "t.partner_id = \(bind: partner) AND t.kind IN ('BEADJUST', 'BERETRIEVE', 'BEUNBIND')"
+            if let customerID { filter += " AND t.counterparty_id = \(bind: customerID)" }
+            if let opType { filter += " AND t.kind = \(bind: Self.adjustKinds[opType]!)" }
+            if let transID { filter += " AND t.id = \(bind: transID)" }
+            if let begin { filter += " AND t.created_at >= \(bind: begin)" }
+            if let end { filter += " AND t.created_at <= \(bind: end)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM transfers t WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT t.id, t.kind, t.amount, t.created_at, t.counterparty_id, a.name
+                FROM transfers t LEFT JOIN accounts a ON a.id = t.counterparty_id
+                WHERE \(filter) ORDER BY t.created_at DESC, t.id DESC LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            let records = try rows.map { r in
+                AdjustRecord(customerID: try r.decode(column: "counterparty_id", as: String.self),
+                             customerName: try r.decode(column: "name", as: String?.self) ?? "",
+                             operationType: "SOURCE_OPERATION_" + (try r.decode(column: "kind", as: String.self)),
+                             amount: Units.text(try r.decode(column: "amount", as: Int64.self)), currency: Ledger.currency, applyScene: "",
+                             operationTime: WireTime.utc(try r.decode(column: "created_at", as: Int64.self)), measureID: 1,
+                             transID: try r.decode(column: "id", as: String.self), memo: "")
+            }
+            return AdjustRecordsResponse(totalCount: total, records: records)
+        }
+    }
+
+    static let tradeTypes: Set<String> = ["RECHARGE", "DEDEUCT", "REFUND", "RFROZEN", "TRANS", "ADJUST", "BEADJUST", "BERETRIEVE", "BEUNBIND",
+                                          "BONUSCONVERT", "TRADE_MODE_TRANSFER"]
+
+    static func detailType(_ kind: String) -> String {
+        switch kind {
+        case "BEADJUST", "BERETRIEVE", "BEUNBIND": return "SOURCE_OPERATION_" + kind
+        case "ADJUST": return "SOURCE_OPERAIION_ADJUST_CREDIT"
+        default: return "SOURCE_OPERAIION_" + kind  // Huawei's own spelling
+        }
+    }
+
+    static let beijingOffset: Int64 = 8 * 3600 * 1000
+    static let dayMillis: Int64 = 24 * 3600 * 1000
+
+    /// `YYYY-MM-DD` as a Beijing-time day: the UTC millisecond it starts at.
+    static func beijingDay(_ text: String?, _ field: String) throws -> Int64? {
+        guard let t = Check.nonEmpty(text) else { return nil }
+        guard t.count == 10, let start = WireTime.parseUTC(t + "T00:00:00Z") else { throw APIError.parameter(field, "must be a date like 2024-05-01") }
+        return start - beijingOffset
+    }
+
+    /// ListPartnerAccountChangeRecords: the lines of the partner's own cash or credit account.
+    public func changeRecords(caller: Principal, query: Call) async throws -> AccountChangeRecordsResponse {
+        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw APIError.parameter("balance_type", "is required") }
+        try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
+        let tradeType = Check.nonEmpty(query.query("trade_type"))
+        try Check.oneOf(tradeType, "trade_type", Self.tradeTypes)
+        let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
+        try Check.length(indirect, "indirect_partner_id", max: 64)
+        let today = (WireTime.nowMillis() + Self.beijingOffset) / Self.dayMillis * Self.dayMillis - Self.beijingOffset
+        let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
+        let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * Self.dayMillis)
+        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * Self.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+        return try await database.read { db in
+            let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
+            let account = Ledger.accountID(owner: owner, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
+            var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + Self.dayMillis)"
+            if let tradeType { filter += " AND t.kind = \(bind: tradeType)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM transfers t WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT t.id, t.kind, t.amount, t.created_at, t.counterparty_id, a.name,
+                       CASE WHEN t.from_account = \(bind: account) THEN '2' ELSE '1' END AS direction,
+                       CASE WHEN t.from_account = \(bind: account) THEN t.from_balance_after ELSE t.to_balance_after END AS after,
+                       CASE WHEN t.from_account = \(bind: account) THEN t.from_version ELSE t.to_version END AS line
+                FROM transfers t LEFT JOIN accounts a ON a.id = t.counterparty_id
+                WHERE \(filter) ORDER BY line DESC LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            let records = try rows.map { r in
+                let kind = try r.decode(column: "kind", as: String.self)
+                let counterparty = ["BEADJUST", "BERETRIEVE", "BEUNBIND"].contains(kind) ? try r.decode(column: "counterparty_id", as: String?.self) : nil
+                return AccountChangeRecord(
+                    accountChangeID: "\(account)-\(try r.decode(column: "line", as: Int64.self))", tradeDetailType: Self.detailType(kind),
+                    tradeTime: WireTime.utc(try r.decode(column: "created_at", as: Int64.self)), tradeID: try r.decode(column: "id", as: String.self),
+                    changeAmount: Units.text(try r.decode(column: "amount", as: Int64.self)),
+                    balanceAfterChange: Units.text(try r.decode(column: "after", as: Int64.self)),
+                    type: try r.decode(column: "direction", as: String.self), customerID: counterparty ?? "",
+                    accountName: counterparty == nil ? "" : (try r.decode(column: "name", as: String?.self) ?? ""))
+            }
+            return AccountChangeRecordsResponse(totalCount: total, currency: Ledger.currency, records: records)
+        }
+    }
+}

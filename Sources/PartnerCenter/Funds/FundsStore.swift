@@ -1,0 +1,205 @@
+import Foundation
+import SQLKit
+
+/// Partner and customer funds: grants (拨款) and reclaims (回收) between a partner, its
+/// resellers and its customers, balances and records, all on the double-entry ledger.
+public struct FundsStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    static let insufficient = APIError(.badRequest, "CBC.99005003", "Insufficient balance.")
+    static let illegal = APIError(.forbidden, "CBC.0150", "Illegal operation: the customer is not a resale customer of this partner.")
+
+    /// Runs one money movement in its own transaction, mapping ledger refusals to Huawei's codes.
+    func move(_ body: @escaping @Sendable (any SQLDatabase) async throws -> Ledger.Posted) async throws -> Ledger.Posted {
+        do {
+            return try await database.transaction(body)
+        } catch let e as LedgerError {
+            switch e {
+            case .insufficient: throw Self.insufficient
+            case .idempotencyConflict: throw APIError(.conflict, "CBC.0100", "Invalid parameter: X-Client-Token was already used for a different request.")
+            case .overflow: throw APIError.parameter("amount", "would overflow the account balance")
+            }
+        }
+    }
+
+    /// The resale customer a payer may move money with; anything else, existing or not, is CBC.0150.
+    static func resaleCustomer(_ db: any SQLDatabase, customerID: String, payer: String) async throws {
+        let row = try await db.raw("SELECT id FROM customers WHERE id = \(bind: customerID) AND partner_id = \(bind: payer) AND bound = 1 AND association_type = '2'").first()
+        guard row != nil else { throw illegal }
+    }
+
+    static func reseller(_ db: any SQLDatabase, resellerID: String, distributor: String) async throws {
+        let row = try await db.raw("SELECT id FROM accounts WHERE id = \(bind: resellerID) AND kind = 'reseller' AND parent_id = \(bind: distributor)").first()
+        guard row != nil else { throw APIError(.badRequest, "CBC.99000037", "You have no permission to operate on the cloud reseller \(resellerID).") }
+    }
+
+    // MARK: operator
+
+    /// A partner pays the platform: cash (or a credit line) enters from outside.
+    public func fund(partnerID: String, amount: Decimal, account: LedgerAccountType, requestID: String? = nil) async throws -> (String, Decimal) {
+        guard account == .cash || account == .credit else { throw APIError.parameter("account", "must be cash or credit") }
+        let units = try Units.from(try validAmount(amount, decimals: 2))
+        let backend = database.backend
+        let posted = try await move { db in
+            guard let row = try await db.raw("SELECT kind FROM accounts WHERE id = \(bind: partnerID)").first(),
+                  AccountKind(rawValue: try row.decode(column: "kind", as: String.self))?.isPartner == true else {
+                throw APIError(.notFound, "CBC.0100", "Invalid parameter: domain_id \(partnerID) is not a partner.")
+            }
+            let source = try await Ledger.ensure(db, owner: nil, type: account == .cash ? .external : .creditSource)
+            let target = try await Ledger.ensure(db, owner: partnerID, type: account)
+            if account == .credit {
+                try await db.raw("UPDATE ledger_accounts SET credit_limit = credit_limit + \(bind: units) WHERE id = \(bind: target)").run()
+            }
+            return try await Ledger.post(db, backend: backend, .init(kind: account == .cash ? "RECHARGE" : "ADJUST", from: source, to: target, units: units,
+                                                                     partnerID: partnerID, requestID: requestID, idPrefix: account == .cash ? "RC" : "CA"))
+        }
+        return (posted.id, Units.decimal(posted.toBalanceAfter))
+    }
+
+    /// Unbinding ends the association; the customer's cash returns to its partner (BEUNBIND).
+    public func unbind(customerID: String) async throws -> (transferID: String?, reclaimed: Decimal) {
+        let backend = database.backend
+        let result: (String?, Int64) = try await database.transaction { db in
+            guard let row = try await db.raw("SELECT partner_id, bound FROM customers WHERE id = \(bind: customerID)").first() else {
+                throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customerID) does not exist.")
+            }
+            guard try row.decode(column: "bound", as: Int.self) == 1 else {
+                throw APIError(.conflict, "CBC.0100", "Invalid parameter: customer \(customerID) is already unbound.")
+            }
+            let partner = try row.decode(column: "partner_id", as: String.self)
+            let from = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            let balance = try await Ledger.balance(db, from)
+            var id: String?
+            if balance > 0 {
+                let to = try await Ledger.ensure(db, owner: partner, type: .cash)
+                id = try await Ledger.post(db, backend: backend, .init(kind: "BEUNBIND", from: from, to: to, units: balance, partnerID: partner,
+                                                                       counterpartyID: customerID, idPrefix: "UB")).id
+            }
+            try await db.raw("UPDATE customers SET bound = 0, unbound_at = \(bind: WireTime.nowMillis()) WHERE id = \(bind: customerID)").run()
+            return (id, max(balance, 0))
+        }
+        return (result.0, Units.decimal(result.1))
+    }
+
+    // MARK: grants and reclaims
+
+    public func adjustToCustomer(caller: Principal, _ r: CustomerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransferIDResponse {
+        let customerID = try Check.required(r.customerID, "customer_id", max: 64)
+        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
+        let units = try Units.from(try validAmount(r.amount))
+        let backend = database.backend
+        let posted = try await move { db in
+            let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
+            try await Self.resaleCustomer(db, customerID: customerID, payer: payer)
+            let from = try await Ledger.ensure(db, owner: payer, type: .cash)
+            let to = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            return try await Ledger.post(db, backend: backend, .init(kind: "BEADJUST", from: from, to: to, units: units, partnerID: payer, counterpartyID: customerID,
+                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "AD"))
+        }
+        return TransferIDResponse(transferID: posted.id)
+    }
+
+    public func reclaimFromCustomer(caller: Principal, _ r: CustomerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransIDResponse {
+        let customerID = try Check.required(r.customerID, "customer_id", max: 64)
+        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
+        let units = try Units.from(try validAmount(r.amount))
+        let backend = database.backend
+        let posted = try await move { db in
+            let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
+            try await Self.resaleCustomer(db, customerID: customerID, payer: payer)
+            let from = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            let to = try await Ledger.ensure(db, owner: payer, type: .cash)
+            return try await Ledger.post(db, backend: backend, .init(kind: "BERETRIEVE", from: from, to: to, units: units, partnerID: payer, counterpartyID: customerID,
+                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "RE"))
+        }
+        return TransIDResponse(transID: posted.id)
+    }
+
+    public func adjustToReseller(caller: Principal, _ r: ResellerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransferIDResponse {
+        let resellerID = try Check.required(r.indirectPartnerID, "indirect_partner_id", max: 64)
+        let units = try Units.from(try validAmount(r.amount))
+        let backend = database.backend
+        let posted = try await move { db in
+            try await Self.reseller(db, resellerID: resellerID, distributor: caller.domainID)
+            let from = try await Ledger.ensure(db, owner: caller.domainID, type: .cash)
+            let to = try await Ledger.ensure(db, owner: resellerID, type: .cash)
+            return try await Ledger.post(db, backend: backend, .init(kind: "BEADJUST", from: from, to: to, units: units, partnerID: caller.domainID, counterpartyID: resellerID,
+                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "AD"))
+        }
+        return TransferIDResponse(transferID: posted.id)
+    }
+
+    public func reclaimFromReseller(caller: Principal, _ r: ResellerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransIDResponse {
+        let resellerID = try Check.required(r.indirectPartnerID, "indirect_partner_id", max: 64)
+        let units = try Units.from(try validAmount(r.amount))
+        let backend = database.backend
+        let posted = try await move { db in
+            try await Self.reseller(db, resellerID: resellerID, distributor: caller.domainID)
+            let from = try await Ledger.ensure(db, owner: resellerID, type: .cash)
+            let to = try await Ledger.ensure(db, owner: caller.domainID, type: .cash)
+            return try await Ledger.post(db, backend: backend, .init(kind: "BERETRIEVE", from: from, to: to, units: units, partnerID: caller.domainID, counterpartyID: resellerID,
+                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "RE"))
+        }
+        return TransIDResponse(transID: posted.id)
+    }
+
+    // MARK: balances
+
+    static func balances(_ db: any SQLDatabase, owner: String, types: [LedgerAccountType]) async throws -> [AccountBalance] {
+        var out: [AccountBalance] = []
+        for type in types {
+            let id = Ledger.accountID(owner: owner, type: type)
+            let row = try await db.raw("SELECT balance, credit_limit FROM ledger_accounts WHERE id = \(bind: id)").first()
+            // The cash account always shows (at 0 before any movement); others once they exist.
+            guard row != nil || type == .cash else { continue }
+            let balance = try row?.decode(column: "balance", as: Int64.self) ?? 0
+            let limit = try row?.decode(column: "credit_limit", as: Int64.self) ?? 0
+            out.append(AccountBalance(accountID: id, accountType: type.huaweiType, amount: Units.decimal(balance), currency: Ledger.currency,
+                                      designatedAmount: 0, creditAmount: type == .credit ? Units.decimal(limit) : 0, measureID: 1, memo: ""))
+        }
+        return out
+    }
+
+    public func partnerBalances(caller: Principal, indirectPartnerID: String?) async throws -> PartnerBalancesResponse {
+        try Check.length(indirectPartnerID, "indirect_partner_id", max: 64)
+        return try await database.read { db in
+            let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirectPartnerID)
+            return PartnerBalancesResponse(accountBalances: try await Self.balances(db, owner: owner, types: [.cash, .credit]))
+        }
+    }
+
+    /// Arrears are the negative part of a customer's cash balance (billing can overdraw it).
+    static func debt(_ balances: [AccountBalance]) -> Decimal {
+        balances.filter { $0.accountType == 1 && $0.amount < 0 }.reduce(Decimal(0)) { $0 - $1.amount }
+    }
+
+    public func customerBalances(caller: Principal) async throws -> CustomerBalancesResponse {
+        try await database.read { db in
+            let list = try await Self.balances(db, owner: caller.domainID, types: [.cash, .credit, .coupon])
+            return CustomerBalancesResponse(accountBalances: list, debtAmount: Self.debt(list), measureID: 1, currency: Ledger.currency)
+        }
+    }
+
+    public func customersBalances(caller: Principal, _ r: CustomersBalancesRequest) async throws -> CustomersBalancesResponse {
+        guard let items = r.customerInfos, !items.isEmpty else { throw APIError.parameter("customer_infos", "must list 1 to 100 customers") }
+        guard items.count <= 100 else { throw APIError.parameter("customer_infos", "must list at most 100 customers") }
+        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
+        let ids = try items.enumerated().map { i, item in try Check.required(item.customerID, "customer_infos[\(i)].customer_id", max: 64) }
+        return try await database.read { db in
+            let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
+            var out: [CustomerBalanceSummary] = []
+            var seen = Set<String>()
+            for id in ids where !seen.contains(id) {
+                seen.insert(id)
+                // Customers that are not this partner's resale customers are left out silently.
+                guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: id) AND partner_id = \(bind: owner) AND bound = 1 AND association_type = '2'").first() != nil else { continue }
+                let list = try await Self.balances(db, owner: id, types: [.cash, .credit])
+                let available = list.reduce(Decimal(0)) { $0 + max($1.amount, 0) }
+                out.append(CustomerBalanceSummary(customerID: id, debtAmount: Self.debt(list), amount: available, currency: Ledger.currency, measureID: 1))
+            }
+            return CustomersBalancesResponse(customerBalances: out)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import SQLKit
+
+/// Ledger account types, and the `account_type` Huawei's balance APIs show for them.
+public enum LedgerAccountType: String, Sendable, CaseIterable {
+    case cash, credit, coupon
+    /// The platform's side of money entering or leaving the partner world (a partner
+    /// paying the cloud provider). The only accounts allowed below zero.
+    case external, creditSource = "credit-source"
+
+    var prefix: String {
+        switch self {
+        case .cash: return "CB"
+        case .credit: return "CR"
+        case .coupon: return "CP"
+        case .external: return "PX"
+        case .creditSource: return "PC"
+        }
+    }
+
+    public var huaweiType: Int {
+        switch self {
+        case .cash: return 1
+        case .credit: return 2
+        case .coupon: return 5
+        case .external, .creditSource: return 0
+        }
+    }
+}
+
+/// Why the ledger refused a transfer.
+public enum LedgerError: Error, Equatable {
+    case insufficient(account: String)
+    case idempotencyConflict(key: String)
+    case overflow
+}
+
+/// The double-entry core: every balance change is one transfer between two accounts,
+/// written with both accounts' new balances in the caller's transaction.
+public enum Ledger {
+    public static let currency = "CNY"
+    static let platformOwner = "platform"
+
+    public static func accountID(owner: String?, type: LedgerAccountType) -> String {
+        type.prefix + (owner ?? platformOwner)
+    }
+
+    /// Creates the account when it does not exist yet (concurrent twins are harmless).
+    public static func ensure(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType) async throws -> String {
+        let id = accountID(owner: owner, type: type)
+        let allowNegative = (type == .external || type == .creditSource) ? 1 : 0
+        try await db.raw("""
+            INSERT INTO ledger_accounts (id, owner_id, type, currency, balance, allow_negative, version, created_at)
+            VALUES (\(bind: id), \(bind: owner), \(bind: type.rawValue), \(bind: currency), 0, \(bind: allowNegative), 0, \(bind: WireTime.nowMillis()))
+            ON CONFLICT (id) DO NOTHING
+            """).run()
+        return id
+    }
+
+    public struct Movement: Sendable {
+        public var kind: String
+        public var from: String
+        public var to: String
+        public var units: Int64
+        public var partnerID: String?
+        public var counterpartyID: String?
+        public var idempotencyKey: String?
+        public var requestHash: String?
+        public var requestID: String?
+        public var idPrefix: String
+
+        public init(kind: String, from: String, to: String, units: Int64, partnerID: String? = nil, counterpartyID: String? = nil,
+                    idempotencyKey: String? = nil, requestHash: String? = nil, requestID: String? = nil, idPrefix: String) {
+            self.kind = kind; self.from = from; self.to = to; self.units = units; self.partnerID = partnerID
+            self.counterpartyID = counterpartyID; self.idempotencyKey = idempotencyKey; self.requestHash = requestHash
+            self.requestID = requestID; self.idPrefix = idPrefix
+        }
+    }
+
+    public struct Posted: Sendable, Equatable {
+        public var id: String
+        public var fromBalanceAfter: Int64
+        public var toBalanceAfter: Int64
+        /// true when an earlier request with the same idempotency key already posted it.
+        public var replayed: Bool
+    }
+
+    /// Transfer ids in Huawei's shape: two letters, the UTC time, random hex.
+    static func transferID(prefix: String, now: Int64) -> String {
+        let t = WireTime.utc(now).filter(\.isNumber)
+        return prefix + t + Identifiers.domainID().prefix(8)
+    }
+
+    /// Posts one transfer. Must run inside `Database.transaction`.
+    public static func post(_ db: any SQLDatabase, backend: Database.Backend, _ m: Movement) async throws -> Posted {
+        precondition(m.units > 0, "a transfer moves a positive amount")
+        precondition(m.from != m.to, "a transfer joins two different accounts")
+        if let key = m.idempotencyKey,
+           let row = try await db.raw("SELECT id, request_hash, from_balance_after, to_balance_after FROM transfers WHERE idempotency_key = \(bind: key)").first() {
+            guard try row.decode(column: "request_hash", as: String?.self) == m.requestHash else { throw LedgerError.idempotencyConflict(key: key) }
+            return Posted(id: try row.decode(column: "id", as: String.self),
+                          fromBalanceAfter: try row.decode(column: "from_balance_after", as: Int64.self),
+                          toBalanceAfter: try row.decode(column: "to_balance_after", as: Int64.self), replayed: true)
+        }
+        // Lock both rows in id order, so two transfers over the same pair never deadlock.
+        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        let rows = try await db.raw("SELECT id, balance, allow_negative, version FROM ledger_accounts WHERE id IN (\(bind: m.from), \(bind: m.to)) ORDER BY id\(lock)").all()
+        var state: [String: (balance: Int64, allowNegative: Bool, version: Int64)] = [:]
+        for r in rows {
+            state[try r.decode(column: "id", as: String.self)] = (try r.decode(column: "balance", as: Int64.self),
+                                                                 try r.decode(column: "allow_negative", as: Int.self) == 1,
+                                                                 try r.decode(column: "version", as: Int64.self))
+        }
+        guard let from = state[m.from], let to = state[m.to] else { preconditionFailure("ledger accounts must exist before a transfer") }
+        let (fromAfter, o1) = from.balance.subtractingReportingOverflow(m.units)
+        let (toAfter, o2) = to.balance.addingReportingOverflow(m.units)
+        guard !o1, !o2 else { throw LedgerError.overflow }
+        if !from.allowNegative && fromAfter < 0 { throw LedgerError.insufficient(account: m.from) }
+        let now = WireTime.nowMillis()
+        let id = transferID(prefix: m.idPrefix, now: now)
+        try await db.raw("UPDATE ledger_accounts SET balance = \(bind: fromAfter), version = \(bind: from.version + 1) WHERE id = \(bind: m.from)").run()
+        try await db.raw("UPDATE ledger_accounts SET balance = \(bind: toAfter), version = \(bind: to.version + 1) WHERE id = \(bind: m.to)").run()
+        try await db.raw("""
+            INSERT INTO transfers (id, kind, from_account, to_account, amount, currency, from_balance_after, to_balance_after,
+                                   from_version, to_version, partner_id, counterparty_id, idempotency_key, request_hash, request_id, created_at)
+            VALUES (\(bind: id), \(bind: m.kind), \(bind: m.from), \(bind: m.to), \(bind: m.units), \(bind: currency), \(bind: fromAfter), \(bind: toAfter),
+                    \(bind: from.version + 1), \(bind: to.version + 1), \(bind: m.partnerID), \(bind: m.counterpartyID),
+                    \(bind: m.idempotencyKey), \(bind: m.requestHash), \(bind: m.requestID), \(bind: now))
+            """).run()
+        return Posted(id: id, fromBalanceAfter: fromAfter, toBalanceAfter: toAfter, replayed: false)
+    }
+
+    public static func balance(_ db: any SQLDatabase, _ accountID: String) async throws -> Int64 {
+        try await db.raw("SELECT balance FROM ledger_accounts WHERE id = \(bind: accountID)").first()?.decode(column: "balance", as: Int64.self) ?? 0
+    }
+}
