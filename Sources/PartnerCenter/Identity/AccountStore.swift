@@ -99,7 +99,8 @@ public struct AccountStore: Sendable {
         if !ok { throw APIError.parameter("name", "must be 3-64 letters, digits, '_' or '-', not starting with a digit") }
     }
 
-    public func createPartner(name: String, kind: AccountKind, parentID: String?, password: String?) async throws -> (Account, KeyPair) {
+    public func createPartner(name: String, kind: AccountKind, parentID: String?, password: String?,
+                              fixedID: String? = nil, fixedKeys: KeyPair? = nil) async throws -> (Account, KeyPair) {
         try Self.validatePartnerName(name)
         guard kind.isPartner else { throw APIError.parameter("kind", "must be distributor, reseller or solution-provider") }
         if kind == .reseller, parentID == nil { throw APIError.parameter("parent_id", "is required for a reseller (its distributor's domain id)") }
@@ -108,8 +109,8 @@ public struct AccountStore: Sendable {
             guard pw.count >= 8 else { throw APIError.parameter("password", "must have at least 8 characters") }
             return try Passwords.hash(pw)
         }
-        let id = Identifiers.domainID()
-        let keys = KeyPair(accessKey: Identifiers.accessKey(), secretKey: Identifiers.secretKey())
+        let id = fixedID ?? Identifiers.domainID()
+        let keys = fixedKeys ?? KeyPair(accessKey: Identifiers.accessKey(), secretKey: Identifiers.secretKey())
         let sealed = try masterKey.seal(keys.secretKey)
         let xaccountType = "\(name)_IDP"
         let now = WireTime.nowMillis()

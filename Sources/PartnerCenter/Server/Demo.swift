@@ -1,7 +1,8 @@
 import Foundation
 
-/// `serve --demo`: a distributor, a reseller under it and two customers, created once
-/// and reused on every later start, so a newcomer can call the SDK at once.
+/// `serve --demo`: a distributor, a reseller under it and three customers, created once
+/// and reused on every later start. Ids and keys are fixed so examples and scripts written
+/// against the sandbox work as written on any machine; never use --demo for real tenants.
 public enum Demo {
     public struct Credentials: Codable, Sendable {
         public var role: String
@@ -19,7 +20,12 @@ public enum Demo {
 
     public static let password = "Demo@2026pass"
 
-    static func partner(_ platform: Platform, name: String, kind: AccountKind, parent: String?) async throws -> Credentials {
+    public static let distributorID = "0d15781b07a4e10c8e0f4f7ad9ab4e01"
+    public static let resellerID = "0d15781b07a4e10c8e0f4f7ad9ab4e02"
+    public static let distributorKeys = AccountStore.KeyPair(accessKey: "DEMODISTRIBUTORAK001", secretKey: "DemoDistributorSecretKey0000000000000001")
+    public static let resellerKeys = AccountStore.KeyPair(accessKey: "DEMORESELLERAK000001", secretKey: "DemoResellerSecretKey0000000000000000001")
+
+    static func partner(_ platform: Platform, name: String, kind: AccountKind, parent: String?, id: String, keys fixed: AccountStore.KeyPair) async throws -> Credentials {
         let accounts = platform.accounts
         if let existing = try await accounts.account(name: name) {
             let keys: AccountStore.KeyPair
@@ -27,14 +33,14 @@ public enum Demo {
             return Credentials(role: kind.rawValue, domainID: existing.domainID, domainName: name, xaccountType: existing.xaccountType,
                                accessKey: keys.accessKey, secretKey: keys.secretKey, password: password)
         }
-        let (account, keys) = try await accounts.createPartner(name: name, kind: kind, parentID: parent, password: password)
+        let (account, keys) = try await accounts.createPartner(name: name, kind: kind, parentID: parent, password: password, fixedID: id, fixedKeys: fixed)
         return Credentials(role: kind.rawValue, domainID: account.domainID, domainName: name, xaccountType: account.xaccountType,
                            accessKey: keys.accessKey, secretKey: keys.secretKey, password: password)
     }
 
     public static func seed(_ platform: Platform) async throws -> [Credentials] {
-        let distributor = try await partner(platform, name: "demo-distributor", kind: .distributor, parent: nil)
-        let reseller = try await partner(platform, name: "demo-reseller", kind: .reseller, parent: distributor.domainID)
+        let distributor = try await partner(platform, name: "demo-distributor", kind: .distributor, parent: nil, id: distributorID, keys: distributorKeys)
+        let reseller = try await partner(platform, name: "demo-reseller", kind: .reseller, parent: distributor.domainID, id: resellerID, keys: resellerKeys)
         let principal = Principal(domainID: distributor.domainID, domainName: distributor.domainName, kind: .distributor, parentID: nil, via: "demo")
         for (name, xid, forReseller) in [("demo-customer-01", "demo-user-01", false), ("demo-customer-02", "demo-user-02", false), ("demo-customer-03", "demo-user-03", true)]
         where try await platform.accounts.account(name: name) == nil {
