@@ -20,8 +20,18 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "File holding the base64 master key that seals secret keys (env PARTNER_CENTER_MASTER_KEY wins; SQLite default: master.key beside the database).")
     var masterKeyFile: String?
 
-    func open() async throws -> Platform {
-        try await Platform.open(databaseURL: database, masterKeyFile: masterKeyFile, logger: quietLogger())
+    /// Opens storage for one command and always closes it, also when the command fails
+    /// (an SQLite connection must be closed before it goes away).
+    func with<T>(_ body: (Platform) async throws -> T) async throws -> T {
+        let platform = try await Platform.open(databaseURL: database, masterKeyFile: masterKeyFile, logger: quietLogger())
+        do {
+            let value = try await body(platform)
+            await platform.close()
+            return value
+        } catch {
+            await platform.close()
+            throw error
+        }
     }
 }
 
@@ -75,28 +85,37 @@ struct Serve: AsyncParsableCommand {
             var logger = Logger(label: "partner-center")
             logger.logLevel = level
             let platform = try await Platform.open(databaseURL: storage.database, masterKeyFile: storage.masterKeyFile, logger: logger)
-            if demo {
-                let creds = try await Demo.seed(platform)
-                var lines = ["", "partner-center demo data (\(storage.database))", "  endpoint: http://\(host):\(port)"]
-                for c in creds {
-                    lines += ["  \(c.role) \(c.domainName)", "    domain_id:  \(c.domainID)", "    access_key: \(c.accessKey)",
-                              "    secret_key: \(c.secretKey)", "    password:   \(c.password)"]
-                    if let x = c.xaccountType { lines.append("    xaccount_type: \(x)") }
-                }
-                // Written straight to the descriptor so it shows at once even when stdout is a file.
-                FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
+            do {
+                try await serve(platform, logger: logger)
+                await platform.close()
+            } catch {
+                await platform.close()
+                throw error
             }
-            var options = ServerOptions()
-            options.host = host
-            options.port = port
-            options.rateLimit = rateLimit
-            options.tokenTTLSeconds = tokenTtl
-            logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])
-            let app = Server.application(platform: platform, options: options, logger: logger)
-            // runService handles SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit.
-            try await app.runService()
-            await platform.close()
         }
+    }
+
+    func serve(_ platform: Platform, logger: Logger) async throws {
+        if demo {
+            let creds = try await Demo.seed(platform)
+            var lines = ["", "partner-center demo data (\(storage.database))", "  endpoint: http://\(host):\(port)"]
+            for c in creds {
+                lines += ["  \(c.role) \(c.domainName)", "    domain_id:  \(c.domainID)", "    access_key: \(c.accessKey)",
+                          "    secret_key: \(c.secretKey)", "    password:   \(c.password)"]
+                if let x = c.xaccountType { lines.append("    xaccount_type: \(x)") }
+            }
+            // Written straight to the descriptor so it shows at once even when stdout is a file.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
+        }
+        var options = ServerOptions()
+        options.host = host
+        options.port = port
+        options.rateLimit = rateLimit
+        options.tokenTTLSeconds = tokenTtl
+        logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])
+        let app = Server.application(platform: platform, options: options, logger: logger)
+        // runService handles SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit.
+        try await app.runService()
     }
 }
 
@@ -106,16 +125,16 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await guarded {
-            let platform = try await storage.open()
-            print("database \(platform.database.url) is at schema version \(Migrations.all.map(\.version).max() ?? 0)")
-            await platform.close()
+            try await storage.with { platform in
+                print("database \(platform.database.url) is at schema version \(Migrations.all.map(\.version).max() ?? 0)")
+            }
         }
     }
 }
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Operator actions, directly on the database (safe while the server runs).",
-                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self])
+                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self, QuotaCommands.self])
 }
 
 struct PartnerCommands: AsyncParsableCommand {
@@ -134,10 +153,7 @@ struct PartnerCommands: AsyncParsableCommand {
             try await guarded {
                 guard let value = Money.parse(amount) else { throw ConfigError("--amount must be a decimal number like 1000.50") }
                 guard let type = LedgerAccountType(rawValue: account), type == .cash || type == .credit else { throw ConfigError("--account must be cash or credit") }
-                let platform = try await storage.open()
-                let result = await Result(catching: { try await platform.funds.fund(partnerID: domainId, amount: value, account: type) })
-                await platform.close()
-                let (id, balance) = try result.get()
+                let (id, balance) = try await storage.with { try await $0.funds.fund(partnerID: domainId, amount: value, account: type) }
                 if json { try printJSON(OperatorRoutes.Funded(transferID: id, balance: balance)) } else { print("funded \(domainId): \(type.rawValue) balance \(Money.format(balance)) (transfer \(id))") }
             }
         }
@@ -154,9 +170,7 @@ struct PartnerCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                defer { Task { await platform.close() } }
-                let created = try await OperatorRoutes.createPartner(platform.accounts, .init(name: name, kind: kind, parentID: parent, password: password))
+                let created = try await storage.with { try await OperatorRoutes.createPartner($0.accounts, .init(name: name, kind: kind, parentID: parent, password: password)) }
                 if json { try printJSON(created) } else {
                     print("created \(created.kind) \(created.domainName)\n  domain_id:  \(created.domainID)\n  access_key: \(created.accessKey)\n  secret_key: \(created.secretKey)\n  xaccount_type: \(created.xaccountType ?? "")")
                 }
@@ -171,9 +185,7 @@ struct PartnerCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                let partners = try await platform.accounts.listPartners()
-                await platform.close()
+                let partners = try await storage.with { try await $0.accounts.listPartners() }
                 if json { try printJSON(OperatorRoutes.PartnerList(partners: partners)); return }
                 for p in partners { print("\(p.domainID)  \(p.kind.rawValue)  \(p.domainName)\(p.parentID.map { "  parent=\($0)" } ?? "")") }
             }
@@ -200,11 +212,11 @@ struct KeyCommands: AsyncParsableCommand {
         func run() async throws {
             try await guarded {
                 guard (domainId != nil) != self.operator else { throw ConfigError("give exactly one of --domain-id ID or --operator") }
-                let platform = try await storage.open()
-                let id: String
-                if let domainId { id = domainId } else { id = try await platform.accounts.operatorAccount().domainID }
-                let keys = try await platform.accounts.createKey(accountID: id)
-                await platform.close()
+                let (id, keys) = try await storage.with { platform in
+                    let id: String
+                    if let domainId { id = domainId } else { id = try await platform.accounts.operatorAccount().domainID }
+                    return (id, try await platform.accounts.createKey(accountID: id))
+                }
                 if self.operator {
                     let out = OperatorKey(domainID: id, accessKey: keys.accessKey, secretKey: keys.secretKey)
                     if json { try printJSON(out) } else { print("domain_id:  \(id)\naccess_key: \(keys.accessKey)\nsecret_key: \(keys.secretKey)") }
@@ -223,9 +235,7 @@ struct KeyCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                let keys = try await platform.accounts.listKeys(accountID: domainId)
-                await platform.close()
+                let keys = try await storage.with { try await $0.accounts.listKeys(accountID: domainId) }
                 if json { try printJSON(OperatorRoutes.KeyList(keys: keys)); return }
                 for k in keys { print("\(k.accessKey)  \(k.domainID)  \(k.status)  \(k.createdAt)") }
             }
@@ -239,9 +249,7 @@ struct KeyCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                let done = try await platform.accounts.revokeKey(accessKey)
-                await platform.close()
+                let done = try await storage.with { try await $0.accounts.revokeKey(accessKey) }
                 guard done else { throw ConfigError("no active access key \(accessKey)") }
                 print("revoked \(accessKey)")
             }
@@ -261,9 +269,7 @@ struct RealnameCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                let apps = try await platform.realname.list(status: status == "all" ? nil : status)
-                await platform.close()
+                let apps = try await storage.with { try await $0.realname.list(status: status == "all" ? nil : status) }
                 if json { try printJSON(OperatorRoutes.RealnameList(applications: apps)); return }
                 for a in apps { print("\(a.id)  \(a.status)  \(a.kind)  customer=\(a.customerID) (\(a.customerName))  name=\(a.name)  submitted=\(a.submittedAt)") }
             }
@@ -285,9 +291,7 @@ struct RealnameCommands: AsyncParsableCommand {
         func run() async throws {
             try await guarded {
                 guard (target.id != nil) != (target.customerId != nil) else { throw ConfigError("give exactly one of APPLICATION_ID or --customer-id") }
-                let platform = try await storage.open()
-                let app = try await platform.realname.review(applicationID: target.id, customerID: target.customerId, approve: true, reason: nil)
-                await platform.close()
+                let app = try await storage.with { try await $0.realname.review(applicationID: target.id, customerID: target.customerId, approve: true, reason: nil) }
                 if json { try printJSON(app) } else { print("approved \(app.id) for customer \(app.customerID)") }
             }
         }
@@ -303,9 +307,7 @@ struct RealnameCommands: AsyncParsableCommand {
         func run() async throws {
             try await guarded {
                 guard (target.id != nil) != (target.customerId != nil) else { throw ConfigError("give exactly one of APPLICATION_ID or --customer-id") }
-                let platform = try await storage.open()
-                let app = try await platform.realname.review(applicationID: target.id, customerID: target.customerId, approve: false, reason: reason)
-                await platform.close()
+                let app = try await storage.with { try await $0.realname.review(applicationID: target.id, customerID: target.customerId, approve: false, reason: reason) }
                 if json { try printJSON(app) } else { print("rejected \(app.id) for customer \(app.customerID)") }
             }
         }
@@ -323,10 +325,7 @@ struct CustomerCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                let result = await Result(catching: { try await platform.funds.unbind(customerID: customerId) })
-                await platform.close()
-                let (id, reclaimed) = try result.get()
+                let (id, reclaimed) = try await storage.with { try await $0.funds.unbind(customerID: customerId) }
                 if json { try printJSON(OperatorRoutes.Unbound(customerID: customerId, transferID: id, reclaimed: reclaimed)) } else {
                     print("unbound \(customerId); reclaimed \(Money.format(reclaimed))\(id.map { " (transfer \($0))" } ?? "")")
                 }
@@ -345,10 +344,7 @@ struct LedgerCommands: AsyncParsableCommand {
 
         func run() async throws {
             try await guarded {
-                let platform = try await storage.open()
-                let result = await Result(catching: { try await LedgerVerifier.verify(platform.database) })
-                await platform.close()
-                let report = try result.get()
+                let report = try await storage.with { try await LedgerVerifier.verify($0.database) }
                 if json { try printJSON(report) } else {
                     print("\(report.ok ? "ledger OK" : "ledger BROKEN"): \(report.accounts) accounts, \(report.transfers) transfers, sum \(report.total)")
                     for p in report.problems { print("  - \(p)") }
@@ -359,9 +355,40 @@ struct LedgerCommands: AsyncParsableCommand {
     }
 }
 
-extension Result where Failure == any Error {
-    /// Captures an async throwing call so resources can be released before rethrowing.
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
+struct QuotaCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "quota", abstract: "Coupon quotas granted to partners.", subcommands: [Grant.self])
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a partner a coupon quota it can issue cash coupons from.")
+        @Option(help: "The partner's domain id.") var domainId: String
+        @Option(help: "Quota value in yuan, at most 2 decimals.") var amount: String
+        @Option(help: "Expiry: a date (YYYY-MM-DD, end of that UTC day) or a UTC time YYYY-MM-DDTHH:mm:ssZ.") var expires: String
+        @Option(help: "Start of validity, same formats (default: now).") var effective: String?
+        @Option(help: "0 cash voucher (代金券) quota, 1 cash coupon (现金券) quota.") var type = 0
+        @Option(help: "Comma-separated cloud service type codes the coupons may pay for (default: any).") var serviceTypes: String?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        /// A bare date means the whole of that day: its last second.
+        static func time(_ text: String, endOfDay: Bool) throws -> Int64 {
+            if let t = WireTime.parseUTC(text) { return t }
+            if text.count == 10, let t = WireTime.parseUTC(text + "T00:00:00Z") { return endOfDay ? t + 86_399_000 : t }
+            throw ConfigError("\(text) is neither YYYY-MM-DD nor YYYY-MM-DDTHH:mm:ssZ")
+        }
+
+        func run() async throws {
+            try await guarded {
+                guard let value = Money.parse(amount) else { throw ConfigError("--amount must be a decimal number like 1000.50") }
+                let expiry = try Self.time(expires, endOfDay: true)
+                let start = try effective.map { try Self.time($0, endOfDay: false) }
+                let services = serviceTypes.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+                let quota = try await storage.with {
+                    try await $0.coupons.grantQuota(partnerID: domainId, amount: value, effective: start, expires: expiry, quotaType: type, serviceTypes: services)
+                }
+                if json { try printJSON(quota) } else {
+                    print("granted quota \(quota.quotaID) of \(Money.format(quota.quotaValue)) to \(domainId), valid \(quota.effectiveTime) – \(quota.expireTime)")
+                }
+            }
+        }
     }
 }

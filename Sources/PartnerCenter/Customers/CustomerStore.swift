@@ -127,7 +127,7 @@ public struct CustomerStore: Sendable {
                     customerID: try r.decode(column: "id", as: String.self),
                     associatedOn: WireTime.utc(try r.decode(column: "associated_on", as: Int64.self)),
                     associationType: try r.decode(column: "association_type", as: String.self),
-                    label: try r.decode(column: "label", as: String?.self),
+                    label: try r.decode(column: "label", as: String?.self) ?? "",
                     telephone: CustomerRules.mask(try r.decode(column: "mobile", as: String?.self)),
                     verifiedStatus: try r.decode(column: "verified_status", as: String.self),
                     countryCode: try r.decode(column: "country_code", as: String?.self),

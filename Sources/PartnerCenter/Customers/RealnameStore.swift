@@ -142,7 +142,10 @@ public struct RealnameStore: Sendable {
                 }
                 let status = try row.decode(column: "verified_status", as: String.self)
                 let type = try row.decode(column: "customer_type", as: Int.self)
-                guard s.xaccountType == (try row.decode(column: "xaccount_type", as: String.self)) else {
+                // The customer's own platform identifier, or the caller's (a reseller serving a
+                // customer its distributor created for it knows only its own).
+                let callerType = try await db.raw("SELECT xaccount_type FROM accounts WHERE id = \(bind: caller.domainID)").first()?.decode(column: "xaccount_type", as: String?.self)
+                guard s.xaccountType == (try row.decode(column: "xaccount_type", as: String.self)) || s.xaccountType == callerType else {
                     throw APIError.parameter("xaccount_type", "is not the platform identifier of this customer's partner")
                 }
                 let pending = try await db.raw("SELECT id FROM realname_applications WHERE customer_id = \(bind: s.customerID) AND status = 'pending'").first() != nil

@@ -177,7 +177,13 @@ public struct FundsStore: Sendable {
 
     public func customerBalances(caller: Principal) async throws -> CustomerBalancesResponse {
         try await database.read { db in
-            let list = try await Self.balances(db, owner: caller.domainID, types: [.cash, .credit, .coupon])
+            var list = try await Self.balances(db, owner: caller.domainID, types: [.cash, .credit])
+            // Usable coupons show as one entry (account type 5) with their remaining value.
+            let coupons = try await CouponStore.usableCouponValue(db, customerID: caller.domainID, now: WireTime.nowMillis())
+            if coupons > 0 {
+                list.append(AccountBalance(accountID: Ledger.accountID(owner: caller.domainID, type: .coupon), accountType: LedgerAccountType.coupon.huaweiType,
+                                           amount: Units.decimal(coupons), currency: Ledger.currency, designatedAmount: 0, creditAmount: 0, measureID: 1, memo: nil))
+            }
             return CustomerBalancesResponse(accountBalances: list, debtAmount: Self.debt(list), measureID: 1, currency: Ledger.currency)
         }
     }

@@ -4,6 +4,8 @@ import SQLKit
 /// Ledger account types, and the `account_type` Huawei's balance APIs show for them.
 public enum LedgerAccountType: String, Sendable, CaseIterable {
     case cash, credit, coupon
+    /// One account per coupon quota and per issued coupon, keyed by their own ids.
+    case quota, couponValue = "coupon-value", quotaSource = "quota-source"
     /// The platform's side of money entering or leaving the partner world (a partner
     /// paying the cloud provider). The only accounts allowed below zero.
     case external, creditSource = "credit-source"
@@ -15,6 +17,9 @@ public enum LedgerAccountType: String, Sendable, CaseIterable {
         case .coupon: return "CP"
         case .external: return "PX"
         case .creditSource: return "PC"
+        case .quota: return "QT"
+        case .couponValue: return "CV"
+        case .quotaSource: return "PQ"
         }
     }
 
@@ -23,7 +28,7 @@ public enum LedgerAccountType: String, Sendable, CaseIterable {
         case .cash: return 1
         case .credit: return 2
         case .coupon: return 5
-        case .external, .creditSource: return 0
+        case .external, .creditSource, .quota, .couponValue, .quotaSource: return 0
         }
     }
 }
@@ -45,10 +50,15 @@ public enum Ledger {
         type.prefix + (owner ?? platformOwner)
     }
 
+    /// The account of a quota or coupon (no owning principal; keyed by the object's id).
+    public static func objectAccountID(_ objectID: String, type: LedgerAccountType) -> String {
+        type.prefix + objectID
+    }
+
     /// Creates the account when it does not exist yet (concurrent twins are harmless).
-    public static func ensure(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType) async throws -> String {
-        let id = accountID(owner: owner, type: type)
-        let allowNegative = (type == .external || type == .creditSource) ? 1 : 0
+    public static func ensure(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType, object: String? = nil) async throws -> String {
+        let id = object.map { objectAccountID($0, type: type) } ?? accountID(owner: owner, type: type)
+        let allowNegative = (type == .external || type == .creditSource || type == .quotaSource) ? 1 : 0
         try await db.raw("""
             INSERT INTO ledger_accounts (id, owner_id, type, currency, balance, allow_negative, version, created_at)
             VALUES (\(bind: id), \(bind: owner), \(bind: type.rawValue), \(bind: currency), 0, \(bind: allowNegative), 0, \(bind: WireTime.nowMillis()))

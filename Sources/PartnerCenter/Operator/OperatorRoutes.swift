@@ -97,8 +97,29 @@ public enum OperatorRoutes {
         enum CodingKeys: String, CodingKey { case customerID = "customer_id", transferID = "transfer_id", reclaimed }
     }
 
+    static let grantQuota = Operation("OperatorGrantCouponQuota", callers: [.operator])
+
+    public struct QuotaGrantRequest: Codable, Sendable {
+        public var amount: Decimal?
+        public var effectiveTime: String?
+        public var expireTime: String?
+        public var quotaType: Int?
+        public var cloudServiceTypes: [String]?
+        enum CodingKeys: String, CodingKey {
+            case amount, effectiveTime = "effective_time", expireTime = "expire_time", quotaType = "quota_type", cloudServiceTypes = "cloud_service_types"
+        }
+    }
+
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
+        router.api(.post, "/operator/v1/partners/:id/coupon-quotas", grantQuota, gateway: gateway) { call -> Reply<CouponQuota> in
+            let r = try call.json(QuotaGrantRequest.self)
+            guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
+            let quota = try await platform.coupons.grantQuota(partnerID: call.parameters.get("id") ?? "", amount: try validAmount(r.amount),
+                                                              effective: try Check.utcTime(r.effectiveTime, "effective_time"), expires: expires,
+                                                              quotaType: r.quotaType ?? 0, serviceTypes: r.cloudServiceTypes ?? [])
+            return Reply(status: .created, body: quota)
+        }
         router.api(.post, "/operator/v1/partners/:id/fund", fundPartner, gateway: gateway) { call in
             let r = try call.json(FundRequest.self)
             let type: LedgerAccountType
@@ -119,7 +140,8 @@ public enum OperatorRoutes {
             try await LedgerVerifier.verify(platform.database)
         }
         router.api(.get, "/operator/v1/realname-applications", listRealname, gateway: gateway) { call in
-            RealnameList(applications: try await realname.list(status: Check.nonEmpty(call.query("status"))))
+            let status = Check.nonEmpty(call.query("status"))
+            return RealnameList(applications: try await realname.list(status: status == "all" ? nil : status))
         }
         router.api(.post, "/operator/v1/realname-applications/:id/approve", reviewRealname, gateway: gateway) { call in
             try await realname.review(applicationID: call.parameters.get("id"), customerID: nil, approve: true, reason: nil)

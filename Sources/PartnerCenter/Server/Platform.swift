@@ -10,6 +10,7 @@ public struct Platform: Sendable {
     public let customers: CustomerStore
     public let realname: RealnameStore
     public let funds: FundsStore
+    public let coupons: CouponStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -31,7 +32,8 @@ public struct Platform: Sendable {
             let accounts = AccountStore(database: database, masterKey: key)
             try await accounts.bootstrap()
             return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database),
-                            realname: RealnameStore(database: database), funds: FundsStore(database: database))
+                            realname: RealnameStore(database: database), funds: FundsStore(database: database),
+                            coupons: CouponStore(database: database))
         } catch {
             await database.close()
             throw error
@@ -79,6 +81,7 @@ public enum Server {
         TokenRoutes.register(on: router, accounts: platform.accounts, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
         CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
+        CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
 
         return Application(router: router,

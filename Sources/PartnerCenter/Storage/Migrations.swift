@@ -166,6 +166,71 @@ public enum Migrations {
             "ALTER TABLE customers ADD COLUMN bound INTEGER NOT NULL DEFAULT 1",
             "ALTER TABLE customers ADD COLUMN unbound_at BIGINT",
         ]),
+        Migration(version: 4, name: "coupons and quotas", statements: [
+            // A quota's and a coupon's value live in their own ledger accounts (ledger_account);
+            // the rows here carry what the value may be used for and when.
+            """
+            CREATE TABLE coupon_quotas (
+                id TEXT PRIMARY KEY,
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                parent_quota_id TEXT REFERENCES coupon_quotas(id),
+                quota_type INTEGER NOT NULL,
+                quota_value BIGINT NOT NULL,
+                status INTEGER NOT NULL,
+                effective_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                limits TEXT NOT NULL,
+                ledger_account TEXT NOT NULL REFERENCES ledger_accounts(id),
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX coupon_quotas_partner ON coupon_quotas (partner_id, created_at)",
+            "CREATE INDEX coupon_quotas_parent ON coupon_quotas (parent_quota_id)",
+            """
+            CREATE TABLE coupons (
+                id TEXT PRIMARY KEY,
+                quota_id TEXT NOT NULL REFERENCES coupon_quotas(id),
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                coupon_type INTEGER NOT NULL,
+                face_value BIGINT NOT NULL,
+                status INTEGER NOT NULL,
+                effective_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                limits TEXT NOT NULL,
+                memo TEXT,
+                ledger_account TEXT NOT NULL REFERENCES ledger_accounts(id),
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX coupons_partner ON coupons (partner_id, created_at)",
+            "CREATE INDEX coupons_customer ON coupons (customer_id, status)",
+            // The operation logs of ListCouponQuotasRecords (scope 'quota') and
+            // ListPartnerCouponsRecord (scope 'coupon'); failed attempts are logged too.
+            """
+            CREATE TABLE coupon_records (
+                id TEXT PRIMARY KEY,
+                scope TEXT NOT NULL,
+                operation_type TEXT NOT NULL,
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                operator_name TEXT,
+                quota_id TEXT,
+                parent_quota_id TEXT,
+                quota_type INTEGER,
+                coupon_id TEXT,
+                customer_id TEXT,
+                indirect_partner_id TEXT,
+                amount BIGINT NOT NULL,
+                result TEXT NOT NULL,
+                remark TEXT,
+                transfer_id TEXT REFERENCES transfers(id),
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX coupon_records_partner ON coupon_records (partner_id, scope, created_at)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
