@@ -4,7 +4,7 @@ import SQLKit
 extension CouponStore {
     static func timeRange(_ filter: inout SQLQueryString, _ column: String, _ begin: Int64?, _ end: Int64?) {
         if let begin { filter += " AND \(unsafeRaw: column) >= \(bind: begin)" }
-        if let end { filter += " AND \(unsafeRaw: column) <= \(bind: end)" }
+        if let end { filter += " AND \(unsafeRaw: column) < \(bind: end + 1000)" }  // the end second is included
     }
 
     static func time(_ value: String?, _ field: String) throws -> Int64? {

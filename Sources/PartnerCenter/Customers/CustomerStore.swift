@@ -100,12 +100,12 @@ public struct CustomerStore: Sendable {
         try Check.length(req.associatedOnBegin, "associated_on_begin", max: 20)
         try Check.length(req.associatedOnEnd, "associated_on_end", max: 20)
         let begin = try Check.utcTime(req.associatedOnBegin, "associated_on_begin")
-        let end = try Check.utcTime(req.associatedOnEnd, "associated_on_end")
+        let end = try Check.utcTimeEnd(req.associatedOnEnd, "associated_on_end")
         let page = try Page(offset: req.offset, limit: req.limit)
 
         return try await database.read { db in
             let partnerID = try await Self.scope(db, caller: caller, indirectPartnerID: req.indirectPartnerID)
-            var filter: SQLQueryString = "c.partner_id = \(bind: partnerID)"
+            var filter: SQLQueryString = "c.partner_id = \(bind: partnerID) AND c.bound = 1"
             if let v = Check.nonEmpty(req.accountName) { filter += " AND a.name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
             if let v = Check.nonEmpty(req.customer) { filter += " AND c.real_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
             if let v = Check.nonEmpty(req.label) { filter += " AND c.label LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
@@ -151,7 +151,7 @@ public struct CustomerStore: Sendable {
         try Check.length(req.associatedOnBegin, "associated_on_begin", max: 20)
         try Check.length(req.associatedOnEnd, "associated_on_end", max: 20)
         let begin = try Check.utcTime(Check.nonEmpty(req.associatedOnBegin), "associated_on_begin")
-        let end = try Check.utcTime(Check.nonEmpty(req.associatedOnEnd), "associated_on_end")
+        let end = try Check.utcTimeEnd(Check.nonEmpty(req.associatedOnEnd), "associated_on_end")
         let page = try Page(offset: req.offset, limit: req.limit)
         return try await database.read { db in
             var filter: SQLQueryString = "kind = 'reseller' AND parent_id = \(bind: caller.domainID)"

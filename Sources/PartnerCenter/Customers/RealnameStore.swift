@@ -137,7 +137,7 @@ public struct RealnameStore: Sendable {
             try await database.transaction { db in
                 // Only the partner the customer is associated with may apply for it; any other
                 // customer id, existing or not, gets the same answer.
-                guard let row = try await db.raw("SELECT verified_status, customer_type, xaccount_type FROM customers WHERE id = \(bind: s.customerID) AND partner_id = \(bind: caller.domainID)").first() else {
+                guard let row = try await db.raw("SELECT verified_status, customer_type, xaccount_type FROM customers WHERE id = \(bind: s.customerID) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() else {
                     throw APIError(.badRequest, "CBC.99000035", "The customer is not a sub-customer of this partner.")
                 }
                 let status = try row.decode(column: "verified_status", as: String.self)
@@ -202,7 +202,7 @@ public struct RealnameStore: Sendable {
     public func result(caller: Principal, customerID: String?) async throws -> RealnameResultResponse {
         let id = try Check.required(customerID, "customer_id", max: 64)
         return try await database.read { db in
-            guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: id) AND partner_id = \(bind: caller.domainID)").first() != nil else {
+            guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: id) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
                 throw APIError.forbidden
             }
             guard let row = try await db.raw("SELECT status, opinion FROM realname_applications WHERE customer_id = \(bind: id) ORDER BY submitted_at DESC, id DESC").first() else {

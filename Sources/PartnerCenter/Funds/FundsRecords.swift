@@ -17,7 +17,7 @@ extension FundsStore {
         try Check.length(indirect, "indirect_partner_id", max: 64)
         try Check.oneOf(opType, "operation_type", Set(Self.adjustKinds.keys))
         let begin = try Check.utcTime(Check.nonEmpty(query.query("operation_time_begin")), "operation_time_begin")
-        let end = try Check.utcTime(Check.nonEmpty(query.query("operation_time_end")), "operation_time_end")
+        let end = try Check.utcTimeEnd(Check.nonEmpty(query.query("operation_time_end")), "operation_time_end")
         let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
         return try await database.read { db in
             let partner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)

@@ -70,10 +70,12 @@ public struct FundsStore: Sendable {
             }
             let partner = try row.decode(column: "partner_id", as: String.self)
             let from = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            let to = try await Ledger.ensure(db, owner: partner, type: .cash)
+            // Lock both rows in id order (as every transfer does) before reading the amount.
+            for id in [from, to].sorted() { _ = try await Ledger.lockedBalance(db, backend: backend, id) }
             let balance = try await Ledger.balance(db, from)
             var id: String?
             if balance > 0 {
-                let to = try await Ledger.ensure(db, owner: partner, type: .cash)
                 id = try await Ledger.post(db, backend: backend, .init(kind: "BEUNBIND", from: from, to: to, units: balance, partnerID: partner,
                                                                        counterpartyID: customerID, idPrefix: "UB")).id
             }

@@ -140,6 +140,13 @@ public enum Ledger {
         return Posted(id: id, fromBalanceAfter: fromAfter, toBalanceAfter: toAfter, replayed: false)
     }
 
+    /// The balance, with the row locked until the transaction ends (PostgreSQL), for a
+    /// transfer of "everything that is there".
+    public static func lockedBalance(_ db: any SQLDatabase, backend: Database.Backend, _ accountID: String) async throws -> Int64 {
+        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        return try await db.raw("SELECT balance FROM ledger_accounts WHERE id = \(bind: accountID)\(lock)").first()?.decode(column: "balance", as: Int64.self) ?? 0
+    }
+
     public static func balance(_ db: any SQLDatabase, _ accountID: String) async throws -> Int64 {
         try await db.raw("SELECT balance FROM ledger_accounts WHERE id = \(bind: accountID)").first()?.decode(column: "balance", as: Int64.self) ?? 0
     }

@@ -231,6 +231,67 @@ public enum Migrations {
             """,
             "CREATE INDEX coupon_records_partner ON coupon_records (partner_id, scope, created_at)",
         ]),
+        Migration(version: 5, name: "catalog, price book, discounts", statements: [
+            "CREATE TABLE catalog_service_types (code TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT NOT NULL, abbreviation TEXT, seq INTEGER NOT NULL)",
+            "CREATE TABLE catalog_resource_types (code TEXT PRIMARY KEY, service_type TEXT NOT NULL REFERENCES catalog_service_types(code), name_zh TEXT NOT NULL, name_en TEXT NOT NULL, seq INTEGER NOT NULL)",
+            """
+            CREATE TABLE catalog_usage_types (code TEXT NOT NULL, resource_type TEXT NOT NULL REFERENCES catalog_resource_types(code),
+                name_zh TEXT NOT NULL, name_en TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (code, resource_type))
+            """,
+            "CREATE TABLE catalog_measure_units (id INTEGER PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT NOT NULL, abbreviation TEXT NOT NULL, measure_type INTEGER NOT NULL)",
+            """
+            CREATE TABLE catalog_conversions (measure_id INTEGER NOT NULL, ref_measure_id INTEGER NOT NULL, ratio BIGINT NOT NULL,
+                measure_type INTEGER NOT NULL, PRIMARY KEY (measure_id, ref_measure_id))
+            """,
+            // What is sold; prices live in plans with effective times. Prices are exact
+            // decimal text: they are multiplied in Swift's Decimal, never summed in SQL.
+            """
+            CREATE TABLE products (
+                id TEXT PRIMARY KEY,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                resource_spec TEXT NOT NULL,
+                region TEXT NOT NULL,
+                charge_mode TEXT NOT NULL,
+                usage_factor TEXT NOT NULL,
+                usage_measure_id INTEGER,
+                size_measure_id INTEGER,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX products_key ON products (service_type, resource_type, resource_spec, region, charge_mode, usage_factor)",
+            """
+            CREATE TABLE price_plans (
+                product_id TEXT NOT NULL REFERENCES products(id),
+                effective_from BIGINT NOT NULL,
+                effective_until BIGINT,
+                unit_price TEXT,
+                tiers TEXT,
+                hour_price TEXT,
+                day_price TEXT,
+                month_price TEXT,
+                year_price TEXT,
+                PRIMARY KEY (product_id, effective_from)
+            )
+            """,
+            // A partner's discount for one customer on one service type: the customer pays
+            // `rate` × the list price inside the validity window.
+            """
+            CREATE TABLE discounts (
+                id TEXT PRIMARY KEY,
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                service_type TEXT NOT NULL,
+                rate TEXT NOT NULL,
+                effective_from BIGINT NOT NULL,
+                effective_until BIGINT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX discounts_customer ON discounts (customer_id, service_type)",
+            // Tokens a partner obtained for its customer (IAM assume_role) remember the partner.
+            "ALTER TABLE tokens ADD COLUMN acting_partner_id TEXT",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

@@ -24,6 +24,8 @@ public struct Call: Sendable {
     public let headers: HTTPFields
     public let logger: Logger
     public let requestID: String
+    /// The operation being called (the SDK's name).
+    public let operation: String
 
     public func json<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         try WireJSON.decode(type, from: body)
@@ -38,7 +40,9 @@ public struct Call: Sendable {
     /// retry (the same key and body answer the first result and move nothing again).
     public var idempotency: (key: String, hash: String)? {
         guard let key = headers[.xClientToken], !key.isEmpty else { return nil }
-        return (principal.domainID + ":" + key, SDKSignature.hexSHA256(Array(buffer: body)))
+        // The key is the caller's; the fingerprint covers the operation too, so the same key
+        // on another operation is a different request, not a replay.
+        return (principal.domainID + ":" + key, SDKSignature.hexSHA256(Array(operation.utf8) + [0] + Array(buffer: body)))
     }
 
     public func queryInt(_ name: String) throws -> Int? {
@@ -95,7 +99,8 @@ public struct Gateway: Sendable {
             logger[metadataKey: "operation"] = .string(op.name)
             logger[metadataKey: "caller"] = .string(principal.domainID)
             let call = Call(principal: principal, body: body, query: Self.queryPairs(request.uri),
-                            parameters: context.parameters, headers: request.headers, logger: logger, requestID: context.requestID)
+                            parameters: context.parameters, headers: request.headers, logger: logger, requestID: context.requestID,
+                            operation: op.name)
             let reply = try await handler(call)
             var headers = reply.headers
             var responseBody = ResponseBody()

@@ -38,6 +38,11 @@ public enum Check {
         return t
     }
 
+    /// The end of a window given to the second: it includes that whole second.
+    public static func utcTimeEnd(_ value: String?, _ field: String) throws -> Int64? {
+        try utcTime(value, field).map { $0 + 999 }
+    }
+
     /// "" and nil both mean "no filter" for most optional query strings.
     public static func nonEmpty(_ value: String?) -> String? {
         guard let v = value, !v.isEmpty else { return nil }

@@ -1,0 +1,88 @@
+import Foundation
+
+// Catalog lookups, keys as the official SDK spells them.
+
+public struct ServiceTypeInfo: Codable, Sendable {
+    public var serviceTypeName: String
+    public var serviceTypeCode: String
+    public var abbreviation: String?
+    enum CodingKeys: String, CodingKey { case serviceTypeName = "service_type_name", serviceTypeCode = "service_type_code", abbreviation }
+}
+public struct ServiceTypeList: Codable, Sendable {
+    public var totalCount: Int
+    public var serviceTypes: [ServiceTypeInfo]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", serviceTypes = "service_types" }
+}
+
+public struct ResourceTypeInfo: Codable, Sendable {
+    public var resourceTypeCode: String
+    public var resourceTypeName: String
+    public var resourceTypeDesc: String
+    public var serviceTypeCode: String
+    enum CodingKeys: String, CodingKey {
+        case resourceTypeCode = "resource_type_code", resourceTypeName = "resource_type_name", resourceTypeDesc = "resource_type_desc", serviceTypeCode = "service_type_code"
+    }
+}
+public struct ResourceTypeList: Codable, Sendable {
+    public var totalCount: Int
+    public var resourceTypes: [ResourceTypeInfo]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", resourceTypes = "resource_types" }
+}
+
+public struct ResourceBasicInfo: Codable, Sendable {
+    public var resourceTypeCode: String
+    public var productOwnerService: String
+    public var name: String
+    public var description: String
+    enum CodingKeys: String, CodingKey { case resourceTypeCode = "resource_type_code", productOwnerService = "product_owner_service", name, description }
+}
+public struct ServiceResourceInfo: Codable, Sendable {
+    public var basicInfo: ResourceBasicInfo
+    enum CodingKeys: String, CodingKey { case basicInfo = "basic_info" }
+}
+public struct ServiceResourceList: Codable, Sendable {
+    public var totalCount: Int
+    public var infos: [ServiceResourceInfo]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", infos }
+}
+
+public struct UsageTypeInfo: Codable, Sendable {
+    public var code: String
+    public var name: String
+    public var resourceTypeCode: String
+    public var serviceTypeCode: String
+    public var resourceTypeName: String
+    public var serviceTypeName: String
+    enum CodingKeys: String, CodingKey {
+        case code, name, resourceTypeCode = "resource_type_code", serviceTypeCode = "service_type_code"
+        case resourceTypeName = "resource_type_name", serviceTypeName = "service_type_name"
+    }
+}
+public struct UsageTypeList: Codable, Sendable {
+    public var totalCount: Int
+    public var usageTypes: [UsageTypeInfo]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", usageTypes = "usage_types" }
+}
+
+public struct MeasureUnitInfo: Codable, Sendable {
+    public var measureID: Int
+    public var measureName: String
+    public var abbreviation: String
+    public var measureType: Int
+    enum CodingKeys: String, CodingKey { case measureID = "measure_id", measureName = "measure_name", abbreviation, measureType = "measure_type" }
+}
+public struct MeasureUnitList: Codable, Sendable {
+    public var measureUnits: [MeasureUnitInfo]
+    enum CodingKeys: String, CodingKey { case measureUnits = "measure_units" }
+}
+
+public struct ConversionInfo: Codable, Sendable {
+    public var measureID: Int
+    public var refMeasureID: Int
+    public var conversionRatio: Int64
+    public var measureType: Int
+    enum CodingKeys: String, CodingKey { case measureID = "measure_id", refMeasureID = "ref_measure_id", conversionRatio = "conversion_ratio", measureType = "measure_type" }
+}
+public struct ConversionList: Codable, Sendable {
+    public var conversions: [ConversionInfo]
+}

@@ -1,0 +1,117 @@
+import Foundation
+import SQLKit
+
+/// The product catalog: service, resource and usage types, units and conversions, and
+/// the price book. Names follow `X-Language` (zh_CN by default, en_US).
+public struct CatalogStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    /// Loads the default catalog into an empty database.
+    public func seedIfEmpty() async throws {
+        let empty = try await database.read { try await $0.raw("SELECT COUNT(*) AS n FROM products").first()!.decode(column: "n", as: Int.self) == 0 }
+        if empty { _ = try await CatalogImport.apply(DefaultCatalog.document, to: database) }
+    }
+
+    static func english(_ language: String?) throws -> Bool {
+        guard let l = language, !l.isEmpty else { return false }
+        try Check.length(l, "X-Language", max: 8)
+        return l.lowercased().hasPrefix("en")
+    }
+
+    public func serviceTypes(language: String?, name: String?, offset: Int?, limit: Int?) async throws -> ServiceTypeList {
+        let en = try Self.english(language)
+        try Check.length(name, "service_type_name", max: 128)
+        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000_000)
+        let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
+        return try await database.read { db in
+            var filter: SQLQueryString = "1 = 1"
+            if let n = Check.nonEmpty(name) { filter += " AND \(nameColumn) LIKE \(bind: likeInfix(n)) ESCAPE '\\'" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_service_types WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("SELECT code, \(nameColumn) AS name, abbreviation FROM catalog_service_types WHERE \(filter) ORDER BY seq, code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return ServiceTypeList(totalCount: total, serviceTypes: try rows.map {
+                ServiceTypeInfo(serviceTypeName: try $0.decode(column: "name", as: String.self), serviceTypeCode: try $0.decode(column: "code", as: String.self),
+                                abbreviation: try $0.decode(column: "abbreviation", as: String?.self))
+            })
+        }
+    }
+
+    public func resourceTypes(language: String?, offset: Int?, limit: Int?) async throws -> ResourceTypeList {
+        let en = try Self.english(language)
+        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000_000)
+        let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
+        return try await database.read { db in
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_resource_types").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("SELECT code, service_type, \(nameColumn) AS name FROM catalog_resource_types ORDER BY seq, code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return ResourceTypeList(totalCount: total, resourceTypes: try rows.map {
+                let name = try $0.decode(column: "name", as: String.self)
+                return ResourceTypeInfo(resourceTypeCode: try $0.decode(column: "code", as: String.self), resourceTypeName: name, resourceTypeDesc: name,
+                                        serviceTypeCode: try $0.decode(column: "service_type", as: String.self))
+            })
+        }
+    }
+
+    public func serviceResources(language: String?, serviceType: String?, offset: Int?, limit: Int?, limitGiven: Bool) async throws -> ServiceResourceList {
+        let en = try Self.english(language)
+        let code = try Check.required(serviceType, "service_type_code", max: 64)
+        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 100, maxOffset: 10_000_000)
+        if limitGiven && limit == nil { throw APIError.parameter("limit", "must not be empty") }
+        let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
+        return try await database.read { db in
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_resource_types WHERE service_type = \(bind: code)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("SELECT code, service_type, \(nameColumn) AS name FROM catalog_resource_types WHERE service_type = \(bind: code) ORDER BY seq, code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return ServiceResourceList(totalCount: total, infos: try rows.map {
+                let name = try $0.decode(column: "name", as: String.self)
+                return ServiceResourceInfo(basicInfo: ResourceBasicInfo(resourceTypeCode: try $0.decode(column: "code", as: String.self),
+                                                                        productOwnerService: try $0.decode(column: "service_type", as: String.self), name: name, description: name))
+            })
+        }
+    }
+
+    public func usageTypes(language: String?, resourceType: String?, offset: Int?, limit: Int?) async throws -> UsageTypeList {
+        let en = try Self.english(language)
+        try Check.length(resourceType, "resource_type_code", max: 64)
+        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 100, maxOffset: 100_000_000)
+        let suffix = en ? "name_en" : "name_zh"
+        return try await database.read { db in
+            var filter: SQLQueryString = "1 = 1"
+            if let r = Check.nonEmpty(resourceType) { filter += " AND u.resource_type = \(bind: r)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_usage_types u WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT u.code, u.resource_type, r.service_type, u.\(unsafeRaw: suffix) AS name, r.\(unsafeRaw: suffix) AS resource_name, s.\(unsafeRaw: suffix) AS service_name
+                FROM catalog_usage_types u JOIN catalog_resource_types r ON r.code = u.resource_type JOIN catalog_service_types s ON s.code = r.service_type
+                WHERE \(filter) ORDER BY u.resource_type, u.code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            return UsageTypeList(totalCount: total, usageTypes: try rows.map {
+                UsageTypeInfo(code: try $0.decode(column: "code", as: String.self), name: try $0.decode(column: "name", as: String.self),
+                              resourceTypeCode: try $0.decode(column: "resource_type", as: String.self), serviceTypeCode: try $0.decode(column: "service_type", as: String.self),
+                              resourceTypeName: try $0.decode(column: "resource_name", as: String.self), serviceTypeName: try $0.decode(column: "service_name", as: String.self))
+            })
+        }
+    }
+
+    public func measureUnits(language: String?) async throws -> MeasureUnitList {
+        let en = try Self.english(language)
+        return try await database.read { db in
+            MeasureUnitList(measureUnits: try await db.raw("SELECT * FROM catalog_measure_units ORDER BY id").all().map {
+                MeasureUnitInfo(measureID: try $0.decode(column: "id", as: Int.self), measureName: try $0.decode(column: en ? "name_en" : "name_zh", as: String.self),
+                                abbreviation: try $0.decode(column: "abbreviation", as: String.self), measureType: try $0.decode(column: "measure_type", as: Int.self))
+            })
+        }
+    }
+
+    public func conversions(language: String?, measureType: Int?) async throws -> ConversionList {
+        _ = try Self.english(language)
+        try Check.range(measureType, "measure_type", 1...Int(Int32.max))
+        return try await database.read { db in
+            var q: SQLQueryString = "SELECT * FROM catalog_conversions"
+            if let measureType { q += " WHERE measure_type = \(bind: measureType)" }
+            q += " ORDER BY measure_type, measure_id"
+            return ConversionList(conversions: try await db.raw(q).all().map {
+                ConversionInfo(measureID: try $0.decode(column: "measure_id", as: Int.self), refMeasureID: try $0.decode(column: "ref_measure_id", as: Int.self),
+                               conversionRatio: try $0.decode(column: "ratio", as: Int64.self), measureType: try $0.decode(column: "measure_type", as: Int.self))
+            })
+        }
+    }
+}
