@@ -134,7 +134,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Operator actions, directly on the database (safe while the server runs).",
-                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self, QuotaCommands.self])
+                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self, QuotaCommands.self, CatalogCommands.self, DiscountCommands.self])
 }
 
 struct PartnerCommands: AsyncParsableCommand {
@@ -388,6 +388,130 @@ struct QuotaCommands: AsyncParsableCommand {
                 if json { try printJSON(quota) } else {
                     print("granted quota \(quota.quotaID) of \(Money.format(quota.quotaValue)) to \(domainId), valid \(quota.effectiveTime) – \(quota.expireTime)")
                 }
+            }
+        }
+    }
+}
+
+struct CatalogCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "catalog", abstract: "The product catalog and price book.", subcommands: [Import.self, Export.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import service/resource/usage types and products with price plans (JSON document, or CSV of products with a header row).",
+            discussion: "Every bad row is reported with its line and field, and a file with any bad row changes nothing.")
+        @Argument(help: "The file to import.") var file: String
+        @Flag(help: "Print a JSON summary.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded { try await importFile() }
+        }
+
+        func importFile() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ConfigError("cannot read \(file)") }
+            let doc: CatalogDocument
+            let summary: CatalogImport.Summary
+            do {
+                doc = try CatalogImport.parse(data)
+                let total = doc.products?.count ?? 0
+                let progress: (@Sendable (Int, Int) -> Void)? = (total >= 1000 || isatty(2) == 1) ? Self.progressBar : nil
+                summary = try await storage.with { platform in try await CatalogImport.apply(doc, to: platform.database, progress: progress) }
+            } catch let failed as ImportFailed {
+                for p in failed.problems { FileHandle.standardError.write(Data("error: \(file): \(p)\n".utf8)) }
+                FileHandle.standardError.write(Data("error: nothing was imported (\(failed.problems.count) problems)\n".utf8))
+                throw ExitCode(1)
+            }
+            if json { try printJSON(summary) } else {
+                print("imported \(summary.products) products (\(summary.pricePlans) price plans), \(summary.serviceTypes) service types, \(summary.resourceTypes) resource types, \(summary.usageTypes) usage types")
+            }
+        }
+
+        @Sendable static func progressBar(_ done: Int, _ all: Int) {
+            let width = 30
+            let filled = all == 0 ? width : done * width / all
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\rimporting [\(bar)] \(done)/\(all)".utf8))
+            if done == all { FileHandle.standardError.write(Data("\n".utf8)) }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export the catalog and price book in the import format.")
+        @Option(help: "json | csv (csv holds the products only)") var format = "json"
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                guard format == "json" || format == "csv" else { throw ConfigError("--format must be json or csv") }
+                let doc = try await storage.with { try await CatalogImport.export($0.database) }
+                let text: String
+                if format == "csv" { text = CatalogImport.csv(doc) } else {
+                    let e = JSONEncoder()
+                    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    text = String(decoding: try e.encode(doc), as: UTF8.self) + "\n"
+                }
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8)) else { throw ConfigError("cannot write \(output)") }
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            }
+        }
+    }
+}
+
+struct DiscountCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "discount", abstract: "Discounts partners grant their customers (shown in quotes).",
+                                                    subcommands: [Set.self, List.self, Delete.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Grant a customer a discount rate on one service type, for the customer's partner.")
+        @Option(help: "The customer's domain id.") var customerId: String
+        @Option(help: "Service type code, e.g. hws.service.type.ec2.") var serviceType: String
+        @Option(help: "What the customer pays of the list price: 0.85 = 85%.") var rate: String
+        @Option(help: "Start (YYYY-MM-DD or UTC time; default now).") var effective: String?
+        @Option(help: "End (YYYY-MM-DD = end of that day, or UTC time).") var expires: String
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                guard let r = Money.parse(rate) else { throw ConfigError("--rate must be a decimal like 0.85") }
+                let until = try QuotaCommands.Grant.time(expires, endOfDay: true)
+                let from = try effective.map { try QuotaCommands.Grant.time($0, endOfDay: false) }
+                let d = try await storage.with { try await $0.discounts.set(customerID: customerId, serviceType: serviceType, rate: r, from: from, until: until) }
+                if json { try printJSON(d) } else { print("discount \(d.discountID): customer \(d.customerID) pays \(Money.format(d.rate)) on \(d.serviceType) until \(d.expireTime)") }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List discounts.")
+        @Option(help: "Only this customer's.") var customerId: String?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                let list = try await storage.with { try await $0.discounts.list(customerID: customerId) }
+                if json { try printJSON(["discounts": list]) } else {
+                    for d in list { print("\(d.discountID)  \(d.customerID)  \(d.serviceType)  \(Money.format(d.rate))  \(d.effectiveTime) – \(d.expireTime)") }
+                }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a discount.")
+        @Argument(help: "Discount id.") var id: String
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                guard try await storage.with({ try await $0.discounts.delete(id) }) else { throw ConfigError("no discount \(id)") }
+                print("deleted \(id)")
             }
         }
     }

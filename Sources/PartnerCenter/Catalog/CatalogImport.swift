@@ -181,7 +181,6 @@ public enum CatalogImport {
         let validPlans = plans
         let applied = try await database.transaction { db -> Int in
             for (i, s) in (doc.serviceTypes ?? []).enumerated() {
-                try await db.raw("DELETE FROM catalog_service_types WHERE code = \(bind: s.code) AND NOT EXISTS (SELECT 1 FROM catalog_resource_types r WHERE r.service_type = \(bind: s.code))").run()
                 try await db.raw("""
                     INSERT INTO catalog_service_types (code, name_zh, name_en, abbreviation, seq) VALUES (\(bind: s.code), \(bind: s.nameZh), \(bind: s.nameEn), \(bind: s.abbreviation), \(bind: i))
                     ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, abbreviation = excluded.abbreviation

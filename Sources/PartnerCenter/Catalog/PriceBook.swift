@@ -55,13 +55,15 @@ public enum PriceBook {
 
 /// Unit conversion along the catalog's conversion pairs (GB→MB 1024, hour→minute 60...).
 public struct UnitConverter: Sendable {
-    var edges: [Int: [(Int, Decimal)]] = [:]
+    /// Each edge multiplies by `num` and divides by `den`, kept apart so a chain ends in one
+    /// division: 90 minutes is exactly 1.5 hours, not 90 × 0.016666….
+    var edges: [Int: [(Int, num: Decimal, den: Decimal)]] = [:]
 
     public init(pairs: [(from: Int, to: Int, ratio: Int64)]) {
         for p in pairs {
             // 1 `from` = ratio `to`; so a value in `from` times ratio is the value in `to`.
-            edges[p.from, default: []].append((p.to, Decimal(p.ratio)))
-            edges[p.to, default: []].append((p.from, 1 / Decimal(p.ratio)))
+            edges[p.from, default: []].append((p.to, Decimal(p.ratio), 1))
+            edges[p.to, default: []].append((p.from, 1, Decimal(p.ratio)))
         }
     }
 
@@ -71,17 +73,17 @@ public struct UnitConverter: Sendable {
         })
     }
 
-    /// The factor that turns a value in `from` units into `to` units; nil when unrelated.
-    public func factor(from: Int, to: Int) -> Decimal? {
-        if from == to { return 1 }
+    /// The factor num/den that turns a value in `from` units into `to` units; nil when unrelated.
+    public func factor(from: Int, to: Int) -> (num: Decimal, den: Decimal)? {
+        if from == to { return (1, 1) }
         var seen: Set<Int> = [from]
-        var queue: [(Int, Decimal)] = [(from, 1)]
+        var queue: [(Int, Decimal, Decimal)] = [(from, 1, 1)]
         while !queue.isEmpty {
-            let (unit, f) = queue.removeFirst()
-            for (next, r) in edges[unit] ?? [] where !seen.contains(next) {
-                if next == to { return f * r }
+            let (unit, n, d) = queue.removeFirst()
+            for (next, en, ed) in edges[unit] ?? [] where !seen.contains(next) {
+                if next == to { return (n * en, d * ed) }
                 seen.insert(next)
-                queue.append((next, f * r))
+                queue.append((next, n * en, d * ed))
             }
         }
         return nil

@@ -257,22 +257,51 @@ public struct AccountStore: Sendable {
         return IssuedToken(token: token, account: account, issuedAt: now, expiresAt: expires)
     }
 
+    /// IAM assume_role: a partner obtains a token for one of its own bound customers,
+    /// standing for the agency the customer grants its partner. nil when the customer is
+    /// not the partner's (the same answer whether it exists or not).
+    public func issueAssumedToken(partner: Principal, customerName: String?, customerID: String?, ttlSeconds: Int) async throws -> IssuedToken? {
+        let found: Account? = try await database.read { db in
+            var q: SQLQueryString = """
+                SELECT a.id, a.name, a.kind, a.parent_id, a.xaccount_type, a.status, a.created_at
+                FROM accounts a JOIN customers c ON c.id = a.id
+                WHERE c.partner_id = \(bind: partner.domainID) AND c.bound = 1 AND a.status = 'active'
+                """
+            if let customerID { q += " AND a.id = \(bind: customerID)" }
+            if let customerName { q += " AND a.name = \(bind: customerName)" }
+            return try await db.raw(q).first().map(Self.account)
+        }
+        guard let account = found else { return nil }
+        let token = Identifiers.token()
+        let now = WireTime.nowMillis()
+        let expires = now + Int64(ttlSeconds) * 1000
+        try await database.transaction { db in
+            try await db.raw("""
+                INSERT INTO tokens (token_hash, account_id, issued_at, expires_at, acting_partner_id)
+                VALUES (\(bind: SDKSignature.hexSHA256(Array(token.utf8))), \(bind: account.domainID), \(bind: now), \(bind: expires), \(bind: partner.domainID))
+                """).run()
+        }
+        return IssuedToken(token: token, account: account, issuedAt: now, expiresAt: expires)
+    }
+
     public enum TokenCheck: Sendable { case valid(Principal), expired(Int64), unknown }
 
     public func checkToken(_ token: String, now: Int64 = WireTime.nowMillis()) async throws -> TokenCheck {
         let hash = SDKSignature.hexSHA256(Array(token.utf8))
         return try await database.read { db in
             guard let row = try await db.raw("""
-                SELECT a.id, a.name, a.kind, a.parent_id, a.status, t.expires_at
+                SELECT a.id, a.name, a.kind, a.parent_id, a.status, t.expires_at, t.acting_partner_id
                 FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = \(bind: hash)
                 """).first(),
                 let kind = AccountKind(rawValue: try row.decode(column: "kind", as: String.self)),
                 try row.decode(column: "status", as: String.self) == "active" else { return .unknown }
             let expires = try row.decode(column: "expires_at", as: Int64.self)
             if expires <= now { return .expired(expires) }
+            let acting = try row.decode(column: "acting_partner_id", as: String?.self)
             return .valid(Principal(domainID: try row.decode(column: "id", as: String.self),
                                     domainName: try row.decode(column: "name", as: String.self),
-                                    kind: kind, parentID: try row.decode(column: "parent_id", as: String?.self), via: "token"))
+                                    kind: kind, parentID: try row.decode(column: "parent_id", as: String?.self),
+                                    via: acting == nil ? "token" : "assume_role", actingPartnerID: acting))
         }
     }
 }

@@ -23,4 +23,6 @@ public struct Principal: Sendable, Equatable {
     public let parentID: String?
     /// How the caller proved itself, for logs.
     public let via: String
+    /// For a customer token a partner obtained with IAM assume_role: that partner.
+    public var actingPartnerID: String? = nil
 }

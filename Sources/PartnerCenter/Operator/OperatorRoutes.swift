@@ -98,6 +98,20 @@ public enum OperatorRoutes {
     }
 
     static let grantQuota = Operation("OperatorGrantCouponQuota", callers: [.operator])
+    static let importCatalog = Operation("OperatorImportCatalog", callers: [.operator])
+    static let exportCatalog = Operation("OperatorExportCatalog", callers: [.operator])
+    static let setDiscount = Operation("OperatorSetDiscount", callers: [.operator])
+    static let listDiscounts = Operation("OperatorListDiscounts", callers: [.operator])
+    static let deleteDiscount = Operation("OperatorDeleteDiscount", callers: [.operator])
+
+    public struct DiscountRequest: Codable, Sendable {
+        public var serviceType: String?
+        public var rate: Decimal?
+        public var effectiveTime: String?
+        public var expireTime: String?
+        enum CodingKeys: String, CodingKey { case serviceType = "service_type", rate, effectiveTime = "effective_time", expireTime = "expire_time" }
+    }
+    public struct DiscountList: Codable, Sendable { public var discounts: [Discount] }
 
     public struct QuotaGrantRequest: Codable, Sendable {
         public var amount: Decimal?
@@ -112,6 +126,34 @@ public enum OperatorRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
+        router.api(.post, "/operator/v1/catalog/import", importCatalog, gateway: gateway) { call in
+            do {
+                return try await CatalogImport.apply(try CatalogImport.parse(Data(buffer: call.body)), to: platform.database)
+            } catch let failed as ImportFailed {
+                let shown = failed.problems.prefix(20).map(\.description).joined(separator: "; ")
+                throw APIError.parameter("catalog", "has \(failed.problems.count) bad rows, nothing was imported: \(shown)")
+            }
+        }
+        router.api(.get, "/operator/v1/catalog/export", exportCatalog, gateway: gateway) { _ in
+            try await CatalogImport.export(platform.database)
+        }
+        router.api(.post, "/operator/v1/customers/:id/discounts", setDiscount, gateway: gateway) { call -> Reply<Discount> in
+            let r = try call.json(DiscountRequest.self)
+            guard let until = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
+            let service = try Check.required(r.serviceType, "service_type", max: 64)
+            guard let rate = r.rate else { throw APIError.parameter("rate", "is required") }
+            return Reply(status: .created, body: try await platform.discounts.set(customerID: call.parameters.get("id") ?? "", serviceType: service, rate: rate,
+                                                                                  from: try Check.utcTime(r.effectiveTime, "effective_time"), until: until))
+        }
+        router.api(.get, "/operator/v1/discounts", listDiscounts, gateway: gateway) { call in
+            DiscountList(discounts: try await platform.discounts.list(customerID: Check.nonEmpty(call.query("customer_id"))))
+        }
+        router.api(.delete, "/operator/v1/discounts/:id", deleteDiscount, gateway: gateway) { call -> Reply<Empty> in
+            guard try await platform.discounts.delete(call.parameters.get("id") ?? "") else {
+                throw APIError(.notFound, "CBC.0100", "Invalid parameter: no such discount.")
+            }
+            return Reply(status: .noContent, body: nil)
+        }
         router.api(.post, "/operator/v1/partners/:id/coupon-quotas", grantQuota, gateway: gateway) { call -> Reply<CouponQuota> in
             let r = try call.json(QuotaGrantRequest.self)
             guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }

@@ -11,6 +11,9 @@ public struct Platform: Sendable {
     public let realname: RealnameStore
     public let funds: FundsStore
     public let coupons: CouponStore
+    public let catalog: CatalogStore
+    public let ratings: RatingStore
+    public let discounts: DiscountStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -31,9 +34,11 @@ public struct Platform: Sendable {
             try await Migrations.run(on: database)
             let accounts = AccountStore(database: database, masterKey: key)
             try await accounts.bootstrap()
+            try await CatalogStore(database: database).seedIfEmpty()
             return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database),
                             realname: RealnameStore(database: database), funds: FundsStore(database: database),
-                            coupons: CouponStore(database: database))
+                            coupons: CouponStore(database: database), catalog: CatalogStore(database: database),
+                            ratings: RatingStore(database: database), discounts: DiscountStore(database: database))
         } catch {
             await database.close()
             throw error
@@ -78,10 +83,11 @@ public enum Server {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }
 
-        TokenRoutes.register(on: router, accounts: platform.accounts, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
+        TokenRoutes.register(on: router, accounts: platform.accounts, authenticator: gateway.authenticator, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
         CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
+        CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
 
         return Application(router: router,

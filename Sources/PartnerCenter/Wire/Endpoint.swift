@@ -45,6 +45,12 @@ public struct Call: Sendable {
         return (principal.domainID + ":" + key, SDKSignature.hexSHA256(Array(operation.utf8) + [0] + Array(buffer: body)))
     }
 
+    /// An integer parameter where an empty value is refused rather than read as absent.
+    public func queryIntStrict(_ name: String) throws -> Int? {
+        if query(name) == "" { throw APIError.parameter(name, "must not be empty") }
+        return try queryInt(name)
+    }
+
     public func queryInt(_ name: String) throws -> Int? {
         guard let text = query(name), !text.isEmpty else { return nil }
         guard let v = Int(text) else { throw APIError.parameter(name, "must be an integer") }

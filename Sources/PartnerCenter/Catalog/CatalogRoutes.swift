@@ -1,0 +1,49 @@
+import HTTPTypes
+import Hummingbird
+
+/// Catalog lookups and price inquiries.
+public enum CatalogRoutes {
+    static let readers: Set<AccountKind> = [.solutionProvider, .distributor, .customer]
+    static let serviceTypes = Operation("ListServiceTypes", callers: readers)
+    static let resourceTypes = Operation("ListResourceTypes", callers: readers)
+    static let serviceResources = Operation("ListServiceResources", callers: readers)
+    static let usageTypes = Operation("ListUsageTypes", callers: readers)
+    static let measureUnits = Operation("ListMeasureUnits", callers: readers)
+    static let conversions = Operation("ListConversions", callers: readers)
+    // Quotes are customer-side: the customer's own credentials, or a token its partner
+    // obtained for it with IAM assume_role.
+    static let onDemand = Operation("ListOnDemandResourceRatings", callers: [.customer])
+    static let period = Operation("ListRateOnPeriodDetail", callers: [.customer])
+
+    static let xLanguage = HTTPField.Name("X-Language")!
+
+    public static func register(on router: Router<PCContext>, gateway: Gateway, catalog: CatalogStore, ratings: RatingStore) {
+        router.api(.get, "/v2/products/service-types", serviceTypes, gateway: gateway) { call in
+            try await catalog.serviceTypes(language: call.headers[xLanguage], name: call.query("service_type_name"),
+                                           offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"))
+        }
+        router.api(.get, "/v2/products/resource-types", resourceTypes, gateway: gateway) { call in
+            try await catalog.resourceTypes(language: call.headers[xLanguage], offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"))
+        }
+        router.api(.get, "/v2/products/service-resources", serviceResources, gateway: gateway) { call in
+            try await catalog.serviceResources(language: call.headers[xLanguage], serviceType: call.query("service_type_code"),
+                                               offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"), limitGiven: false)
+        }
+        router.api(.get, "/v2/products/usage-types", usageTypes, gateway: gateway) { call in
+            try await catalog.usageTypes(language: call.headers[xLanguage], resourceType: call.query("resource_type_code"),
+                                         offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"))
+        }
+        router.api(.get, "/v2/bases/measurements", measureUnits, gateway: gateway) { call in
+            try await catalog.measureUnits(language: call.headers[xLanguage])
+        }
+        router.api(.get, "/v2/bases/conversions", conversions, gateway: gateway) { call in
+            try await catalog.conversions(language: call.headers[xLanguage], measureType: try call.queryIntStrict("measure_type"))
+        }
+        router.api(.post, "/v2/bills/ratings/on-demand-resources", onDemand, gateway: gateway) { call in
+            try await ratings.onDemand(customerID: call.principal.domainID, try call.json(RateOnDemandRequest.self))
+        }
+        router.api(.post, "/v2/bills/ratings/period-resources/subscribe-rate", period, gateway: gateway) { call in
+            try await ratings.period(customerID: call.principal.domainID, try call.json(RateOnPeriodRequest.self))
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import SQLKit
+
+/// Price inquiries (询价) for a customer: pay-per-use usage and yearly/monthly periods,
+/// with the partner's discounts for that customer.
+public struct RatingStore: Sendable {
+    public let database: Database
+    /// Larger results are refused (CBC.99006055).
+    static let maxAmount = Decimal(string: "1000000000000")!
+
+    public init(database: Database) { self.database = database }
+
+    static let notFound = APIError(.badRequest, "CBC.99006006", "The product being quoted cannot be found.")
+    static let tooLarge = APIError(.badRequest, "CBC.99006055", "The rating result exceeds the maximum amount.")
+
+    struct Common {
+        var service: String, resource: String, spec: String, region: String, size: Int?, sizeMeasure: Int?, subscriptions: Int
+    }
+
+    static func common(_ f: String, id: String?, service: String?, resource: String?, spec: String?, region: String?, zone: String?,
+                       size: Int?, sizeMeasure: Int?, subscriptions: Int?) throws -> Common {
+        _ = try Check.required(id, "\(f).id", max: 64)
+        let s = try Check.required(service, "\(f).cloud_service_type", max: 400)
+        let r = try Check.required(resource, "\(f).resource_type", max: 400)
+        let sp = try Check.required(spec, "\(f).resource_spec", max: 400)
+        let rg = try Check.required(region, "\(f).region", max: 64)
+        try Check.length(zone, "\(f).available_zone", max: 64)
+        try Check.range(size, "\(f).resource_size", 1...Int(Int32.max))
+        if let m = sizeMeasure, ![14, 15, 17].contains(m) { throw APIError.parameter("\(f).size_measure_id", "must be 14, 15 or 17") }
+        guard let n = subscriptions else { throw APIError.parameter("\(f).subscription_num", "is required") }
+        try Check.range(n, "\(f).subscription_num", 1...Int(Int32.max))
+        return Common(service: s, resource: r, spec: sp, region: rg, size: size, sizeMeasure: sizeMeasure, subscriptions: n)
+    }
+
+    /// Linear products are priced per unit of size; the size and its unit must be given.
+    static func sizeFactor(_ plan: PricePlan, _ c: Common, field f: String) throws -> Decimal {
+        guard let unit = plan.sizeMeasureID else { return 1 }
+        guard let size = c.size else { throw APIError.parameter("\(f).resource_size", "is required for this linear product") }
+        guard c.sizeMeasure == unit else { throw APIError.parameter("\(f).size_measure_id", "must be \(unit) for this product") }
+        return Decimal(size)
+    }
+
+    static func checkIDs(_ ids: [String?]) throws {
+        var seen = Set<String>()
+        for id in ids.compactMap({ $0 }) where !seen.insert(id).inserted { throw APIError.parameter("product_infos.id", "\(id) is used twice") }
+    }
+
+    // MARK: on demand
+
+    public func onDemand(customerID: String, _ r: RateOnDemandRequest, at time: Int64 = WireTime.nowMillis()) async throws -> OnDemandRatingResponse {
+        _ = try Check.required(r.projectID, "project_id", max: 64)
+        let precision = r.inquiryPrecision ?? 0
+        guard precision == 0 || precision == 1 else { throw APIError.parameter("inquiry_precision", "must be 0 or 1") }
+        let scale = precision == 0 ? 6 : 10
+        guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("product_infos", "is required") }
+        guard items.count <= 100 else { throw APIError.parameter("product_infos", "has more than 100 items") }
+        try Self.checkIDs(items.map(\.id))
+        var commons: [Common] = []
+        for (i, p) in items.enumerated() {
+            let f = "product_infos[\(i)]"
+            commons.append(try Self.common(f, id: p.id, service: p.cloudServiceType, resource: p.resourceType, spec: p.resourceSpec, region: p.region,
+                                           zone: p.availableZone, size: p.resourceSize, sizeMeasure: p.sizeMeasureID, subscriptions: p.subscriptionNum))
+            _ = try Check.required(p.usageFactor, "\(f).usage_factor", max: 64)
+            guard let v = p.usageValue else { throw APIError.parameter("\(f).usage_value", "is required") }
+            guard v > 0 else { throw APIError.parameter("\(f).usage_value", "must be greater than 0") }
+            guard p.usageMeasureID != nil else { throw APIError.parameter("\(f).usage_measure_id", "is required") }
+        }
+        let commonsFinal = commons
+        return try await database.read { db in
+            let converter = try await UnitConverter.load(db)
+            let discounts = try await DiscountStore.active(db, customerID: customerID, at: time)
+            var results: [DemandProductRatingResult] = []
+            for (i, p) in items.enumerated() {
+                let c = commonsFinal[i]
+                let f = "product_infos[\(i)]"
+                guard try await PriceBook.usageFactorExists(db, resource: c.resource, factor: p.usageFactor!) else {
+                    throw APIError(.badRequest, "CBC.99006074", "The usage factor \(p.usageFactor!) does not exist.")
+                }
+                guard let plan = try await PriceBook.plan(db, service: c.service, resource: c.resource, spec: c.spec, region: c.region,
+                                                          mode: "on_demand", factor: p.usageFactor, at: time) else { throw Self.notFound }
+                let size = try Self.sizeFactor(plan, c, field: f)
+                guard let unit = plan.usageMeasureID, let conv = converter.factor(from: p.usageMeasureID!, to: unit) else {
+                    throw APIError(.badRequest, "CBC.99006050", "The usage measure unit \(p.usageMeasureID!) does not fit the usage factor \(p.usageFactor!).")
+                }
+                let count = size * Decimal(c.subscriptions)
+                // Multiply everything first and divide once, so exact results stay exact.
+                let raw = plan.tiers.isEmpty
+                    ? (plan.unitPrice ?? 0) * p.usageValue! * conv.num * count / conv.den
+                    : RatingMath.usageCharge(unitPrice: nil, tiers: plan.tiers, quantity: p.usageValue! * conv.num * count / conv.den)
+                guard raw <= Self.maxAmount else { throw Self.tooLarge }
+                let official = RatingMath.truncate(raw, scale: scale)
+                // One discount is applied: the deepest one in force for this service type.
+                let best = discounts.filter { $0.serviceType == c.service }.min { $0.rate < $1.rate }
+                let amount = best.map { RatingMath.truncate(raw * $0.rate, scale: scale) } ?? official
+                let saved = official - amount
+                results.append(DemandProductRatingResult(
+                    id: p.id!, productID: plan.productID, amount: amount, discountAmount: saved, officialWebsiteAmount: official, measureID: 1,
+                    discountRatingResults: best.map { [DemandDiscountRatingResult(discountID: $0.discountID, discountType: Discount.type, amount: saved,
+                                                                                  measureID: 1, discountName: $0.name)] } ?? []))
+            }
+            let official = results.reduce(Decimal(0)) { $0 + $1.officialWebsiteAmount }
+            let amount = results.reduce(Decimal(0)) { $0 + $1.amount }
+            assert(official - amount == results.reduce(Decimal(0)) { $0 + $1.discountAmount }, "totals are sums of items")
+            return OnDemandRatingResponse(amount: amount, discountAmount: official - amount, officialWebsiteAmount: official, measureID: 1,
+                                          currency: Ledger.currency, productRatingResults: results)
+        }
+    }
+
+    // MARK: period
+
+    public struct PeriodLine: Sendable {
+        public var id: String
+        public var productID: String
+        public var serviceType: String
+        public var official: Decimal
+    }
+
+    static func periodPrice(_ plan: PricePlan, type: Int) -> Decimal? {
+        switch type {
+        case 0: return plan.dayPrice
+        case 2: return plan.monthPrice
+        case 3: return plan.yearPrice
+        case 4: return plan.hourPrice
+        default: return nil
+        }
+    }
+
+    /// Prices one period line (also used by renewal quotes of existing resources).
+    static func periodLine(_ db: any SQLDatabase, id: String, c: Common, periodType: Int, periodNum: Int, field f: String, at time: Int64) async throws -> PeriodLine {
+        guard let plan = try await PriceBook.plan(db, service: c.service, resource: c.resource, spec: c.spec, region: c.region,
+                                                  mode: "period", factor: nil, at: time),
+              let price = periodPrice(plan, type: periodType) else { throw notFound }
+        let size = try sizeFactor(plan, c, field: f)
+        let raw = price * size * Decimal(periodNum) * Decimal(c.subscriptions)
+        guard raw <= maxAmount else { throw tooLarge }
+        return PeriodLine(id: id, productID: plan.productID, serviceType: c.service, official: Money.round(raw, scale: 2))
+    }
+
+    /// The official block plus one block per discount in force (best_offer on the largest saving).
+    static func periodResult(_ lines: [PeriodLine], discounts: [Discount]) -> PeriodRatingResponse {
+        let official = lines.reduce(Decimal(0)) { $0 + $1.official }
+        let officialBlock = OfficialWebsiteRatingResult(officialWebsiteAmount: official, measureID: 1, productRatingResults: lines.map {
+            PeriodProductOfficialRatingResult(id: $0.id, productID: $0.productID, officialWebsiteAmount: $0.official, measureID: 1)
+        })
+        let services = Set(lines.map(\.serviceType))
+        var blocks: [OptionalDiscountRatingResult] = discounts.filter { services.contains($0.serviceType) }.map { d in
+            let items = lines.map { l -> PeriodProductRatingResult in
+                let amount = l.serviceType == d.serviceType ? Money.round(l.official * d.rate, scale: 2) : l.official
+                return PeriodProductRatingResult(id: l.id, productID: l.productID, amount: amount, officialWebsiteAmount: l.official,
+                                                 discountAmount: l.official - amount, measureID: 1)
+            }
+            let amount = items.reduce(Decimal(0)) { $0 + $1.amount }
+            return OptionalDiscountRatingResult(discountID: d.discountID, amount: amount, officialWebsiteAmount: official, discountAmount: official - amount,
+                                                measureID: 1, discountType: Discount.type, discountName: d.name, bestOffer: 0, productRatingResults: items)
+        }
+        if let best = blocks.indices.max(by: { blocks[$0].discountAmount < blocks[$1].discountAmount || (blocks[$0].discountAmount == blocks[$1].discountAmount && $0 > $1) }),
+           blocks[best].discountAmount > 0 {
+            blocks[best].bestOffer = 1
+        }
+        return PeriodRatingResponse(officialWebsiteRatingResult: officialBlock, optionalDiscountRatingResults: blocks, currency: Ledger.currency)
+    }
+
+    public func period(customerID: String, _ r: RateOnPeriodRequest, at time: Int64 = WireTime.nowMillis()) async throws -> PeriodRatingResponse {
+        _ = try Check.required(r.projectID, "project_id", max: 64)
+        guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("product_infos", "is required") }
+        guard items.count <= 100 else { throw APIError.parameter("product_infos", "has more than 100 items") }
+        try Self.checkIDs(items.map(\.id))
+        var commons: [Common] = []
+        for (i, p) in items.enumerated() {
+            let f = "product_infos[\(i)]"
+            commons.append(try Self.common(f, id: p.id, service: p.cloudServiceType, resource: p.resourceType, spec: p.resourceSpec, region: p.region,
+                                           zone: p.availableZone, size: p.resourceSize, sizeMeasure: p.sizeMeasureID, subscriptions: p.subscriptionNum))
+            guard let t = p.periodType else { throw APIError.parameter("\(f).period_type", "is required") }
+            guard [0, 2, 3, 4].contains(t) else { throw APIError.parameter("\(f).period_type", "must be 0 (day), 2 (month), 3 (year) or 4 (hour)") }
+            guard let n = p.periodNum else { throw APIError.parameter("\(f).period_num", "is required") }
+            try Check.range(n, "\(f).period_num", 1...Int(Int32.max))
+            let mode = Check.nonEmpty(p.feeInstallmentMode) ?? "NA"
+            try Check.oneOf(mode, "\(f).fee_installment_mode", ["HALF_PAY", "ZERO_PAY", "NA"])
+            if mode != "NA" { throw APIError.parameter("\(f).fee_installment_mode", "instalments are only offered for CloudPond products") }
+        }
+        let commonsFinal = commons
+        return try await database.read { db in
+            var lines: [PeriodLine] = []
+            for (i, p) in items.enumerated() {
+                lines.append(try await Self.periodLine(db, id: p.id!, c: commonsFinal[i], periodType: p.periodType!, periodNum: p.periodNum!,
+                                                       field: "product_infos[\(i)]", at: time))
+            }
+            return Self.periodResult(lines, discounts: try await DiscountStore.active(db, customerID: customerID, at: time))
+        }
+    }
+}
