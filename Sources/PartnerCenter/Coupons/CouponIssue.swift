@@ -32,6 +32,7 @@ extension CouponStore {
         return try await database.transaction { db in
             let now = WireTime.nowMillis()
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
+            try await lock(db, "coupon_quotas", quotaID)
             guard let q = try await db.raw("SELECT quota_type, status, effective_at, expires_at, limits, ledger_account FROM coupon_quotas WHERE id = \(bind: quotaID) AND partner_id = \(bind: payer)").first(),
                   try q.decode(column: "status", as: Int.self) == 0 else {
                 throw APIError(.badRequest, "CBC.99000012", "The coupon quota does not exist or its status does not allow this operation.")
@@ -111,6 +112,7 @@ extension CouponStore {
         try await database.transaction { db in
             let now = WireTime.nowMillis()
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
+            try await lock(db, "coupons", couponID)
             guard let c = try await db.raw("""
                 SELECT c.quota_id, c.customer_id, c.status, c.expires_at, c.ledger_account, q.quota_type, q.status AS quota_status,
                        q.ledger_account AS quota_account, p.ledger_account AS parent_account, cu.association_type

@@ -26,6 +26,13 @@ public struct CouponStore: Sendable {
     static func encodeLimits(_ l: [QuotaLimitInfo]) -> String { String(decoding: (try? JSONEncoder().encode(l)) ?? Data("[]".utf8), as: UTF8.self) }
     static func decodeLimits(_ s: String) -> [QuotaLimitInfo] { (try? JSONDecoder().decode([QuotaLimitInfo].self, from: Data(s.utf8))) ?? [] }
 
+    /// Locks one row of `table` for the rest of the transaction (PostgreSQL; SQLite's single
+    /// writer already serializes), so status checks see what concurrent requests committed.
+    func lock(_ db: any SQLDatabase, _ table: String, _ id: String) async throws {
+        guard database.backend == .postgres else { return }
+        _ = try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id) FOR UPDATE").first()
+    }
+
     static func ledgerError(_ e: LedgerError) -> APIError {
         switch e {
         case .insufficient: return APIError(.badRequest, "CBC.99000013", "The coupon quota is insufficient.")
@@ -119,6 +126,7 @@ public struct CouponStore: Sendable {
         let backend = database.backend
         return try await database.transaction { db in
             let now = WireTime.nowMillis()
+            try await lock(db, "coupon_quotas", quotaID)
             guard let parent = try await db.raw("SELECT quota_type, status, effective_at, expires_at, limits, ledger_account FROM coupon_quotas WHERE id = \(bind: quotaID) AND partner_id = \(bind: caller.domainID) AND parent_quota_id IS NULL").first(),
                   try parent.decode(column: "status", as: Int.self) == 0, try parent.decode(column: "expires_at", as: Int64.self) > now else {
                 throw APIError(.badRequest, "CBC.99000012", "The coupon quota does not exist or its status does not allow this operation.")
@@ -168,6 +176,7 @@ public struct CouponStore: Sendable {
             var errors: [ErrorDetail] = []
             var done: [QuotaReclaim] = []
             for id in ids {
+                try await lock(db, "coupon_quotas", id)
                 // A child quota this distributor carved, not yet reclaimed.
                 guard let row = try await db.raw("""
                     SELECT q.partner_id, q.parent_quota_id, q.ledger_account, q.status, p.ledger_account AS parent_account

@@ -20,8 +20,9 @@ public enum CustomerRoutes {
         router.api(.post, "/v2/partners/sub-customers/query", listSubCustomers, gateway: gateway) { call in
             try await store.list(caller: call.principal, try call.json(QuerySubCustomersRequest.self))
         }
-        router.api(.post, "/v1.0/:partner_id/partner/customer-mgr/query", queryCustomerListOld, gateway: gateway) { call in
-            try await store.legacyList(caller: call.principal, partnerID: call.parameters.get("partner_id") ?? "", try call.json(LegacyCustomerQuery.self))
+        // Every v1.0 path names the account in its second segment; the router needs one name for it.
+        router.api(.post, "/v1.0/:domain_id/partner/customer-mgr/query", queryCustomerListOld, gateway: gateway) { call in
+            try await store.legacyList(caller: call.principal, partnerID: call.parameters.get("domain_id") ?? "", try call.json(LegacyCustomerQuery.self))
         }
         router.api(.post, "/v2/partners/indirect-partners/query", listIndirectPartners, gateway: gateway) { call in
             try await store.indirectPartners(caller: call.principal, try call.json(QueryIndirectPartnersRequest.self))

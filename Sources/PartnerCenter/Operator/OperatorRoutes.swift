@@ -99,6 +99,7 @@ public enum OperatorRoutes {
 
     static let grantQuota = Operation("OperatorGrantCouponQuota", callers: [.operator])
     static let importCatalog = Operation("OperatorImportCatalog", callers: [.operator])
+    static let provision = Operation("OperatorProvisionResource", callers: [.operator])
     static let exportCatalog = Operation("OperatorExportCatalog", callers: [.operator])
     static let setDiscount = Operation("OperatorSetDiscount", callers: [.operator])
     static let listDiscounts = Operation("OperatorListDiscounts", callers: [.operator])
@@ -126,6 +127,9 @@ public enum OperatorRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
+        router.api(.post, "/operator/v1/resources", provision, gateway: gateway) { call -> Reply<OrderInstance> in
+            Reply(status: .created, body: try await platform.resources.provision(try call.json(ProvisionRequest.self)))
+        }
         router.api(.post, "/operator/v1/catalog/import", importCatalog, gateway: gateway) { call in
             do {
                 return try await CatalogImport.apply(try CatalogImport.parse(Data(buffer: call.body)), to: platform.database)

@@ -14,6 +14,7 @@ public struct Platform: Sendable {
     public let catalog: CatalogStore
     public let ratings: RatingStore
     public let discounts: DiscountStore
+    public let resources: ResourceStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -38,7 +39,8 @@ public struct Platform: Sendable {
             return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database),
                             realname: RealnameStore(database: database), funds: FundsStore(database: database),
                             coupons: CouponStore(database: database), catalog: CatalogStore(database: database),
-                            ratings: RatingStore(database: database), discounts: DiscountStore(database: database))
+                            ratings: RatingStore(database: database), discounts: DiscountStore(database: database),
+                            resources: ResourceStore(database: database))
         } catch {
             await database.close()
             throw error
@@ -87,7 +89,7 @@ public enum Server {
         CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
-        CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)
+        CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings, resources: platform.resources)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
 
         return Application(router: router,

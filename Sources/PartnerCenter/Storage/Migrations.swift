@@ -292,6 +292,41 @@ public enum Migrations {
             // Tokens a partner obtained for its customer (IAM assume_role) remember the partner.
             "ALTER TABLE tokens ADD COLUMN acting_partner_id TEXT",
         ]),
+        Migration(version: 6, name: "customer resources", statements: [
+            // A customer's resources: yearly/monthly ones (with their period and expiry) and
+            // pay-per-use ones; attached resources point at their main resource.
+            """
+            CREATE TABLE customer_resources (
+                id TEXT PRIMARY KEY,
+                resource_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                resource_name TEXT NOT NULL,
+                region TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                resource_spec TEXT NOT NULL,
+                project_id TEXT NOT NULL,
+                product_id TEXT NOT NULL,
+                parent_resource_id TEXT,
+                is_main INTEGER NOT NULL,
+                charge_mode TEXT NOT NULL,
+                status INTEGER NOT NULL,
+                period_type INTEGER,
+                period_num INTEGER,
+                effective_at BIGINT NOT NULL,
+                expires_at BIGINT,
+                expire_policy INTEGER NOT NULL,
+                spec_size INTEGER,
+                spec_size_measure_id INTEGER,
+                order_id TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX customer_resources_rid ON customer_resources (resource_id)",
+            "CREATE INDEX customer_resources_customer ON customer_resources (customer_id, charge_mode, expires_at)",
+            "CREATE INDEX customer_resources_parent ON customer_resources (parent_resource_id)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

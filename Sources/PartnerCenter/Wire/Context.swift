@@ -51,6 +51,9 @@ struct WireMiddleware: RouterMiddleware {
             return .noSuchAPI
         case let e as HTTPError where e.status == .contentTooLarge:
             return .tooLarge
+        case LedgerError.insufficient:
+            // A balance moved under the request between its check and its transfer.
+            return APIError(.badRequest, "CBC.99005003", "Insufficient balance.")
         default:
             context.logger.error("unexpected error", metadata: ["error": .string(String(reflecting: error))])
             return .internalError

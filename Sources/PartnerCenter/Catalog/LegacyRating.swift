@@ -1,0 +1,220 @@
+import Foundation
+import SQLKit
+
+// v1.0 price inquiries (camelCase keys, the misspelt `resouceSizeMeasureId` and
+// `avaliableZoneId` kept, success bodies carrying CBC.0000).
+
+public struct LegacyProductInfo: Codable, Sendable {
+    public var id: String?
+    public var cloudServiceType: String?
+    public var resourceType: String?
+    public var resourceSpecCode: String?
+    public var resourceSize: Int?
+    public var resouceSizeMeasureId: Int?
+    public var usageFactor: String?
+    public var usageValue: Decimal?
+    public var usageMeasureId: Int?
+    public var extendParams: String?
+}
+
+public struct LegacyRatingRequest: Codable, Sendable {
+    public var tenantId: String?
+    public var regionId: String?
+    public var avaliableZoneId: String?
+    public var chargingMode: Int?
+    public var periodType: Int?
+    public var periodNum: Int?
+    public var periodEndDate: String?
+    public var relativeResourceId: String?
+    public var relativeResourcePeriodType: Int?
+    public var subscriptionNum: Int?
+    public var inquiryTime: String?
+    public var productInfos: [LegacyProductInfo]?
+}
+
+public struct LegacyProductRatingResult: Codable, Sendable {
+    public var id: String
+    public var productId: String
+    public var amount: Decimal
+    public var originalAmount: Decimal
+    public var discountAmount: Decimal
+    public var measureId: Int
+}
+
+public struct LegacyRatingResult: Codable, Sendable {
+    public var amount: Decimal
+    public var discountAmount: Decimal
+    public var originalAmount: Decimal
+    public var measureId: Int
+    public var currency: String
+    public var productRatingResult: [LegacyProductRatingResult]
+}
+
+public struct LegacyRatingResponse: Codable, Sendable {
+    public var errorCode: String
+    public var errorMsg: String
+    public var ratingResult: LegacyRatingResult?
+    enum CodingKeys: String, CodingKey { case errorCode = "error_code", errorMsg = "error_msg", ratingResult }
+}
+
+public struct LegacyChangeRequest: Codable, Sendable {
+    public var productInfo: LegacyProductInfo?
+    public var tenantId: String?
+    public var resourceId: String?
+    public var inquiryTime: String?
+}
+
+public struct LegacyChangeResult: Codable, Sendable {
+    public var productId: String
+    public var amount: Decimal
+    public var discountAmount: Decimal
+    public var originalAmount: Decimal
+    public var measureId: Int
+    public var currency: String
+}
+
+public struct LegacyChangeResponse: Codable, Sendable {
+    public var errorCode: String
+    public var errorMsg: String
+    public var ratingResult: LegacyChangeResult?
+    enum CodingKeys: String, CodingKey { case errorCode = "error_code", errorMsg = "error_msg", ratingResult }
+}
+
+extension RatingStore {
+    /// The customer whose prices a v1.0 call sees: a customer's own id in the path, or a
+    /// partner's (which quotes list prices, or its bound customer's for the change quote).
+    static func legacyScope(_ db: any SQLDatabase, caller: Principal, pathID: String, customerRequired: Bool) async throws -> String? {
+        try Check.length(pathID, "domain_id", max: 64)
+        if caller.kind == .customer {
+            guard pathID == caller.domainID else { throw APIError.forbidden }
+            return caller.domainID
+        }
+        if !customerRequired && pathID == caller.domainID { return nil }
+        guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: pathID) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
+            throw APIError.forbidden
+        }
+        return pathID
+    }
+
+    public func legacyRating(caller: Principal, pathID: String, _ r: LegacyRatingRequest) async throws -> LegacyRatingResponse {
+        _ = try Check.required(r.tenantId, "tenantId", max: 128)
+        let region = try Check.required(r.regionId, "regionId", max: 128)
+        try Check.length(r.avaliableZoneId, "avaliableZoneId", max: 128)
+        guard let mode = r.chargingMode else { throw APIError.parameter("chargingMode", "is required") }
+        guard [0, 1, 2].contains(mode) else { throw APIError.parameter("chargingMode", "must be 0, 1 or 2") }
+        guard let subs = r.subscriptionNum else { throw APIError.parameter("subscriptionNum", "is required") }
+        try Check.range(subs, "subscriptionNum", 1...Int(Int32.max))
+        let at = try Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime") ?? WireTime.nowMillis()
+        guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("productInfos", "is required") }
+        guard items.count <= 100 else { throw APIError.parameter("productInfos", "has more than 100 items") }
+        try Self.checkIDs(items.map(\.id))
+        if mode == 2 { return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil) }
+        if mode == 0 {
+            guard let t = r.periodType else { throw APIError.parameter("periodType", "is required for chargingMode 0") }
+            guard [0, 2, 3, 4].contains(t) else { throw APIError.parameter("periodType", "must be 0, 2, 3 or 4") }
+            guard let n = r.periodNum else { throw APIError.parameter("periodNum", "is required for chargingMode 0") }
+            try Check.range(n, "periodNum", 1...214_783_647)
+        }
+        for (i, p) in items.enumerated() {
+            let f = "productInfos[\(i)]"
+            _ = try Check.required(p.id, "\(f).id", max: 64)
+            for (v, k) in [(p.cloudServiceType, "cloudServiceType"), (p.resourceType, "resourceType"), (p.resourceSpecCode, "resourceSpecCode")] {
+                _ = try Check.required(v, "\(f).\(k)", max: 400)
+            }
+            try Check.range(p.resourceSize, "\(f).resourceSize", 1...214_783_647)
+            if mode == 1 {
+                _ = try Check.required(p.usageFactor, "\(f).usageFactor", max: 64)
+                guard let v = p.usageValue, v > 0 else { throw APIError.parameter("\(f).usageValue", "is required and must be greater than 0") }
+                guard p.usageMeasureId != nil else { throw APIError.parameter("\(f).usageMeasureId", "is required") }
+            }
+        }
+        let customer: String? = try await database.read { db in try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: false) }
+        do {
+            if mode == 1 {
+                let v2 = try await onDemand(customerID: customer ?? "", RateOnDemandRequest(projectID: r.tenantId, inquiryPrecision: 0, productInfos: items.map {
+                    DemandProductInfo(id: $0.id, cloudServiceType: $0.cloudServiceType, resourceType: $0.resourceType, resourceSpec: $0.resourceSpecCode,
+                                      region: region, resourceSize: $0.resourceSize, sizeMeasureID: $0.resouceSizeMeasureId, usageFactor: $0.usageFactor,
+                                      usageValue: $0.usageValue, usageMeasureID: $0.usageMeasureId, subscriptionNum: subs)
+                }), at: at)
+                return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
+                    amount: v2.amount, discountAmount: v2.discountAmount, originalAmount: v2.officialWebsiteAmount, measureId: 1, currency: Ledger.currency,
+                    productRatingResult: v2.productRatingResults.map {
+                        LegacyProductRatingResult(id: $0.id, productId: $0.productID, amount: $0.amount, originalAmount: $0.officialWebsiteAmount,
+                                                  discountAmount: $0.discountAmount, measureId: 1)
+                    }))
+            }
+            let v2 = try await period(customerID: customer ?? "", RateOnPeriodRequest(projectID: r.tenantId, productInfos: items.map {
+                PeriodProductInfo(id: $0.id, cloudServiceType: $0.cloudServiceType, resourceType: $0.resourceType, resourceSpec: $0.resourceSpecCode,
+                                  region: region, resourceSize: $0.resourceSize, sizeMeasureID: $0.resouceSizeMeasureId, periodType: r.periodType,
+                                  periodNum: r.periodNum, subscriptionNum: subs)
+            }), at: at)
+            // The legacy answer carries the preferred discount: the best offer, if any.
+            let best = v2.optionalDiscountRatingResults.first { $0.bestOffer == 1 }
+            let official = v2.officialWebsiteRatingResult
+            let items = official.productRatingResults.map { o -> LegacyProductRatingResult in
+                let d = best?.productRatingResults.first { $0.id == o.id }
+                return LegacyProductRatingResult(id: o.id, productId: o.productID, amount: d?.amount ?? o.officialWebsiteAmount,
+                                                 originalAmount: o.officialWebsiteAmount, discountAmount: d?.discountAmount ?? 0, measureId: 1)
+            }
+            return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
+                amount: best?.amount ?? official.officialWebsiteAmount, discountAmount: best?.discountAmount ?? 0,
+                originalAmount: official.officialWebsiteAmount, measureId: 1, currency: Ledger.currency, productRatingResult: items))
+        } catch let e as APIError where e.code == Self.notFound.code || e.code == "CBC.99006074" || e.code == "CBC.99006050" {
+            return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found: \(e.message)", ratingResult: nil)
+        } catch let e as APIError where e.code == Self.tooLarge.code {
+            return LegacyRatingResponse(errorCode: "CBC.6055", errorMsg: "The inquiry result exceeds the maximum amount.", ratingResult: nil)
+        }
+    }
+
+    /// QueryChangeRatingOld: the price difference, for the rest of the current period, of
+    /// moving a yearly/monthly resource to a larger specification. Reductions are refused.
+    public func legacyChangeRating(caller: Principal, pathID: String, _ r: LegacyChangeRequest) async throws -> LegacyChangeResponse {
+        if r.tenantId == "" { throw APIError.parameter("tenantId", "must not be an empty string") }
+        try Check.length(r.tenantId, "tenantId", max: 128)
+        let resourceID = try Check.required(r.resourceId, "resourceId", max: 128)
+        guard let p = r.productInfo else { throw APIError.parameter("productInfo", "is required") }
+        let service = try Check.required(p.cloudServiceType, "productInfo.cloudServiceType", max: 400)
+        let resource = try Check.required(p.resourceType, "productInfo.resourceType", max: 400)
+        let spec = try Check.required(p.resourceSpecCode, "productInfo.resourceSpecCode", max: 400)
+        try Check.range(p.resourceSize, "productInfo.resourceSize", 1...214_783_647)
+        try Check.range(p.resouceSizeMeasureId, "productInfo.resouceSizeMeasureId", 1...214_783_647)
+        try Check.length(p.extendParams, "productInfo.extendParams", max: 10240)
+        let at = try Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime") ?? WireTime.nowMillis()
+        return try await database.read { db in
+            guard let customer = try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: true) else { throw APIError.forbidden }
+            guard let row = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND customer_id = \(bind: customer) AND charge_mode = 'period'").first() else {
+                throw APIError.parameter("resourceId", "does not name a yearly/monthly resource of this customer")
+            }
+            guard try row.decode(column: "resource_type", as: String.self) == resource, try row.decode(column: "service_type", as: String.self) == service else {
+                throw APIError.parameter("productInfo.resourceType", "must stay the resource's own type")
+            }
+            let region = try row.decode(column: "region", as: String.self)
+            let expires = try row.decode(column: "expires_at", as: Int64.self)
+            guard expires > at else { throw APIError.parameter("resourceId", "names a resource whose period has ended") }
+            let periodType = try row.decode(column: "period_type", as: Int?.self) ?? 2
+            func daily(_ spec: String, _ size: Int?, sizeMeasure: Int?) async throws -> (Decimal, String)? {
+                guard let plan = try await PriceBook.plan(db, service: service, resource: resource, spec: spec, region: region, mode: "period", factor: nil, at: at) else { return nil }
+                let factor = plan.isLinear ? Decimal(size ?? 0) : 1
+                if periodType == 3, let y = plan.yearPrice { return (y * factor / 365, plan.productID) }
+                guard let m = plan.monthPrice else { return nil }
+                return (m * factor / 30, plan.productID)
+            }
+            let oldSize = try row.decode(column: "spec_size", as: Int?.self)
+            guard let (oldDaily, _) = try await daily(try row.decode(column: "resource_spec", as: String.self), oldSize, sizeMeasure: nil),
+                  let (newDaily, newProduct) = try await daily(spec, p.resourceSize ?? oldSize, sizeMeasure: p.resouceSizeMeasureId) else {
+                return LegacyChangeResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil)
+            }
+            guard newDaily > oldDaily else {
+                throw APIError.parameter("productInfo", "describes a reduction or no change; only upgrades can be quoted")
+            }
+            // Whole remaining days, the part-day counted as a day.
+            let days = (expires - at + 86_399_999) / 86_400_000
+            let original = Money.round((newDaily - oldDaily) * Decimal(days), scale: 2)
+            let rate = try await DiscountStore.active(db, customerID: customer, at: at).filter { $0.serviceType == service }.map(\.rate).min()
+            let amount = rate.map { Money.round(original * $0, scale: 2) } ?? original
+            guard original <= Self.maxAmount else { return LegacyChangeResponse(errorCode: "CBC.6055", errorMsg: "The inquiry result exceeds the maximum amount.", ratingResult: nil) }
+            return LegacyChangeResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyChangeResult(
+                productId: newProduct, amount: amount, discountAmount: original - amount, originalAmount: original, measureId: 1, currency: Ledger.currency))
+        }
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import SQLKit
+
+/// Each customer's resources. The operator provisions them (standing in for a purchase in
+/// the cloud console); partners and customers list them and quote renewals.
+public struct ResourceStore: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    static let beijing: Int64 = 8 * 3600 * 1000
+
+    /// A subscription's expiry, as Huawei sets it: the end (23:59:59 Beijing) of the day the
+    /// period ends on. Months keep the day of month, clamped to the month's length.
+    public static func expiry(start: Int64, periodType: Int, periodNum: Int) -> Int64 {
+        if periodType == 4 { return start + Int64(periodNum) * 3_600_000 }
+        var t = time_t((start + beijing) / 1000)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        var y = Int(parts.tm_year) + 1900, m = Int(parts.tm_mon) + 1, d = Int(parts.tm_mday)
+        switch periodType {
+        case 0:
+            let day = WireTime.fromParts(y, m, d, 0, 0, 0)! + Int64(periodNum) * 86_400_000
+            return day + 86_399_000 - beijing
+        case 3: y += periodNum
+        default: m += periodNum
+        }
+        y += (m - 1) / 12
+        m = (m - 1) % 12 + 1
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        d = min(d, days)
+        return WireTime.fromParts(y, m, d, 23, 59, 59)! - beijing
+    }
+
+    // MARK: provision
+
+    public func provision(_ r: ProvisionRequest) async throws -> OrderInstance {
+        let customer = try Check.required(r.customerID, "customer_id", max: 64)
+        let service = try Check.required(r.cloudServiceType, "cloud_service_type", max: 400)
+        let resource = try Check.required(r.resourceType, "resource_type", max: 400)
+        let spec = try Check.required(r.resourceSpec, "resource_spec", max: 400)
+        let region = try Check.required(r.region, "region", max: 64)
+        let mode = r.chargeMode ?? "period"
+        try Check.oneOf(mode, "charge_mode", ["period", "on_demand"])
+        try Check.length(r.resourceID, "resource_id", max: 64)
+        try Check.length(r.resourceName, "resource_name", max: 128)
+        try Check.length(r.projectID, "project_id", max: 64)
+        try Check.range(r.resourceSize, "resource_size", 1...Int(Int32.max))
+        let periodType: Int? = mode == "period" ? (r.periodType ?? 2) : nil
+        let periodNum: Int? = mode == "period" ? (r.periodNum ?? 1) : nil
+        if let periodType {
+            guard [2, 3].contains(periodType) else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
+            try Check.range(periodNum, "period_num", 1...(periodType == 2 ? 11 : 5))
+        }
+        let start = try Check.utcTime(r.effectiveTime, "effective_time") ?? WireTime.nowMillis()
+        let rid = r.resourceID ?? UUID().uuidString.lowercased()
+        let id = Identifiers.domainID()
+        let now = WireTime.nowMillis()
+        try await database.transaction { db in
+            guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND bound = 1").first() != nil else {
+                throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customer) does not exist or is unbound.")
+            }
+            let factor: String? = mode == "on_demand" ? "Duration" : nil
+            var plan = try await PriceBook.plan(db, service: service, resource: resource, spec: spec, region: region, mode: mode, factor: factor, at: start)
+            if plan == nil && mode == "on_demand" {
+                plan = try await PriceBook.plan(db, service: service, resource: resource, spec: spec, region: region, mode: mode, factor: nil, at: start)
+            }
+            guard let plan else { throw RatingStore.notFound }
+            if plan.isLinear {
+                guard r.resourceSize != nil else { throw APIError.parameter("resource_size", "is required for this linear product") }
+                guard r.sizeMeasureID == nil || r.sizeMeasureID == plan.sizeMeasureID else { throw APIError.parameter("size_measure_id", "must be \(plan.sizeMeasureID!)") }
+            }
+            var expires: Int64?
+            var isMain = 1
+            if let parent = r.parentResourceID {
+                guard let p = try await db.raw("SELECT customer_id, is_main, expires_at, charge_mode FROM customer_resources WHERE resource_id = \(bind: parent)").first(),
+                      try p.decode(column: "customer_id", as: String.self) == customer, try p.decode(column: "is_main", as: Int.self) == 1 else {
+                    throw APIError.parameter("parent_resource_id", "must be a main resource of the same customer")
+                }
+                isMain = 0
+                // An attached resource ends with its main resource.
+                if mode == "period" { expires = try p.decode(column: "expires_at", as: Int64?.self) }
+            }
+            if mode == "period" && expires == nil { expires = Self.expiry(start: start, periodType: periodType!, periodNum: periodNum!) }
+            guard try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: rid)").first() == nil else {
+                throw APIError.parameter("resource_id", "\(rid) already exists")
+            }
+            try await db.raw("""
+                INSERT INTO customer_resources (id, resource_id, customer_id, resource_name, region, service_type, resource_type, resource_spec, project_id,
+                    product_id, parent_resource_id, is_main, charge_mode, status, period_type, period_num, effective_at, expires_at, expire_policy,
+                    spec_size, spec_size_measure_id, order_id, created_at, updated_at)
+                VALUES (\(bind: id), \(bind: rid), \(bind: customer), \(bind: r.resourceName ?? "\(spec)-\(rid.prefix(8))"), \(bind: region), \(bind: service),
+                    \(bind: resource), \(bind: spec), \(bind: r.projectID ?? "0"), \(bind: plan.productID), \(bind: r.parentResourceID), \(bind: isMain),
+                    \(bind: mode), 2, \(bind: periodType), \(bind: periodNum), \(bind: start), \(bind: expires), \(bind: r.autoRenew == true ? 3 : 0),
+                    \(bind: plan.isLinear ? r.resourceSize : nil), \(bind: plan.isLinear ? plan.sizeMeasureID : nil), \(bind: "CS" + Identifiers.domainID().prefix(18)),
+                    \(bind: now), \(bind: now))
+                """).run()
+        }
+        return try await database.read { db in try await Self.instances(db, "r.id = \(bind: id)", now: now, limit: 1, offset: 0).first! }
+    }
+
+    static func instances(_ db: any SQLDatabase, _ filter: SQLQueryString, now: Int64, limit: Int, offset: Int) async throws -> [OrderInstance] {
+        try await db.raw("""
+            SELECT r.*, (CASE WHEN r.status = 2 AND r.expires_at IS NOT NULL AND r.expires_at < \(bind: now) THEN 5 ELSE r.status END) AS derived_status,
+                   rt.name_zh AS resource_name_zh, st.name_zh AS service_name_zh
+            FROM customer_resources r LEFT JOIN catalog_resource_types rt ON rt.code = r.resource_type LEFT JOIN catalog_service_types st ON st.code = r.service_type
+            WHERE \(filter) ORDER BY r.created_at DESC, r.id LIMIT \(bind: limit) OFFSET \(bind: offset)
+            """).all().map { r in
+            let size = try r.decode(column: "spec_size", as: Int?.self)
+            let spec = try r.decode(column: "resource_spec", as: String.self)
+            return OrderInstance(
+                id: try r.decode(column: "id", as: String.self), resourceID: try r.decode(column: "resource_id", as: String.self),
+                resourceName: try r.decode(column: "resource_name", as: String.self), regionCode: try r.decode(column: "region", as: String.self),
+                serviceTypeCode: try r.decode(column: "service_type", as: String.self), resourceTypeCode: try r.decode(column: "resource_type", as: String.self),
+                resourceTypeName: try r.decode(column: "resource_name_zh", as: String?.self) ?? "", serviceTypeName: try r.decode(column: "service_name_zh", as: String?.self) ?? "",
+                resourceSpecCode: spec, projectID: try r.decode(column: "project_id", as: String.self), productID: try r.decode(column: "product_id", as: String.self),
+                parentResourceID: try r.decode(column: "parent_resource_id", as: String?.self), isMainResource: try r.decode(column: "is_main", as: Int.self),
+                status: try r.decode(column: "derived_status", as: Int.self), effectiveTime: WireTime.utc(try r.decode(column: "effective_at", as: Int64.self)),
+                expireTime: try r.decode(column: "expires_at", as: Int64?.self).map(WireTime.utc), expirePolicy: try r.decode(column: "expire_policy", as: Int.self),
+                productSpecDesc: size.map { "\(spec)|\($0)" } ?? spec, specSize: size.map { Decimal($0) },
+                specSizeMeasureID: try r.decode(column: "spec_size_measure_id", as: Int?.self),
+                updateTime: WireTime.utc(try r.decode(column: "updated_at", as: Int64.self)), enterpriseProject: EnterpriseProject(id: "0", name: "default"))
+        }
+    }
+
+    // MARK: ListPayPerUseCustomerResources (yearly/monthly resources)
+
+    public func list(caller: Principal, _ r: QueryResourcesRequest) async throws -> ResourceList {
+        if let ids = r.resourceIDs, ids.count > 50 { throw APIError.parameter("resource_ids", "has more than 50 entries") }
+        try Check.length(r.orderID, "order_id", max: 64)
+        if let m = r.onlyMainResource, m != 0 && m != 1 { throw APIError.parameter("only_main_resource", "must be 0 or 1") }
+        if let s = r.statusList {
+            guard s.count <= 10 else { throw APIError.parameter("status_list", "has more than 10 entries") }
+            guard s.allSatisfy({ [2, 3, 4, 5].contains($0) }) else { throw APIError.parameter("status_list", "values must be 2, 3, 4 or 5") }
+        }
+        if r.serviceTypeCode == "" { throw APIError.parameter("service_type_code", "must not be an empty string") }
+        try Check.length(r.serviceTypeCode, "service_type_code", max: 64)
+        try Check.length(r.customerID, "customer_id", max: 64)
+        let begin = try Check.utcTime(Check.nonEmpty(r.expireTimeBegin), "expire_time_begin")
+        let end = try Check.utcTimeEnd(Check.nonEmpty(r.expireTimeEnd), "expire_time_end")
+        let page = try Page(offset: r.offset, limit: r.limit, maxLimit: 500, maxOffset: Int(Int32.max))
+        let now = WireTime.nowMillis()
+        return try await database.read { db in
+            let customer: String
+            if caller.kind == .customer {
+                customer = caller.domainID
+            } else {
+                customer = try Check.required(r.customerID, "customer_id", max: 64)
+                // Only the partner the customer is bound to may look; anything else looks the same.
+                guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
+                    throw APIError.forbidden
+                }
+            }
+            let status: SQLQueryString = "(CASE WHEN r.status = 2 AND r.expires_at IS NOT NULL AND r.expires_at < \(bind: now) THEN 5 ELSE r.status END)"
+            var filter: SQLQueryString = "r.customer_id = \(bind: customer) AND r.charge_mode = 'period'"
+            if let ids = r.resourceIDs, !ids.isEmpty {
+                if (r.onlyMainResource ?? 0) == 0 {
+                    filter += " AND (r.resource_id IN (\(binds: ids)) OR r.parent_resource_id IN (SELECT m.resource_id FROM customer_resources m WHERE m.resource_id IN (\(binds: ids)) AND m.is_main = 1))"
+                } else {
+                    filter += " AND r.resource_id IN (\(binds: ids))"
+                }
+            } else if r.onlyMainResource == 1 {
+                filter += " AND r.is_main = 1"
+            }
+            if let o = Check.nonEmpty(r.orderID) { filter += " AND r.order_id = \(bind: o)" }
+            if let s = r.statusList, !s.isEmpty { filter += " AND \(status) IN (\(binds: s))" }
+            if let s = r.serviceTypeCode { filter += " AND r.service_type = \(bind: s)" }
+            if let begin { filter += " AND r.expires_at >= \(bind: begin)" }
+            if let end { filter += " AND r.expires_at <= \(bind: end)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM customer_resources r WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            return ResourceList(data: try await Self.instances(db, filter, now: now, limit: page.limit, offset: page.offset), totalCount: total)
+        }
+    }
+
+    // MARK: ListRenewRateOnPeriod
+
+    public func renewRate(customerID: String, _ r: RenewRateRequest) async throws -> RenewRateResponse {
+        guard let ids = r.resourceIDs, !ids.isEmpty else { throw APIError.parameter("resource_ids", "is required") }
+        guard ids.count <= 10 else { throw APIError.parameter("resource_ids", "has more than 10 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
+        guard Set(ids).count == ids.count else { throw APIError(.badRequest, "CBC.30050012", "The resource IDs in the request are duplicate.") }
+        guard let type = r.periodType else { throw APIError.parameter("period_type", "is required") }
+        guard type == 2 || type == 3 else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
+        guard let num = r.periodNum else { throw APIError.parameter("period_num", "is required") }
+        try Check.range(num, "period_num", 1...(type == 2 ? 11 : 3))
+        let now = WireTime.nowMillis()
+        return try await database.read { db in
+            var results: [RenewInquiryResult] = []
+            var fails: [FailResourceInfo] = []
+            var lines: [RatingStore.PeriodLine] = []
+            for id in ids {
+                guard let main = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: id) AND customer_id = \(bind: customerID) AND charge_mode = 'period'").first() else {
+                    fails.append(FailResourceInfo(errorCode: "CBC.30050009", errorMsg: "The resource has expired and been deleted, or does not exist.", resourceID: id)); continue
+                }
+                guard try main.decode(column: "is_main", as: Int.self) == 1 else {
+                    fails.append(FailResourceInfo(errorCode: "CBC.30050007", errorMsg: "The resource is not a primary resource; a renewal quote is not allowed.", resourceID: id)); continue
+                }
+                guard [2, 5].contains(try main.decode(column: "status", as: Int.self)) else {
+                    fails.append(FailResourceInfo(errorCode: "CBC.30050011", errorMsg: "The resource is being unsubscribed or changed.", resourceID: id)); continue
+                }
+                let attached = try await db.raw("SELECT * FROM customer_resources WHERE parent_resource_id = \(bind: id) AND customer_id = \(bind: customerID) AND charge_mode = 'period' AND status IN (2, 5) ORDER BY created_at, id").all()
+                var sum = Decimal(0)
+                var mine: [RatingStore.PeriodLine] = []
+                do {
+                    for row in [main] + attached {
+                        let c = RatingStore.Common(service: try row.decode(column: "service_type", as: String.self), resource: try row.decode(column: "resource_type", as: String.self),
+                                                   spec: try row.decode(column: "resource_spec", as: String.self), region: try row.decode(column: "region", as: String.self),
+                                                   size: try row.decode(column: "spec_size", as: Int?.self), sizeMeasure: try row.decode(column: "spec_size_measure_id", as: Int?.self),
+                                                   subscriptions: 1)
+                        let line = try await RatingStore.periodLine(db, id: try row.decode(column: "resource_id", as: String.self), c: c, periodType: type,
+                                                                    periodNum: num, field: "resource_ids", at: now)
+                        mine.append(line)
+                        sum += line.official
+                    }
+                } catch let e as APIError where e.code == RatingStore.notFound.code {
+                    fails.append(FailResourceInfo(errorCode: "CBC.30050008", errorMsg: "The resource has no such period type or period count.", resourceID: id)); continue
+                }
+                lines += mine
+                results.append(RenewInquiryResult(resourceID: id, amount: Money.format(sum)))
+            }
+            let priced = RatingStore.periodResult(lines, discounts: try await DiscountStore.active(db, customerID: customerID, at: now))
+            // Per primary resource, the official amount (what it costs before a chosen discount).
+            return RenewRateResponse(
+                currency: Ledger.currency, renewInquiryResults: results,
+                officialWebsiteRatingResult: OfficialWebsiteRatingResultV2(officialWebsiteAmount: Money.format(priced.officialWebsiteRatingResult.officialWebsiteAmount)),
+                optionalDiscountRatingResults: priced.optionalDiscountRatingResults.map {
+                    OptionalDiscountRatingResultV2(discountID: $0.discountID, amount: Money.format($0.amount), officialWebsiteAmount: Money.format($0.officialWebsiteAmount),
+                                                   discountAmount: Money.format($0.discountAmount), discountType: $0.discountType, discountName: $0.discountName,
+                                                   bestOffer: $0.bestOffer)
+                },
+                failResourceInfos: fails)
+        }
+    }
+}
