@@ -25,7 +25,7 @@ public struct DiscountStore: Sendable {
 
     public func set(customerID: String, serviceType: String, rate: Decimal, from: Int64?, until: Int64) async throws -> Discount {
         guard rate > 0, rate < 1, Money.scale(rate) <= 4 else { throw APIError.parameter("rate", "must be between 0 and 1 (0.85 = the customer pays 85%), at most 4 decimals") }
-        let start = from ?? WireTime.nowMillis()
+        let start = try await database.businessNow(or: from)
         guard until > start else { throw APIError.parameter("expire_time", "must be after the effective time") }
         let id = "DS" + Identifiers.domainID().prefix(16)
         try await database.transaction { db in

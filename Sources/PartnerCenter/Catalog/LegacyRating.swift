@@ -104,7 +104,7 @@ extension RatingStore {
         guard [0, 1, 2].contains(mode) else { throw APIError.parameter("chargingMode", "must be 0, 1 or 2") }
         guard let subs = r.subscriptionNum else { throw APIError.parameter("subscriptionNum", "is required") }
         try Check.range(subs, "subscriptionNum", 1...Int(Int32.max))
-        let at = try Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime") ?? WireTime.nowMillis()
+        let at = try await database.businessNow(or: Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime"))
         guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("productInfos", "is required") }
         guard items.count <= 100 else { throw APIError.parameter("productInfos", "has more than 100 items") }
         try Self.checkIDs(items.map(\.id))
@@ -179,7 +179,7 @@ extension RatingStore {
         try Check.range(p.resourceSize, "productInfo.resourceSize", 1...214_783_647)
         try Check.range(p.resouceSizeMeasureId, "productInfo.resouceSizeMeasureId", 1...214_783_647)
         try Check.length(p.extendParams, "productInfo.extendParams", max: 10240)
-        let at = try Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime") ?? WireTime.nowMillis()
+        let at = try await database.businessNow(or: Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime"))
         return try await database.read { db in
             guard let customer = try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: true) else { throw APIError.forbidden }
             guard let row = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND customer_id = \(bind: customer) AND charge_mode = 'period'").first() else {

@@ -47,7 +47,7 @@ public struct RatingStore: Sendable {
 
     // MARK: on demand
 
-    public func onDemand(customerID: String, _ r: RateOnDemandRequest, at time: Int64 = WireTime.nowMillis()) async throws -> OnDemandRatingResponse {
+    public func onDemand(customerID: String, _ r: RateOnDemandRequest, at given: Int64? = nil) async throws -> OnDemandRatingResponse {
         _ = try Check.required(r.projectID, "project_id", max: 64)
         let precision = r.inquiryPrecision ?? 0
         guard precision == 0 || precision == 1 else { throw APIError.parameter("inquiry_precision", "must be 0 or 1") }
@@ -66,6 +66,7 @@ public struct RatingStore: Sendable {
             guard p.usageMeasureID != nil else { throw APIError.parameter("\(f).usage_measure_id", "is required") }
         }
         let commonsFinal = commons
+        let time = try await database.businessNow(or: given)
         return try await database.read { db in
             let converter = try await UnitConverter.load(db)
             let discounts = try await DiscountStore.active(db, customerID: customerID, at: time)
@@ -160,7 +161,7 @@ public struct RatingStore: Sendable {
         return PeriodRatingResponse(officialWebsiteRatingResult: officialBlock, optionalDiscountRatingResults: blocks, currency: Ledger.currency)
     }
 
-    public func period(customerID: String, _ r: RateOnPeriodRequest, at time: Int64 = WireTime.nowMillis()) async throws -> PeriodRatingResponse {
+    public func period(customerID: String, _ r: RateOnPeriodRequest, at given: Int64? = nil) async throws -> PeriodRatingResponse {
         _ = try Check.required(r.projectID, "project_id", max: 64)
         guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("product_infos", "is required") }
         guard items.count <= 100 else { throw APIError.parameter("product_infos", "has more than 100 items") }
@@ -179,6 +180,7 @@ public struct RatingStore: Sendable {
             if mode != "NA" { throw APIError.parameter("\(f).fee_installment_mode", "instalments are only offered for CloudPond products") }
         }
         let commonsFinal = commons
+        let time = try await database.businessNow(or: given)
         return try await database.read { db in
             var lines: [PeriodLine] = []
             for (i, p) in items.enumerated() {

@@ -52,10 +52,10 @@ public struct ResourceStore: Sendable {
             guard [2, 3].contains(periodType) else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
             try Check.range(periodNum, "period_num", 1...(periodType == 2 ? 11 : 5))
         }
-        let start = try Check.utcTime(r.effectiveTime, "effective_time") ?? WireTime.nowMillis()
+        let start = try await database.businessNow(or: Check.utcTime(r.effectiveTime, "effective_time"))
         let rid = r.resourceID ?? UUID().uuidString.lowercased()
         let id = Identifiers.domainID()
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND bound = 1").first() != nil else {
                 throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customer) does not exist or is unbound.")
@@ -139,7 +139,7 @@ public struct ResourceStore: Sendable {
         let begin = try Check.utcTime(Check.nonEmpty(r.expireTimeBegin), "expire_time_begin")
         let end = try Check.utcTimeEnd(Check.nonEmpty(r.expireTimeEnd), "expire_time_end")
         let page = try Page(offset: r.offset, limit: r.limit, maxLimit: 500, maxOffset: Int(Int32.max))
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         return try await database.read { db in
             let customer: String
             if caller.kind == .customer {
@@ -183,7 +183,7 @@ public struct ResourceStore: Sendable {
         guard type == 2 || type == 3 else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
         guard let num = r.periodNum else { throw APIError.parameter("period_num", "is required") }
         try Check.range(num, "period_num", 1...(type == 2 ? 11 : 3))
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         return try await database.read { db in
             var results: [RenewInquiryResult] = []
             var fails: [FailResourceInfo] = []

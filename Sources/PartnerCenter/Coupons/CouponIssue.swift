@@ -30,7 +30,7 @@ extension CouponStore {
         let backend = database.backend
 
         return try await database.transaction { db in
-            let now = WireTime.nowMillis()
+            let now = try await BusinessClock.now(db)
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
             try await lock(db, "coupon_quotas", quotaID)
             guard let q = try await db.raw("SELECT quota_type, status, effective_at, expires_at, limits, ledger_account FROM coupon_quotas WHERE id = \(bind: quotaID) AND partner_id = \(bind: payer)").first(),
@@ -110,7 +110,7 @@ extension CouponStore {
         try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 100)
         let backend = database.backend
         try await database.transaction { db in
-            let now = WireTime.nowMillis()
+            let now = try await BusinessClock.now(db)
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
             try await lock(db, "coupons", couponID)
             guard let c = try await db.raw("""

@@ -25,7 +25,7 @@ extension CouponStore {
                       ("q.effective_at", try Self.time(r.effectiveTimeBegin, "effective_time_begin"), try Self.time(r.effectiveTimeEnd, "effective_time_end")),
                       ("q.expires_at", try Self.time(r.expireTimeBegin, "expire_time_begin"), try Self.time(r.expireTimeEnd, "expire_time_end"))]
         let page = try Page(offset: r.offset, limit: r.limit, maxOffset: Int(Int32.max))
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
             var filter: SQLQueryString = "q.partner_id = \(bind: owner) AND q.quota_type = \(bind: r.quotaType ?? 0) AND q.status <> 6"
@@ -51,7 +51,7 @@ extension CouponStore {
         try Check.length(reseller, "indirect_partner_id", max: 64)
         try Check.length(parent, "parent_quota_id", max: 64)
         let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         return try await database.read { db in
             var filter: SQLQueryString = "p.partner_id = \(bind: caller.domainID)"
             if let quotaID { filter += " AND q.id = \(bind: quotaID)" }
@@ -121,7 +121,7 @@ extension CouponStore {
                       ("c.effective_at", try Self.time(query.query("effective_time_begin"), "effective_time_begin"), try Self.time(query.query("effective_time_end"), "effective_time_end")),
                       ("c.expires_at", try Self.time(query.query("expire_time_begin"), "expire_time_begin"), try Self.time(query.query("expire_time_end"), "expire_time_end"))]
         let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
             // Coupons expired more than two years ago are no longer shown.

@@ -58,7 +58,7 @@ public struct CouponStore: Sendable {
     public func grantQuota(partnerID: String, amount: Decimal, effective: Int64?, expires: Int64, quotaType: Int, serviceTypes: [String]) async throws -> CouponQuota {
         let units = try Units.from(try validAmount(amount))
         guard quotaType == 0 || quotaType == 1 else { throw APIError.parameter("quota_type", "must be 0 (cash voucher) or 1 (cash coupon)") }
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         let start = effective ?? now
         guard expires > start else { throw APIError.parameter("expires", "must be after the effective time") }
         guard expires > now else { throw APIError.parameter("expires", "must be in the future") }
@@ -83,7 +83,7 @@ public struct CouponStore: Sendable {
     }
 
     func quota(id: String) async throws -> CouponQuota? {
-        let now = WireTime.nowMillis()
+        let now = try await database.businessNow()
         return try await database.read { db in
             try await db.raw("\(Self.quotaSelect(now: now)) WHERE q.id = \(bind: id)").first().map(Self.quotaRow)
         }
@@ -125,7 +125,7 @@ public struct CouponStore: Sendable {
         let units = try Units.from(try validAmount(r.quotaAmount, field: "quota_amount"))
         let backend = database.backend
         return try await database.transaction { db in
-            let now = WireTime.nowMillis()
+            let now = try await BusinessClock.now(db)
             try await lock(db, "coupon_quotas", quotaID)
             guard let parent = try await db.raw("SELECT quota_type, status, effective_at, expires_at, limits, ledger_account FROM coupon_quotas WHERE id = \(bind: quotaID) AND partner_id = \(bind: caller.domainID) AND parent_quota_id IS NULL").first(),
                   try parent.decode(column: "status", as: Int.self) == 0, try parent.decode(column: "expires_at", as: Int64.self) > now else {
@@ -172,7 +172,7 @@ public struct CouponStore: Sendable {
         try Check.length(r.remark, "remark", max: 256)
         let backend = database.backend
         return try await database.transaction { db in
-            let now = WireTime.nowMillis()
+            let now = try await BusinessClock.now(db)
             var errors: [ErrorDetail] = []
             var done: [QuotaReclaim] = []
             for id in ids {

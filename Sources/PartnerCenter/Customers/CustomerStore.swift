@@ -64,7 +64,7 @@ public struct CustomerStore: Sendable {
                 if try await db.raw("SELECT id FROM customers WHERE xaccount_type = \(bind: xaccountType) AND xaccount_id = \(bind: xaccountID)").first() != nil {
                     throw APIError(.badRequest, "CBC.99000039", "The xaccount_id \(xaccountID) already exists.")
                 }
-                let now = WireTime.nowMillis()
+                let now = try await BusinessClock.now(db)
                 try await db.raw("""
                     INSERT INTO accounts (id, name, kind, password_hash, mobile, status, created_at)
                     VALUES (\(bind: id), \(bind: name), 'customer', \(bind: passwordHash), \(bind: mobile), 'active', \(bind: now))

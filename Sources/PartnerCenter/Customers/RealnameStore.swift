@@ -167,7 +167,7 @@ public struct RealnameStore: Sendable {
                 guard used < Self.maxPerNumber else {
                     throw APIError(.badRequest, "CBC.99007189", "Too many customers have been authenticated with this document number.")
                 }
-                let now = WireTime.nowMillis()
+                let now = try await BusinessClock.now(db)
                 let appStatus = s.automatic ? "approved" : "pending"
                 try await db.raw("""
                     INSERT INTO realname_applications (id, customer_id, partner_id, kind, identify_type, verified_type, certificate_type,
@@ -264,7 +264,7 @@ public struct RealnameStore: Sendable {
             let id = try row.decode(column: "id", as: String.self)
             let customer = try row.decode(column: "customer_id", as: String.self)
             let kind = Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .individual
-            let now = WireTime.nowMillis()
+            let now = try await BusinessClock.now(db)
             if approve {
                 try await db.raw("UPDATE realname_applications SET status = 'approved', reviewed_at = \(bind: now) WHERE id = \(bind: id)").run()
                 try await Self.applyApproval(db, customerID: customer, kind: kind, name: try row.decode(column: "name", as: String.self))

@@ -74,7 +74,7 @@ extension FundsStore {
         try Check.oneOf(tradeType, "trade_type", Self.tradeTypes)
         let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
         try Check.length(indirect, "indirect_partner_id", max: 64)
-        let today = (WireTime.nowMillis() + Self.beijingOffset) / Self.dayMillis * Self.dayMillis - Self.beijingOffset
+        let today = (try await database.businessNow() + Self.beijingOffset) / Self.dayMillis * Self.dayMillis - Self.beijingOffset
         let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
         let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * Self.dayMillis)
         guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }

@@ -79,7 +79,7 @@ public struct FundsStore: Sendable {
                 id = try await Ledger.post(db, backend: backend, .init(kind: "BEUNBIND", from: from, to: to, units: balance, partnerID: partner,
                                                                        counterpartyID: customerID, idPrefix: "UB")).id
             }
-            try await db.raw("UPDATE customers SET bound = 0, unbound_at = \(bind: WireTime.nowMillis()) WHERE id = \(bind: customerID)").run()
+            try await db.raw("UPDATE customers SET bound = 0, unbound_at = \(bind: try await BusinessClock.now(db)) WHERE id = \(bind: customerID)").run()
             return (id, max(balance, 0))
         }
         return (result.0, Units.decimal(result.1))
@@ -181,7 +181,7 @@ public struct FundsStore: Sendable {
         try await database.read { db in
             var list = try await Self.balances(db, owner: caller.domainID, types: [.cash, .credit])
             // Usable coupons show as one entry (account type 5) with their remaining value.
-            let coupons = try await CouponStore.usableCouponValue(db, customerID: caller.domainID, now: WireTime.nowMillis())
+            let coupons = try await CouponStore.usableCouponValue(db, customerID: caller.domainID, now: try await BusinessClock.now(db))
             if coupons > 0 {
                 list.append(AccountBalance(accountID: Ledger.accountID(owner: caller.domainID, type: .coupon), accountType: LedgerAccountType.coupon.huaweiType,
                                            amount: Units.decimal(coupons), currency: Ledger.currency, designatedAmount: 0, creditAmount: 0, measureID: 1, memo: nil))

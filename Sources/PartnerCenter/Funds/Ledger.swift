@@ -126,7 +126,7 @@ public enum Ledger {
         let (toAfter, o2) = to.balance.addingReportingOverflow(m.units)
         guard !o1, !o2 else { throw LedgerError.overflow }
         if !from.allowNegative && fromAfter < 0 { throw LedgerError.insufficient(account: m.from) }
-        let now = WireTime.nowMillis()
+        let now = try await BusinessClock.now(db)
         let id = transferID(prefix: m.idPrefix, now: now)
         try await db.raw("UPDATE ledger_accounts SET balance = \(bind: fromAfter), version = \(bind: from.version + 1) WHERE id = \(bind: m.from)").run()
         try await db.raw("UPDATE ledger_accounts SET balance = \(bind: toAfter), version = \(bind: to.version + 1) WHERE id = \(bind: m.to)").run()

@@ -100,6 +100,15 @@ public enum OperatorRoutes {
     static let grantQuota = Operation("OperatorGrantCouponQuota", callers: [.operator])
     static let importCatalog = Operation("OperatorImportCatalog", callers: [.operator])
     static let provision = Operation("OperatorProvisionResource", callers: [.operator])
+    static let showClock = Operation("OperatorShowClock", callers: [.operator])
+    static let setClock = Operation("OperatorSetClock", callers: [.operator])
+
+    /// Exactly one of: `set` (UTC time), `advance` (duration like 36h), `reset` (true).
+    public struct ClockRequest: Codable, Sendable {
+        public var set: String?
+        public var advance: String?
+        public var reset: Bool?
+    }
     static let exportCatalog = Operation("OperatorExportCatalog", callers: [.operator])
     static let setDiscount = Operation("OperatorSetDiscount", callers: [.operator])
     static let listDiscounts = Operation("OperatorListDiscounts", callers: [.operator])
@@ -127,6 +136,22 @@ public enum OperatorRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
+        router.api(.get, "/operator/v1/clock", showClock, gateway: gateway) { _ in try await platform.database.clockState() }
+        router.api(.post, "/operator/v1/clock", setClock, gateway: gateway) { call in
+            let r = try call.json(ClockRequest.self)
+            guard [r.set != nil, r.advance != nil, r.reset == true].filter({ $0 }).count == 1 else {
+                throw APIError.parameter("body", "must give exactly one of set, advance or reset")
+            }
+            if let s = r.set {
+                guard let t = WireTime.parseUTC(s) else { throw APIError.parameter("set", "must be a UTC time like 2026-01-31T00:00:00Z") }
+                return try await platform.database.setClock(to: t)
+            }
+            if let a = r.advance {
+                guard let d = BusinessClock.parseDuration(a) else { throw APIError.parameter("advance", "must be a duration like 90m, 36h or 3d") }
+                return try await platform.database.setClock(advance: d)
+            }
+            return try await platform.database.setClock(reset: true)
+        }
         router.api(.post, "/operator/v1/resources", provision, gateway: gateway) { call -> Reply<OrderInstance> in
             Reply(status: .created, body: try await platform.resources.provision(try call.json(ProvisionRequest.self)))
         }
