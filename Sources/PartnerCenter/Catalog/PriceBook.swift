@@ -106,6 +106,17 @@ public enum RatingMath {
         return total
     }
 
+    /// A usage charge, and the same charge at a discount rate, each with one division at
+    /// the end so results that are exact stay exact (tiers divide once, for the quantity).
+    public static func charges(_ plan: PricePlan, value: Decimal, num: Decimal, den: Decimal, count: Decimal, rate: Decimal?) -> (official: Decimal, discounted: Decimal) {
+        if plan.tiers.isEmpty {
+            let numerator = (plan.unitPrice ?? 0) * value * num * count
+            return (numerator / den, numerator * (rate ?? 1) / den)
+        }
+        let charge = usageCharge(unitPrice: nil, tiers: plan.tiers, quantity: value * num * count / den)
+        return (charge, charge * (rate ?? 1))
+    }
+
     /// Truncation toward zero to `scale` places (Huawei truncates inquiry amounts).
     public static func truncate(_ value: Decimal, scale: Int) -> Decimal {
         var v = value

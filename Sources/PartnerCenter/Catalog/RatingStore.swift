@@ -84,15 +84,12 @@ public struct RatingStore: Sendable {
                     throw APIError(.badRequest, "CBC.99006050", "The usage measure unit \(p.usageMeasureID!) does not fit the usage factor \(p.usageFactor!).")
                 }
                 let count = size * Decimal(c.subscriptions)
-                // Multiply everything first and divide once, so exact results stay exact.
-                let raw = plan.tiers.isEmpty
-                    ? (plan.unitPrice ?? 0) * p.usageValue! * conv.num * count / conv.den
-                    : RatingMath.usageCharge(unitPrice: nil, tiers: plan.tiers, quantity: p.usageValue! * conv.num * count / conv.den)
-                guard raw <= Self.maxAmount else { throw Self.tooLarge }
-                let official = RatingMath.truncate(raw, scale: scale)
                 // One discount is applied: the deepest one in force for this service type.
                 let best = discounts.filter { $0.serviceType == c.service }.min { $0.rate < $1.rate }
-                let amount = best.map { RatingMath.truncate(raw * $0.rate, scale: scale) } ?? official
+                let (raw, discounted) = RatingMath.charges(plan, value: p.usageValue!, num: conv.num, den: conv.den, count: count, rate: best?.rate)
+                guard raw <= Self.maxAmount else { throw Self.tooLarge }
+                let official = RatingMath.truncate(raw, scale: scale)
+                let amount = RatingMath.truncate(discounted, scale: scale)
                 let saved = official - amount
                 results.append(DemandProductRatingResult(
                     id: p.id!, productID: plan.productID, amount: amount, discountAmount: saved, officialWebsiteAmount: official, measureID: 1,

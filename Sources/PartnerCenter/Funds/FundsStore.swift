@@ -172,9 +172,10 @@ public struct FundsStore: Sendable {
         }
     }
 
-    /// Arrears are the negative part of a customer's cash balance (billing can overdraw it).
-    static func debt(_ balances: [AccountBalance]) -> Decimal {
-        balances.filter { $0.accountType == 1 && $0.amount < 0 }.reduce(Decimal(0)) { $0 - $1.amount }
+    /// Arrears: what usage charged to the customer's debt account and nothing paid yet.
+    static func debt(_ db: any SQLDatabase, customerID: String) async throws -> Decimal {
+        let balance = try await Ledger.balance(db, Ledger.accountID(owner: customerID, type: .debt))
+        return Units.decimal(max(0, -balance))
     }
 
     public func customerBalances(caller: Principal) async throws -> CustomerBalancesResponse {
@@ -186,7 +187,7 @@ public struct FundsStore: Sendable {
                 list.append(AccountBalance(accountID: Ledger.accountID(owner: caller.domainID, type: .coupon), accountType: LedgerAccountType.coupon.huaweiType,
                                            amount: Units.decimal(coupons), currency: Ledger.currency, designatedAmount: 0, creditAmount: 0, measureID: 1, memo: nil))
             }
-            return CustomerBalancesResponse(accountBalances: list, debtAmount: Self.debt(list), measureID: 1, currency: Ledger.currency)
+            return CustomerBalancesResponse(accountBalances: list, debtAmount: try await Self.debt(db, customerID: caller.domainID), measureID: 1, currency: Ledger.currency)
         }
     }
 
@@ -205,7 +206,7 @@ public struct FundsStore: Sendable {
                 guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: id) AND partner_id = \(bind: owner) AND bound = 1 AND association_type = '2'").first() != nil else { continue }
                 let list = try await Self.balances(db, owner: id, types: [.cash, .credit])
                 let available = list.reduce(Decimal(0)) { $0 + max($1.amount, 0) }
-                out.append(CustomerBalanceSummary(customerID: id, debtAmount: Self.debt(list), amount: available, currency: Ledger.currency, measureID: 1))
+                out.append(CustomerBalanceSummary(customerID: id, debtAmount: try await Self.debt(db, customerID: id), amount: available, currency: Ledger.currency, measureID: 1))
             }
             return CustomersBalancesResponse(customerBalances: out)
         }

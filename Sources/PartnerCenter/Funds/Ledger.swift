@@ -6,6 +6,9 @@ public enum LedgerAccountType: String, Sendable, CaseIterable {
     case cash, credit, coupon
     /// One account per coupon quota and per issued coupon, keyed by their own ids.
     case quota, couponValue = "coupon-value", quotaSource = "quota-source"
+    /// What customers' usage pays into, and the arrears a customer runs up when nothing
+    /// else can pay (the only customer account allowed below zero).
+    case revenue, debt
     /// The platform's side of money entering or leaving the partner world (a partner
     /// paying the cloud provider). The only accounts allowed below zero.
     case external, creditSource = "credit-source"
@@ -20,6 +23,8 @@ public enum LedgerAccountType: String, Sendable, CaseIterable {
         case .quota: return "QT"
         case .couponValue: return "CV"
         case .quotaSource: return "PQ"
+        case .revenue: return "PV"
+        case .debt: return "DT"
         }
     }
 
@@ -28,7 +33,7 @@ public enum LedgerAccountType: String, Sendable, CaseIterable {
         case .cash: return 1
         case .credit: return 2
         case .coupon: return 5
-        case .external, .creditSource, .quota, .couponValue, .quotaSource: return 0
+        case .external, .creditSource, .quota, .couponValue, .quotaSource, .revenue, .debt: return 0
         }
     }
 }
@@ -58,7 +63,7 @@ public enum Ledger {
     /// Creates the account when it does not exist yet (concurrent twins are harmless).
     public static func ensure(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType, object: String? = nil) async throws -> String {
         let id = object.map { objectAccountID($0, type: type) } ?? accountID(owner: owner, type: type)
-        let allowNegative = (type == .external || type == .creditSource || type == .quotaSource) ? 1 : 0
+        let allowNegative = (type == .external || type == .creditSource || type == .quotaSource || type == .debt) ? 1 : 0
         try await db.raw("""
             INSERT INTO ledger_accounts (id, owner_id, type, currency, balance, allow_negative, version, created_at)
             VALUES (\(bind: id), \(bind: owner), \(bind: type.rawValue), \(bind: currency), 0, \(bind: allowNegative), 0, \(bind: WireTime.nowMillis()))

@@ -101,6 +101,8 @@ public enum OperatorRoutes {
     static let importCatalog = Operation("OperatorImportCatalog", callers: [.operator])
     static let provision = Operation("OperatorProvisionResource", callers: [.operator])
     static let showClock = Operation("OperatorShowClock", callers: [.operator])
+    static let importUsage = Operation("OperatorImportUsage", callers: [.operator])
+
     static let setClock = Operation("OperatorSetClock", callers: [.operator])
 
     /// Exactly one of: `set` (UTC time), `advance` (duration like 36h), `reset` (true).
@@ -137,6 +139,14 @@ public enum OperatorRoutes {
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
         router.api(.get, "/operator/v1/clock", showClock, gateway: gateway) { _ in try await platform.database.clockState() }
+        router.api(.post, "/operator/v1/usage-records", importUsage, gateway: gateway) { call in
+            do {
+                return try await platform.billing.importUsage(try UsageFile.parseBatch(Data(buffer: call.body)))
+            } catch let failed as ImportFailed {
+                let shown = failed.problems.prefix(20).map { "records[\($0.line - 1)].\($0.field): \($0.message)" }.joined(separator: "; ")
+                throw APIError.parameter("records", "has \(failed.problems.count) bad records, nothing was imported: \(shown)")
+            }
+        }
         router.api(.post, "/operator/v1/clock", setClock, gateway: gateway) { call in
             let r = try call.json(ClockRequest.self)
             guard [r.set != nil, r.advance != nil, r.reset == true].filter({ $0 }).count == 1 else {

@@ -15,6 +15,7 @@ public struct Platform: Sendable {
     public let ratings: RatingStore
     public let discounts: DiscountStore
     public let resources: ResourceStore
+    public let billing: BillingStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -40,7 +41,7 @@ public struct Platform: Sendable {
                             realname: RealnameStore(database: database), funds: FundsStore(database: database),
                             coupons: CouponStore(database: database), catalog: CatalogStore(database: database),
                             ratings: RatingStore(database: database), discounts: DiscountStore(database: database),
-                            resources: ResourceStore(database: database))
+                            resources: ResourceStore(database: database), billing: BillingStore(database: database))
         } catch {
             await database.close()
             throw error
@@ -90,6 +91,7 @@ public enum Server {
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
         CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings, resources: platform.resources)
+        BillingRoutes.register(on: router, gateway: gateway, store: platform.billing)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
 
         return Application(router: router,

@@ -327,6 +327,55 @@ public enum Migrations {
             "CREATE INDEX customer_resources_customer ON customer_resources (customer_id, charge_mode, expires_at)",
             "CREATE INDEX customer_resources_parent ON customer_resources (parent_resource_id)",
         ]),
+        Migration(version: 7, name: "usage and fee records", statements: [
+            // Each imported usage record once; content_hash tells a repeat from a conflict.
+            """
+            CREATE TABLE usage_records (
+                record_id TEXT PRIMARY KEY,
+                content_hash TEXT NOT NULL,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                fee_record_id TEXT NOT NULL,
+                imported_at BIGINT NOT NULL
+            )
+            """,
+            // A rated fee with its payment split; amounts in units of 10^-8 yuan.
+            // official = discount + truncated + consume; consume = coupon + cash + credit + debt.
+            """
+            CREATE TABLE fee_records (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                bill_cycle TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                region TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                resource_name TEXT NOT NULL,
+                resource_spec TEXT NOT NULL,
+                product_id TEXT NOT NULL,
+                usage_type TEXT,
+                usage_value TEXT,
+                usage_measure_id INTEGER,
+                charging_mode INTEGER NOT NULL,
+                bill_type INTEGER NOT NULL,
+                consume_begin BIGINT NOT NULL,
+                consume_end BIGINT NOT NULL,
+                trade_time BIGINT NOT NULL,
+                trade_id TEXT NOT NULL,
+                official BIGINT NOT NULL,
+                discount BIGINT NOT NULL,
+                truncated BIGINT NOT NULL,
+                consume BIGINT NOT NULL,
+                cash BIGINT NOT NULL,
+                credit BIGINT NOT NULL,
+                coupon BIGINT NOT NULL,
+                debt BIGINT NOT NULL,
+                record_id TEXT
+            )
+            """,
+            "CREATE INDEX fee_records_customer ON fee_records (customer_id, bill_cycle, trade_time)",
+            "CREATE INDEX fee_records_partner ON fee_records (partner_id, bill_cycle, trade_time)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

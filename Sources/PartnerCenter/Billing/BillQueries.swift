@@ -1,0 +1,247 @@
+import Foundation
+import SQLKit
+
+extension BillingStore {
+    static func checkCycle(_ value: String?, _ field: String) throws -> String {
+        let c = try Check.required(value, field, max: 10)
+        guard c.count == 7, WireTime.parseUTC(c + "-01T00:00:00Z") != nil else { throw APIError.parameter(field, "must be a month like 2026-01") }
+        return c
+    }
+
+    /// Months between two `YYYY-MM` cycles (b − a).
+    static func months(_ a: String, _ b: String) -> Int {
+        func n(_ s: String) -> Int { Int(s.prefix(4))! * 12 + Int(s.suffix(2))! }
+        return n(b) - n(a)
+    }
+
+    /// A Beijing-day window inside the cycle, given together or not at all.
+    static func dayWindow(cycle: String, begin: String?, end: String?) throws -> (Int64, Int64)? {
+        let b = Check.nonEmpty(begin), e = Check.nonEmpty(end)
+        guard b != nil || e != nil else { return nil }
+        guard let b, let e else { throw APIError.parameter("bill_date_begin", "and bill_date_end must be given together") }
+        guard b.count == 10, let bt = WireTime.parseUTC(b + "T00:00:00Z") else { throw APIError.parameter("bill_date_begin", "must be a date like 2026-01-05") }
+        guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw APIError.parameter("bill_date_end", "must be a date like 2026-01-20") }
+        guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw APIError.parameter("bill_date_begin", "and bill_date_end must lie in bill_cycle") }
+        guard bt <= et else { throw APIError.parameter("bill_date_begin", "must not be after bill_date_end") }
+        return (bt - beijing, et + 86_400_000 - beijing)
+    }
+
+    static let names: SQLQueryString = """
+        LEFT JOIN catalog_service_types st ON st.code = f.service_type LEFT JOIN catalog_resource_types rt ON rt.code = f.resource_type
+        JOIN accounts a ON a.id = f.customer_id
+        """
+
+    static func d(_ r: any SQLRow, _ c: String) throws -> Decimal { Units.decimal(try r.decode(column: c, as: Int64.self)) }
+
+    // MARK: customer
+
+    public func customerMonthlySum(caller: Principal, query q: Call) async throws -> CustomerMonthlySum {
+        let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
+        let service = Check.nonEmpty(q.query("service_type_code"))
+        try Check.length(service, "service_type_code", max: 64)
+        try Check.length(q.query("enterprise_project_id"), "enterprise_project_id", max: 64)
+        let method = Check.nonEmpty(q.query("method")) ?? "all"
+        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
+        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
+        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+        return try await database.read { db in
+            // This platform has no enterprise sub-accounts: sub_customer selects nothing.
+            var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
+            if method == "sub_customer" { filter += " AND 1 = 0" }
+            if let service { filter += " AND f.service_type = \(bind: service)" }
+            let billType: SQLQueryString = "(CASE WHEN f.bill_type = 4 THEN 2 ELSE 1 END)"
+            let grouped: SQLQueryString = """
+                SELECT f.service_type, f.resource_type, f.charging_mode, \(billType) AS bt, MAX(st.name_zh) AS sname, MAX(rt.name_zh) AS rname, MAX(a.name) AS aname,
+                       CAST(SUM(f.official) AS BIGINT) AS official, CAST(SUM(f.discount) AS BIGINT) AS discount, CAST(SUM(f.truncated) AS BIGINT) AS truncated,
+                       CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.cash) AS BIGINT) AS cash, CAST(SUM(f.credit) AS BIGINT) AS credit,
+                       CAST(SUM(f.coupon) AS BIGINT) AS coupon, CAST(SUM(f.debt) AS BIGINT) AS debt
+                FROM fee_records f \(Self.names) WHERE \(filter)
+                GROUP BY f.service_type, f.resource_type, f.charging_mode, \(billType)
+                """
+            let all = try await db.raw("\(grouped) ORDER BY f.service_type, f.resource_type, f.charging_mode, bt").all()
+            var rows: [BillSumRecord] = []
+            for r in all {
+                rows.append(BillSumRecord(
+                    billCycle: cycle, customerID: caller.domainID, accountName: try r.decode(column: "aname", as: String?.self) ?? caller.domainName,
+                    serviceTypeCode: try r.decode(column: "service_type", as: String.self), serviceTypeName: try r.decode(column: "sname", as: String?.self) ?? "",
+                    resourceTypeCode: try r.decode(column: "resource_type", as: String.self), resourceTypeName: try r.decode(column: "rname", as: String?.self) ?? "",
+                    chargingMode: try r.decode(column: "charging_mode", as: Int.self), billType: try r.decode(column: "bt", as: Int.self),
+                    officialAmount: try Self.d(r, "official"), officialDiscountAmount: try Self.d(r, "discount"), truncatedAmount: try Self.d(r, "truncated"),
+                    consumeAmount: try Self.d(r, "consume"), couponAmount: try Self.d(r, "coupon"), flexipurchaseCouponAmount: 0, storedValueCardAmount: 0,
+                    debtAmount: try Self.d(r, "debt"), writeoffAmount: 0, cashAmount: try Self.d(r, "cash"), creditAmount: try Self.d(r, "credit"), measureID: 1))
+            }
+            func total(_ k: KeyPath<BillSumRecord, Decimal>) -> Decimal { rows.reduce(Decimal(0)) { $0 + $1[keyPath: k] } }
+            // Totals cover every matching row, not just the page.
+            return CustomerMonthlySum(totalCount: rows.count, billSums: Array(rows.dropFirst(page.offset).prefix(page.limit)),
+                                      consumeAmount: total(\.consumeAmount), debtAmount: total(\.debtAmount), couponAmount: total(\.couponAmount),
+                                      flexipurchaseCouponAmount: 0, storedValueCardAmount: 0, cashAmount: total(\.cashAmount), creditAmount: total(\.creditAmount),
+                                      writeoffAmount: 0, measureID: 1, currency: Ledger.currency)
+        }
+    }
+
+    public func customerFeeRecords(caller: Principal, query q: Call) async throws -> FeeRecordList {
+        let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
+        let provider = try q.queryInt("provider_type")
+        if let p = provider, p != 1 && p != 2 { throw APIError.parameter("provider_type", "must be 1 or 2") }
+        let charging = try q.queryInt("charging_mode")
+        if let c = charging, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        let billType = try q.queryInt("bill_type")
+        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
+        let status = try q.queryInt("status")
+        if let s = status, ![1, 2, 3].contains(s) { throw APIError.parameter("status", "must be 1, 2 or 3") }
+        let method = Check.nonEmpty(q.query("method")) ?? "all"
+        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
+        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
+        let includeZero = q.query("include_zero_record") == "true"
+        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
+        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+        return try await database.read { db in
+            var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
+            if method == "sub_customer" || provider == 2 { filter += " AND 1 = 0" }
+            for (k, col) in [("service_type_code", "f.service_type"), ("resource_type_code", "f.resource_type"), ("region_code", "f.region"), ("trade_id", "f.trade_id")] {
+                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            }
+            if let charging { filter += " AND f.charging_mode = \(bind: charging)" }
+            if let billType { filter += " AND f.bill_type = \(bind: billType)" }
+            if let status { filter += status == 2 ? " AND f.debt > 0" : status == 1 ? " AND f.debt = 0" : " AND 1 = 0" }
+            if !includeZero { filter += " AND f.consume <> 0" }
+            if let (b, e) = window { filter += " AND f.consume_begin >= \(bind: b) AND f.consume_begin < \(bind: e)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM fee_records f WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT f.*, st.name_zh AS sname, rt.name_zh AS rname, a.name AS aname FROM fee_records f \(Self.names)
+                WHERE \(filter) ORDER BY f.trade_time DESC, f.id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            return FeeRecordList(totalCount: total, records: try rows.map { r in
+                FeeRecordView(
+                    billCycle: cycle, customerID: caller.domainID, accountName: try r.decode(column: "aname", as: String.self),
+                    serviceTypeCode: try r.decode(column: "service_type", as: String.self), serviceTypeName: try r.decode(column: "sname", as: String?.self) ?? "",
+                    resourceTypeCode: try r.decode(column: "resource_type", as: String.self), resourceTypeName: try r.decode(column: "rname", as: String?.self) ?? "",
+                    regionCode: try r.decode(column: "region", as: String.self), regionName: try r.decode(column: "region", as: String.self),
+                    enterpriseProjectID: "0", enterpriseProjectName: "default", chargingMode: try r.decode(column: "charging_mode", as: Int.self),
+                    consumeTime: WireTime.utc(try r.decode(column: "consume_begin", as: Int64.self)), tradeTime: WireTime.utc(try r.decode(column: "trade_time", as: Int64.self)),
+                    providerType: 1, tradeID: try r.decode(column: "trade_id", as: String.self), id: try r.decode(column: "id", as: String.self),
+                    billType: try r.decode(column: "bill_type", as: Int.self), status: try r.decode(column: "debt", as: Int64.self) > 0 ? 2 : 1,
+                    officialAmount: try Self.d(r, "official"), officialDiscountAmount: try Self.d(r, "discount"), eraseAmount: try Self.d(r, "truncated"),
+                    consumeAmount: try Self.d(r, "consume"), cashAmount: try Self.d(r, "cash"), creditAmount: try Self.d(r, "credit"), couponAmount: try Self.d(r, "coupon"),
+                    flexipurchaseCouponAmount: 0, storedValueCardAmount: 0, bonusAmount: 0, debtAmount: try Self.d(r, "debt"), writeoffAmount: 0)
+            }, currency: Ledger.currency)
+        }
+    }
+
+    // MARK: partner
+
+    /// The partners whose customers' spend a call covers: a distributor sees its resellers'
+    /// customers too, or one reseller's with indirect_partner_id.
+    static func partnerScope(_ db: any SQLDatabase, caller: Principal, indirect: String?, includeResellers: Bool) async throws -> [String] {
+        if let indirect { return [try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)] }
+        guard includeResellers, caller.kind == .distributor else { return [caller.domainID] }
+        let resellers = try await db.raw("SELECT id FROM accounts WHERE kind = 'reseller' AND parent_id = \(bind: caller.domainID)").all().map { try $0.decode(column: "id", as: String.self) }
+        return [caller.domainID] + resellers
+    }
+
+    public func subCustomerFeeRecords(caller: Principal, query q: Call) async throws -> SubCustomerFeeRecordList {
+        let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
+        for k in ["customer_id", "service_type_code", "region_code", "resource_id", "resource_name", "trade_id", "account_manager_id", "indirect_partner_id"] {
+            try Check.length(q.query(k), k, max: 64)
+        }
+        for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where q.query(k) == "" { throw APIError.parameter(k, "must not be an empty string") }
+        let charging = try q.queryIntStrict("charging_mode")
+        if let c = charging, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        let detail = try q.queryInt("bill_detail_type")
+        if let b = detail, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_detail_type", "is not a known bill type") }
+        if let a = q.query("association_type") { try Check.oneOf(a, "association_type", ["1", "2"]) }
+        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
+        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+        let now = try await database.businessNow()
+        guard Self.months(cycle, Self.cycle(now)) <= 18 else { throw APIError.parameter("bill_cycle", "must be within the last 18 months") }
+        return try await database.read { db in
+            let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: true)
+            var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND f.bill_cycle = \(bind: cycle)"
+            for (k, col) in [("customer_id", "f.customer_id"), ("service_type_code", "f.service_type"), ("region_code", "f.region"), ("resource_id", "f.resource_id"),
+                             ("resource_name", "f.resource_name"), ("trade_id", "f.trade_id")] {
+                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            }
+            if Check.nonEmpty(q.query("account_manager_id")) != nil { filter += " AND 1 = 0" }  // no account managers here
+            if let charging { filter += " AND f.charging_mode = \(bind: charging)" }
+            if let detail { filter += " AND f.bill_type = \(bind: detail)" }
+            if let a = Check.nonEmpty(q.query("association_type")) { filter += " AND c.association_type = \(bind: a)" }
+            if let (b, e) = window { filter += " AND f.consume_begin >= \(bind: b) AND f.consume_begin < \(bind: e)" }
+            let from: SQLQueryString = "fee_records f JOIN customers c ON c.id = f.customer_id"
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM \(from) WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT f.*, c.association_type, st.name_zh AS sname, rt.name_zh AS rname FROM fee_records f JOIN customers c ON c.id = f.customer_id
+                LEFT JOIN catalog_service_types st ON st.code = f.service_type LEFT JOIN catalog_resource_types rt ON rt.code = f.resource_type
+                WHERE \(filter) ORDER BY f.trade_time DESC, f.id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            return SubCustomerFeeRecordList(totalCount: total, currency: Ledger.currency, feeRecords: try rows.map { r in
+                let spec = try r.decode(column: "resource_spec", as: String.self)
+                return SubCustomerFeeRecord(
+                    billCycle: cycle, customerID: try r.decode(column: "customer_id", as: String.self),
+                    associationType: try r.decode(column: "association_type", as: String.self),
+                    serviceTypeCode: try r.decode(column: "service_type", as: String.self), serviceTypeName: try r.decode(column: "sname", as: String?.self) ?? "",
+                    resourceTypeCode: try r.decode(column: "resource_type", as: String.self), resourceTypeName: try r.decode(column: "rname", as: String?.self) ?? "",
+                    chargingMode: try r.decode(column: "charging_mode", as: Int.self), tradeTime: WireTime.utc(try r.decode(column: "trade_time", as: Int64.self)),
+                    tradeID: try r.decode(column: "trade_id", as: String.self), id: try r.decode(column: "id", as: String.self),
+                    billDetailType: try r.decode(column: "bill_type", as: Int.self), resourceID: try r.decode(column: "resource_id", as: String.self),
+                    resourceName: try r.decode(column: "resource_name", as: String.self), productSpecDesc: spec,
+                    regionCode: try r.decode(column: "region", as: String.self), regionName: try r.decode(column: "region", as: String.self),
+                    productID: try r.decode(column: "product_id", as: String.self), productName: spec,
+                    consumeTime: WireTime.utc(try r.decode(column: "consume_begin", as: Int64.self)),
+                    usageType: try r.decode(column: "usage_type", as: String?.self),
+                    usageAmount: try r.decode(column: "usage_value", as: String?.self).flatMap(Money.parse),
+                    usageMeasureID: try r.decode(column: "usage_measure_id", as: Int?.self),
+                    officialAmount: try Self.d(r, "official"), officialDiscountAmount: try Self.d(r, "discount"), paymentAmount: try Self.d(r, "consume"),
+                    cashAmount: try Self.d(r, "cash"), creditAmount: try Self.d(r, "credit"), couponAmount: try Self.d(r, "coupon"),
+                    flexipurchaseCouponAmount: 0, storedValueCardAmount: 0, debtAmount: try Self.d(r, "debt"), writeoffAmount: 0,
+                    partnerID: try r.decode(column: "partner_id", as: String.self), enterpriseProjectID: "0")
+            })
+        }
+    }
+
+    /// ListSubcustomerMonthlyBills: per customer × service × resource type × bill type ×
+    /// charge mode, with data up to 24:00 (Beijing) of the previous business day.
+    public func partnerMonthlyBills(caller: Principal, query q: Call) async throws -> PartnerBillSumList {
+        let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
+        guard let chargeMode = Check.nonEmpty(q.query("charge_mode")) else { throw APIError.parameter("charge_mode", "is required") }
+        try Check.oneOf(chargeMode, "charge_mode", ["1", "3", "11"])
+        let billType = Check.nonEmpty(q.query("bill_type"))
+        try Check.oneOf(billType, "bill_type", ["0", "1", "2"])
+        try Check.length(q.query("customer_id"), "customer_id", max: 64)
+        try Check.length(q.query("cloud_service_type"), "cloud_service_type", max: 256)
+        try Check.length(q.query("indirect_partner_id"), "indirect_partner_id", max: 64)
+        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxOffset: Int(Int32.max))
+        let now = try await database.businessNow()
+        let todayStart = (now + Self.beijing) / 86_400_000 * 86_400_000 - Self.beijing
+        return try await database.read { db in
+            let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: false)
+            let bt: SQLQueryString = "(CASE WHEN f.bill_type = 4 THEN '1' ELSE '0' END)"
+            var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND c.association_type = '2' AND f.bill_cycle = \(bind: cycle) AND f.trade_time < \(bind: todayStart) AND f.charging_mode = \(bind: Int(chargeMode)!)"
+            if let billType { filter += " AND \(bt) = \(bind: billType)" }
+            if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND f.customer_id = \(bind: v)" }
+            if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND f.service_type = \(bind: v)" }
+            let grouped: SQLQueryString = """
+                SELECT f.customer_id, f.service_type, f.resource_type, f.charging_mode, \(bt) AS bt, MAX(st.name_zh) AS sname, MAX(rt.name_zh) AS rname,
+                       CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.discount) AS BIGINT) AS discount, CAST(SUM(f.cash) AS BIGINT) AS cash,
+                       CAST(SUM(f.credit) AS BIGINT) AS credit, CAST(SUM(f.coupon) AS BIGINT) AS coupon, CAST(SUM(f.debt) AS BIGINT) AS debt
+                FROM fee_records f JOIN customers c ON c.id = f.customer_id
+                LEFT JOIN catalog_service_types st ON st.code = f.service_type LEFT JOIN catalog_resource_types rt ON rt.code = f.resource_type
+                WHERE \(filter) GROUP BY f.customer_id, f.service_type, f.resource_type, f.charging_mode, \(bt)
+                """
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM (\(grouped)) g").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("\(grouped) ORDER BY f.customer_id, f.service_type, f.resource_type, bt LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return PartnerBillSumList(billSums: try rows.map { r in
+                let b = try r.decode(column: "bt", as: String.self)
+                var details: [BalanceDeductSum] = []
+                for (type, col) in [("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit"), ("BALANCE_TYPE_COUPON", "coupon")] {
+                    let v = try Self.d(r, col)
+                    if v != 0 { details.append(BalanceDeductSum(balanceType: type, amount: v, billType: b)) }
+                }
+                return PartnerBillSum(customerID: try r.decode(column: "customer_id", as: String.self), cloudServiceType: try r.decode(column: "service_type", as: String.self),
+                                      cloudServiceTypeName: try r.decode(column: "sname", as: String?.self) ?? "",
+                                      resourceTypeCode: try r.decode(column: "resource_type", as: String.self), resourceTypeName: try r.decode(column: "rname", as: String?.self) ?? "",
+                                      billType: b, chargeMode: String(try r.decode(column: "charging_mode", as: Int.self)), amount: try Self.d(r, "consume"),
+                                      debtAmount: try Self.d(r, "debt"), adjustmentAmount: 0, discountAmount: try Self.d(r, "discount"), measureID: 1, accountDetails: details)
+            }, count: count, currency: Ledger.currency)
+        }
+    }
+}

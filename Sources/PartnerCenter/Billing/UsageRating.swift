@@ -1,0 +1,174 @@
+import Foundation
+import SQLKit
+
+/// Turns usage into fee records: each record priced with the plan in force at its begin
+/// time (tiers, unit conversion, the partner's discount), then paid from usable cash
+/// coupons, cash, and what remains becomes arrears, every payment a ledger transfer in
+/// the same transaction as its fee record.
+public struct BillingStore: Sendable {
+    public let database: Database
+    public init(database: Database) { self.database = database }
+
+    static let beijing: Int64 = 8 * 3600 * 1000
+
+    /// `YYYY-MM` of a time, in Beijing time (bill cycles follow UTC+8).
+    public static func cycle(_ millis: Int64) -> String {
+        String(WireTime.utc(millis + beijing).prefix(7))
+    }
+
+    struct Rated { var plan: PricePlan; var official: Int64; var consume: Int64; var discount: Int64; var truncated: Int64 }
+
+    /// Validates a record against storage; nil when fine, else the field and reason.
+    static func rate(_ db: any SQLDatabase, _ r: UsageRecord, converter: UnitConverter) async throws -> Result<Rated, ImportProblem> {
+        func bad(_ f: String, _ m: String) -> Result<Rated, ImportProblem> { .failure(ImportProblem(line: 0, field: f, message: m)) }
+        for (v, f, m) in [(r.recordID, "record_id", 128), (r.customerID, "customer_id", 64), (r.resourceID, "resource_id", 128),
+                          (r.cloudServiceType, "cloud_service_type", 400), (r.resourceType, "resource_type", 400), (r.resourceSpec, "resource_spec", 400),
+                          (r.region, "region", 64), (r.usageType, "usage_type", 64)] where v.isEmpty || v.count > m {
+            return bad(f, "must be 1-\(m) characters")
+        }
+        guard let begin = WireTime.parseUTC(r.beginTime) else { return bad("begin_time", "must be a UTC time like 2026-01-01T00:00:00Z") }
+        guard let end = WireTime.parseUTC(r.endTime) else { return bad("end_time", "must be a UTC time like 2026-01-01T01:00:00Z") }
+        guard end >= begin else { return bad("end_time", "must not be before begin_time") }
+        guard r.usageValue >= 0, Money.scale(r.usageValue) <= 8 else { return bad("usage_value", "must be a non-negative decimal with at most 8 places") }
+        guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: r.customerID)").first() != nil else { return bad("customer_id", "is not a customer") }
+        guard try await PriceBook.usageFactorExists(db, resource: r.resourceType, factor: r.usageType) else { return bad("usage_type", "\(r.usageType) is not a usage type of \(r.resourceType)") }
+        guard let plan = try await PriceBook.plan(db, service: r.cloudServiceType, resource: r.resourceType, spec: r.resourceSpec, region: r.region,
+                                                  mode: "on_demand", factor: r.usageType, at: begin) else {
+            return bad("resource_spec", "no pay-per-use product \(r.cloudServiceType)/\(r.resourceType)/\(r.resourceSpec) in \(r.region) priced at \(r.beginTime)")
+        }
+        var size = Decimal(1)
+        if let unit = plan.sizeMeasureID {
+            guard let s = r.resourceSize, s > 0 else { return bad("resource_size", "is required for this linear product") }
+            guard r.sizeMeasureID == nil || r.sizeMeasureID == unit else { return bad("size_measure_id", "must be \(unit) for this product") }
+            size = Decimal(s)
+        }
+        guard let unit = plan.usageMeasureID, let conv = converter.factor(from: r.usageMeasureID, to: unit) else {
+            return bad("usage_measure_id", "\(r.usageMeasureID) cannot be converted to the product's unit")
+        }
+        let rate = try await DiscountStore.active(db, customerID: r.customerID, at: begin).filter { $0.serviceType == r.cloudServiceType }.map(\.rate).min()
+        let (raw, discounted) = RatingMath.charges(plan, value: r.usageValue, num: conv.num, den: conv.den, count: size, rate: rate)
+        guard raw <= RatingStore.maxAmount else { return bad("usage_value", "prices above the maximum amount") }
+        let official = try Units.from(RatingMath.truncate(raw, scale: Units.scale))
+        let exact = try Units.from(RatingMath.truncate(discounted, scale: Units.scale))
+        // The amount due is kept to the fen; the part below it is written off (抹零).
+        let consume = try Units.from(RatingMath.truncate(Units.decimal(exact), scale: 2))
+        return .success(Rated(plan: plan, official: official, consume: consume, discount: official - exact, truncated: exact - consume))
+    }
+
+    /// Imports a batch: every record is checked first and any bad one refuses the batch.
+    /// Known records with the same content are skipped; the same id with other content is
+    /// a bad row. Two instances importing the same batch at once rate each record once.
+    public func importUsage(_ records: [(line: Int, record: UsageRecord)]) async throws -> UsageImportSummary {
+        do {
+            return try await importOnce(records)
+        } catch where Database.isUniqueViolation(error) {
+            return try await importOnce(records)  // a concurrent import won: its records are now duplicates
+        }
+    }
+
+    func importOnce(_ records: [(line: Int, record: UsageRecord)]) async throws -> UsageImportSummary {
+        let backend = database.backend
+        return try await database.transaction { db in
+            let converter = try await UnitConverter.load(db)
+            var problems: [ImportProblem] = []
+            var fresh: [(UsageRecord, Rated)] = []
+            var seen: [String: String] = [:]
+            var duplicates = 0
+            for (line, r) in records {
+                let hash = r.contentHash
+                if let earlier = seen[r.recordID] {
+                    if earlier == hash { duplicates += 1 } else { problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) appears twice with different content")) }
+                    continue
+                }
+                seen[r.recordID] = hash
+                if let row = try await db.raw("SELECT content_hash FROM usage_records WHERE record_id = \(bind: r.recordID)").first() {
+                    if try row.decode(column: "content_hash", as: String.self) == hash { duplicates += 1 } else {
+                        problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) was imported before with different content"))
+                    }
+                    continue
+                }
+                switch try await Self.rate(db, r, converter: converter) {
+                case .success(let rated): fresh.append((r, rated))
+                case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
+                }
+            }
+            if !problems.isEmpty { throw ImportFailed(problems: problems) }
+            for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated) }
+            return UsageImportSummary(imported: fresh.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
+        }
+    }
+
+    /// Writes the fee record and pays it: coupons for the service, then cash, then arrears.
+    static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ rated: Rated) async throws {
+        let now = try await BusinessClock.now(db)
+        let begin = WireTime.parseUTC(r.beginTime)!, end = WireTime.parseUTC(r.endTime)!
+        let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: r.customerID)").first()!.decode(column: "partner_id", as: String.self)
+        let feeID = "FR" + Identifiers.domainID().prefix(24)
+        let tradeID = "TR" + Identifiers.domainID().prefix(24)
+        var remaining = rated.consume
+        var coupon: Int64 = 0, cash: Int64 = 0, debt: Int64 = 0
+        let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
+        if remaining > 0 {
+            // Usable coupons that may pay for this service, soonest to expire first.
+            let coupons = try await db.raw("""
+                SELECT c.id, c.limits, c.ledger_account FROM coupons c
+                WHERE c.customer_id = \(bind: r.customerID) AND c.status = 2 AND c.effective_at <= \(bind: now) AND c.expires_at > \(bind: now)
+                ORDER BY c.expires_at, c.id
+                """).all()
+            for c in coupons where remaining > 0 {
+                let limits = CouponStore.decodeLimits(try c.decode(column: "limits", as: String.self))
+                if let allowed = CouponStore.quotaServiceTypes(limits), !allowed.contains(r.cloudServiceType) { continue }
+                let account = try c.decode(column: "ledger_account", as: String.self)
+                let take = min(remaining, try await Ledger.lockedBalance(db, backend: backend, account))
+                guard take > 0 else { continue }
+                _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_PAY", from: account, to: revenue, units: take, partnerID: partner,
+                                                                      counterpartyID: r.customerID, idPrefix: "CU"))
+                if try await Ledger.balance(db, account) == 0 {
+                    try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: now) WHERE id = \(bind: try c.decode(column: "id", as: String.self))").run()
+                }
+                coupon += take
+                remaining -= take
+            }
+        }
+        if remaining > 0 {
+            let account = try await Ledger.ensure(db, owner: r.customerID, type: .cash)
+            let take = min(remaining, max(0, try await Ledger.lockedBalance(db, backend: backend, account)))
+            if take > 0 {
+                _ = try await Ledger.post(db, backend: backend, .init(kind: "DEDEUCT", from: account, to: revenue, units: take, partnerID: partner,
+                                                                      counterpartyID: r.customerID, idPrefix: "DD"))
+                cash = take
+                remaining -= take
+            }
+        }
+        if remaining > 0 {
+            let account = try await Ledger.ensure(db, owner: r.customerID, type: .debt)
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "DEBT", from: account, to: revenue, units: remaining, partnerID: partner,
+                                                                  counterpartyID: r.customerID, idPrefix: "DB"))
+            debt = remaining
+            remaining = 0
+        }
+        precondition(coupon + cash + debt == rated.consume, "a fee's payment split adds up to its amount due")
+        precondition(rated.discount + rated.truncated + rated.consume == rated.official, "official = discount + truncated + amount due")
+        // A pay-per-use resource seen for the first time joins the customer's inventory.
+        if try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: r.resourceID)").first() == nil {
+            try await db.raw("""
+                INSERT INTO customer_resources (id, resource_id, customer_id, resource_name, region, service_type, resource_type, resource_spec, project_id,
+                    product_id, is_main, charge_mode, status, effective_at, expire_policy, spec_size, spec_size_measure_id, created_at, updated_at)
+                VALUES (\(bind: Identifiers.domainID()), \(bind: r.resourceID), \(bind: r.customerID), \(bind: r.resourceName ?? r.resourceID), \(bind: r.region),
+                    \(bind: r.cloudServiceType), \(bind: r.resourceType), \(bind: r.resourceSpec), '0', \(bind: rated.plan.productID), 1, 'on_demand', 2,
+                    \(bind: begin), 0, \(bind: rated.plan.isLinear ? r.resourceSize : nil), \(bind: rated.plan.isLinear ? rated.plan.sizeMeasureID : nil), \(bind: now), \(bind: now))
+                """).run()
+        }
+        try await db.raw("""
+            INSERT INTO fee_records (id, customer_id, partner_id, bill_cycle, service_type, resource_type, region, resource_id, resource_name, resource_spec,
+                product_id, usage_type, usage_value, usage_measure_id, charging_mode, bill_type, consume_begin, consume_end, trade_time, trade_id,
+                official, discount, truncated, consume, cash, credit, coupon, debt, record_id)
+            VALUES (\(bind: feeID), \(bind: r.customerID), \(bind: partner), \(bind: cycle(begin)), \(bind: r.cloudServiceType), \(bind: r.resourceType),
+                \(bind: r.region), \(bind: r.resourceID), \(bind: r.resourceName ?? r.resourceID), \(bind: r.resourceSpec), \(bind: rated.plan.productID),
+                \(bind: r.usageType), \(bind: Money.format(r.usageValue)), \(bind: r.usageMeasureID), 3, 5, \(bind: begin), \(bind: end), \(bind: now),
+                \(bind: tradeID), \(bind: rated.official), \(bind: rated.discount), \(bind: rated.truncated), \(bind: rated.consume), \(bind: cash), 0,
+                \(bind: coupon), \(bind: debt), \(bind: r.recordID))
+            """).run()
+        try await db.raw("INSERT INTO usage_records (record_id, content_hash, customer_id, fee_record_id, imported_at) VALUES (\(bind: r.recordID), \(bind: r.contentHash), \(bind: r.customerID), \(bind: feeID), \(bind: now))").run()
+    }
+}
