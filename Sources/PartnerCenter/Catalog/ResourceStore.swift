@@ -216,16 +216,16 @@ public struct ResourceStore: Sendable {
                     fails.append(FailResourceInfo(errorCode: "CBC.30050008", errorMsg: "The resource has no such period type or period count.", resourceID: id)); continue
                 }
                 lines += mine
-                results.append(RenewInquiryResult(resourceID: id, amount: Money.format(sum)))
+                results.append(RenewInquiryResult(resourceID: id, amount: Money.yuan(sum)))
             }
             let priced = RatingStore.periodResult(lines, discounts: try await DiscountStore.active(db, customerID: customerID, at: now))
             // Per primary resource, the official amount (what it costs before a chosen discount).
             return RenewRateResponse(
                 currency: Ledger.currency, renewInquiryResults: results,
-                officialWebsiteRatingResult: OfficialWebsiteRatingResultV2(officialWebsiteAmount: Money.format(priced.officialWebsiteRatingResult.officialWebsiteAmount)),
+                officialWebsiteRatingResult: OfficialWebsiteRatingResultV2(officialWebsiteAmount: Money.yuan(priced.officialWebsiteRatingResult.officialWebsiteAmount)),
                 optionalDiscountRatingResults: priced.optionalDiscountRatingResults.map {
-                    OptionalDiscountRatingResultV2(discountID: $0.discountID, amount: Money.format($0.amount), officialWebsiteAmount: Money.format($0.officialWebsiteAmount),
-                                                   discountAmount: Money.format($0.discountAmount), discountType: $0.discountType, discountName: $0.discountName,
+                    OptionalDiscountRatingResultV2(discountID: $0.discountID, amount: Money.yuan($0.amount), officialWebsiteAmount: Money.yuan($0.officialWebsiteAmount),
+                                                   discountAmount: Money.yuan($0.discountAmount), discountType: $0.discountType, discountName: $0.discountName,
                                                    bestOffer: $0.bestOffer)
                 },
                 failResourceInfos: fails)

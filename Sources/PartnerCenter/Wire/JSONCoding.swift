@@ -96,6 +96,14 @@ public enum Money {
         return NSDecimalString(&v, Locale(identifier: "en_US_POSIX"))
     }
 
+    /// Yuan as Huawei's string fields show them: at least two decimals (`612.00`, `0.125`).
+    public static func yuan(_ value: Decimal) -> String {
+        let s = format(value)
+        let places = scale(value)
+        if places >= 2 { return s }
+        return s + (places == 0 ? ".00" : "0")
+    }
+
     /// Rounds half-up (Huawei's rounding for amounts) to `scale` decimals.
     public static func round(_ value: Decimal, scale: Int) -> Decimal {
         var v = value

@@ -95,3 +95,12 @@ struct StrictJSONTests {
         #expect(StrictJSON.isValid(Array(text.utf8)))
     }
 }
+
+struct YuanFormatTests {
+    @Test func yuanStringsHaveAtLeastTwoPlaces() {
+        #expect(Money.yuan(Decimal(612)) == "612.00")
+        #expect(Money.yuan(Decimal(string: "84.4")!) == "84.40")
+        #expect(Money.yuan(Decimal(string: "0.125")!) == "0.125")
+        #expect(Money.yuan(Decimal(string: "-3.5")!) == "-3.50")
+    }
+}
