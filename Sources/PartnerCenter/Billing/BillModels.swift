@@ -130,6 +130,8 @@ public struct SubCustomerFeeRecord: Codable, Sendable {
     public var usageType: String?
     public var usageAmount: Decimal?
     public var usageMeasureID: Int?
+    public var freeResourceUsage: Decimal?
+    public var freeResourceMeasureID: Int?
     public var officialAmount: Decimal
     public var officialDiscountAmount: Decimal
     public var paymentAmount: Decimal
@@ -148,7 +150,8 @@ public struct SubCustomerFeeRecord: Codable, Sendable {
         case chargingMode = "charging_mode", tradeTime = "trade_time", tradeID = "trade_id", id, billDetailType = "bill_detail_type"
         case resourceID = "resource_id", resourceName = "resource_name", productSpecDesc = "product_spec_desc", regionCode = "region_code"
         case regionName = "region_name", productID = "product_id", productName = "product_name", consumeTime = "consume_time", usageType = "usage_type"
-        case usageAmount = "usage_amount", usageMeasureID = "usage_measure_id", officialAmount = "official_amount"
+        case usageAmount = "usage_amount", usageMeasureID = "usage_measure_id", freeResourceUsage = "free_resource_usage"
+        case freeResourceMeasureID = "free_resource_measure_id", officialAmount = "official_amount"
         case officialDiscountAmount = "official_discount_amount", paymentAmount = "payment_amount", cashAmount = "cash_amount"
         case creditAmount = "credit_amount", couponAmount = "coupon_amount", flexipurchaseCouponAmount = "flexipurchase_coupon_amount"
         case storedValueCardAmount = "stored_value_card_amount", debtAmount = "debt_amount", writeoffAmount = "writeoff_amount"

@@ -190,6 +190,8 @@ extension BillingStore {
                     usageType: try r.decode(column: "usage_type", as: String?.self),
                     usageAmount: try r.decode(column: "usage_value", as: String?.self).flatMap(Money.parse),
                     usageMeasureID: try r.decode(column: "usage_measure_id", as: Int?.self),
+                    freeResourceUsage: try r.decode(column: "free_usage", as: String?.self).flatMap(Money.parse),
+                    freeResourceMeasureID: try r.decode(column: "free_measure_id", as: Int?.self),
                     officialAmount: try Self.d(r, "official"), officialDiscountAmount: try Self.d(r, "discount"), paymentAmount: try Self.d(r, "consume"),
                     cashAmount: try Self.d(r, "cash"), creditAmount: try Self.d(r, "credit"), couponAmount: try Self.d(r, "coupon"),
                     flexipurchaseCouponAmount: 0, storedValueCardAmount: 0, debtAmount: try Self.d(r, "debt"), writeoffAmount: 0,

@@ -93,17 +93,26 @@ public struct BillingStore: Sendable {
                 }
             }
             if !problems.isEmpty { throw ImportFailed(problems: problems) }
-            for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated) }
+            for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated, converter: converter) }
             return UsageImportSummary(imported: fresh.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
         }
     }
 
     /// Writes the fee record and pays it: coupons for the service, then cash, then arrears.
-    static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ rated: Rated) async throws {
+    static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ fullRate: Rated, converter: UnitConverter) async throws {
         let now = try await BusinessClock.now(db)
         let begin = WireTime.parseUTC(r.beginTime)!, end = WireTime.parseUTC(r.endTime)!
         let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: r.customerID)").first()!.decode(column: "partner_id", as: String.self)
-        let feeID = "FR" + Identifiers.domainID().prefix(24)
+        let feeID = "FE" + Identifiers.domainID().prefix(24)
+        // Resource packages come first; only the usage they leave is priced.
+        let covered = try await usePackages(db, backend: backend, r, converter: converter, feeID: feeID, now: now)
+        var rated = fullRate
+        if covered > 0 {
+            var rest = r
+            rest.usageValue = r.usageValue - covered
+            guard case .success(let partial) = try await rate(db, rest, converter: converter) else { preconditionFailure("a record that rated in full rates in part") }
+            rated = partial
+        }
         let tradeID = "TR" + Identifiers.domainID().prefix(24)
         var remaining = rated.consume
         var coupon: Int64 = 0, cash: Int64 = 0, debt: Int64 = 0
@@ -162,12 +171,12 @@ public struct BillingStore: Sendable {
         try await db.raw("""
             INSERT INTO fee_records (id, customer_id, partner_id, bill_cycle, service_type, resource_type, region, resource_id, resource_name, resource_spec,
                 product_id, usage_type, usage_value, usage_measure_id, charging_mode, bill_type, consume_begin, consume_end, trade_time, trade_id,
-                official, discount, truncated, consume, cash, credit, coupon, debt, record_id)
+                official, discount, truncated, consume, cash, credit, coupon, debt, record_id, free_usage, free_measure_id)
             VALUES (\(bind: feeID), \(bind: r.customerID), \(bind: partner), \(bind: cycle(begin)), \(bind: r.cloudServiceType), \(bind: r.resourceType),
                 \(bind: r.region), \(bind: r.resourceID), \(bind: r.resourceName ?? r.resourceID), \(bind: r.resourceSpec), \(bind: rated.plan.productID),
                 \(bind: r.usageType), \(bind: Money.format(r.usageValue)), \(bind: r.usageMeasureID), 3, 5, \(bind: begin), \(bind: end), \(bind: now),
                 \(bind: tradeID), \(bind: rated.official), \(bind: rated.discount), \(bind: rated.truncated), \(bind: rated.consume), \(bind: cash), 0,
-                \(bind: coupon), \(bind: debt), \(bind: r.recordID))
+                \(bind: coupon), \(bind: debt), \(bind: r.recordID), \(bind: covered > 0 ? Money.format(covered) : nil), \(bind: covered > 0 ? r.usageMeasureID : nil))
             """).run()
         try await db.raw("INSERT INTO usage_records (record_id, content_hash, customer_id, fee_record_id, imported_at) VALUES (\(bind: r.recordID), \(bind: r.contentHash), \(bind: r.customerID), \(bind: feeID), \(bind: now))").run()
     }

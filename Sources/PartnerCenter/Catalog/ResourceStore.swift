@@ -56,6 +56,17 @@ public struct ResourceStore: Sendable {
         let rid = r.resourceID ?? UUID().uuidString.lowercased()
         let id = Identifiers.domainID()
         let now = try await database.businessNow()
+        do {
+            try await provisionRow(r, id: id, rid: rid, customer: customer, service: service, resource: resource, spec: spec, region: region, mode: mode,
+                                   periodType: periodType, periodNum: periodNum, start: start, now: now)
+        } catch where Database.isUniqueViolation(error) {
+            throw APIError.parameter("resource_id", "\(rid) already exists")  // a concurrent twin got there first
+        }
+        return try await database.read { db in try await Self.instances(db, "r.id = \(bind: id)", now: now, limit: 1, offset: 0).first! }
+    }
+
+    func provisionRow(_ r: ProvisionRequest, id: String, rid: String, customer: String, service: String, resource: String, spec: String, region: String,
+                      mode: String, periodType: Int?, periodNum: Int?, start: Int64, now: Int64) async throws {
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND bound = 1").first() != nil else {
                 throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customer) does not exist or is unbound.")
@@ -96,7 +107,6 @@ public struct ResourceStore: Sendable {
                     \(bind: now), \(bind: now))
                 """).run()
         }
-        return try await database.read { db in try await Self.instances(db, "r.id = \(bind: id)", now: now, limit: 1, offset: 0).first! }
     }
 
     static func instances(_ db: any SQLDatabase, _ filter: SQLQueryString, now: Int64, limit: Int, offset: Int) async throws -> [OrderInstance] {

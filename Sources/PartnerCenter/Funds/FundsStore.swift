@@ -25,8 +25,11 @@ public struct FundsStore: Sendable {
     }
 
     /// The resale customer a payer may move money with; anything else, existing or not, is CBC.0150.
-    static func resaleCustomer(_ db: any SQLDatabase, customerID: String, payer: String) async throws {
-        let row = try await db.raw("SELECT id FROM customers WHERE id = \(bind: customerID) AND partner_id = \(bind: payer) AND bound = 1 AND association_type = '2'").first()
+    /// The customer row is locked first (PostgreSQL), as unbind locks it, so a transfer
+    /// waiting behind an unbind sees the customer unbound instead of paying it afterwards.
+    static func resaleCustomer(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, payer: String) async throws {
+        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        let row = try await db.raw("SELECT id FROM customers WHERE id = \(bind: customerID) AND partner_id = \(bind: payer) AND bound = 1 AND association_type = '2'\(lock)").first()
         guard row != nil else { throw illegal }
     }
 
@@ -62,7 +65,8 @@ public struct FundsStore: Sendable {
     public func unbind(customerID: String) async throws -> (transferID: String?, reclaimed: Decimal) {
         let backend = database.backend
         let result: (String?, Int64) = try await database.transaction { db in
-            guard let row = try await db.raw("SELECT partner_id, bound FROM customers WHERE id = \(bind: customerID)").first() else {
+            let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+            guard let row = try await db.raw("SELECT partner_id, bound FROM customers WHERE id = \(bind: customerID)\(lock)").first() else {
                 throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customerID) does not exist.")
             }
             guard try row.decode(column: "bound", as: Int.self) == 1 else {
@@ -94,7 +98,7 @@ public struct FundsStore: Sendable {
         let backend = database.backend
         let posted = try await move { db in
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
-            try await Self.resaleCustomer(db, customerID: customerID, payer: payer)
+            try await Self.resaleCustomer(db, backend: backend, customerID: customerID, payer: payer)
             let from = try await Ledger.ensure(db, owner: payer, type: .cash)
             let to = try await Ledger.ensure(db, owner: customerID, type: .cash)
             return try await Ledger.post(db, backend: backend, .init(kind: "BEADJUST", from: from, to: to, units: units, partnerID: payer, counterpartyID: customerID,
@@ -110,7 +114,7 @@ public struct FundsStore: Sendable {
         let backend = database.backend
         let posted = try await move { db in
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
-            try await Self.resaleCustomer(db, customerID: customerID, payer: payer)
+            try await Self.resaleCustomer(db, backend: backend, customerID: customerID, payer: payer)
             let from = try await Ledger.ensure(db, owner: customerID, type: .cash)
             let to = try await Ledger.ensure(db, owner: payer, type: .cash)
             return try await Ledger.post(db, backend: backend, .init(kind: "BERETRIEVE", from: from, to: to, units: units, partnerID: payer, counterpartyID: customerID,

@@ -102,6 +102,23 @@ public enum OperatorRoutes {
     static let provision = Operation("OperatorProvisionResource", callers: [.operator])
     static let showClock = Operation("OperatorShowClock", callers: [.operator])
     static let importUsage = Operation("OperatorImportUsage", callers: [.operator])
+    static let grantPackage = Operation("OperatorGrantPackage", callers: [.operator])
+
+    public struct PackageRequest: Codable, Sendable {
+        public var customerID: String?
+        public var resourceType: String?
+        public var usageType: String?
+        public var amount: Decimal?
+        public var measureID: Int?
+        public var region: String?
+        public var effectiveTime: String?
+        public var expireTime: String?
+        public var name: String?
+        enum CodingKeys: String, CodingKey {
+            case customerID = "customer_id", resourceType = "resource_type", usageType = "usage_type", amount, measureID = "measure_id", region
+            case effectiveTime = "effective_time", expireTime = "expire_time", name
+        }
+    }
 
     static let setClock = Operation("OperatorSetClock", callers: [.operator])
 
@@ -139,6 +156,16 @@ public enum OperatorRoutes {
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
         router.api(.get, "/operator/v1/clock", showClock, gateway: gateway) { _ in try await platform.database.clockState() }
+        router.api(.post, "/operator/v1/packages", grantPackage, gateway: gateway) { call -> Reply<PackageGrant> in
+            let r = try call.json(PackageRequest.self)
+            guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
+            guard let amount = r.amount else { throw APIError.parameter("amount", "is required") }
+            guard let measure = r.measureID else { throw APIError.parameter("measure_id", "is required") }
+            return Reply(status: .created, body: try await platform.billing.grantPackage(
+                customerID: try Check.required(r.customerID, "customer_id", max: 64), resourceType: try Check.required(r.resourceType, "resource_type", max: 64),
+                usageType: try Check.required(r.usageType, "usage_type", max: 64), amount: amount, measureID: measure, region: Check.nonEmpty(r.region),
+                effective: try Check.utcTime(r.effectiveTime, "effective_time"), expires: expires, name: r.name))
+        }
         router.api(.post, "/operator/v1/usage-records", importUsage, gateway: gateway) { call in
             do {
                 return try await platform.billing.importUsage(try UsageFile.parseBatch(Data(buffer: call.body)))

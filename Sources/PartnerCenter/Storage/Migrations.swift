@@ -376,6 +376,56 @@ public enum Migrations {
             "CREATE INDEX fee_records_customer ON fee_records (customer_id, bill_cycle, trade_time)",
             "CREATE INDEX fee_records_partner ON fee_records (partner_id, bill_cycle, trade_time)",
         ]),
+        Migration(version: 8, name: "resource packages", statements: [
+            // A package gives a customer an amount of one usage type (per item) to use before
+            // money; quantities are exact decimal text in the item's measure unit.
+            """
+            CREATE TABLE resource_packages (
+                id TEXT PRIMARY KEY,
+                product_id TEXT NOT NULL,
+                product_name TEXT NOT NULL,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                service_type TEXT NOT NULL,
+                region TEXT,
+                status INTEGER NOT NULL,
+                effective_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX resource_packages_customer ON resource_packages (customer_id, expires_at)",
+            """
+            CREATE TABLE package_items (
+                free_resource_id TEXT PRIMARY KEY,
+                package_id TEXT NOT NULL REFERENCES resource_packages(id),
+                resource_type TEXT NOT NULL,
+                usage_type TEXT NOT NULL,
+                measure_id INTEGER NOT NULL,
+                total TEXT NOT NULL,
+                remaining TEXT NOT NULL
+            )
+            """,
+            // Every deduction from an item: remaining = total − Σ used, provably.
+            """
+            CREATE TABLE package_deductions (
+                id TEXT PRIMARY KEY,
+                free_resource_id TEXT NOT NULL REFERENCES package_items(free_resource_id),
+                fee_record_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                available TEXT NOT NULL,
+                used TEXT NOT NULL,
+                remaining TEXT NOT NULL,
+                deduct_time BIGINT NOT NULL,
+                usage_begin BIGINT NOT NULL,
+                usage_end BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX package_deductions_item ON package_deductions (free_resource_id, deduct_time)",
+            "CREATE INDEX package_deductions_customer ON package_deductions (customer_id, deduct_time)",
+            "ALTER TABLE fee_records ADD COLUMN free_usage TEXT",
+            "ALTER TABLE fee_records ADD COLUMN free_measure_id INTEGER",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
