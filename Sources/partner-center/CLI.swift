@@ -519,7 +519,37 @@ struct DiscountCommands: AsyncParsableCommand {
 
 struct ResourceCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "resource", abstract: "Customers' resources (standing in for purchases in the cloud console).",
-                                                    subcommands: [Provision.self])
+                                                    subcommands: [Provision.self, Renew.self, Unsubscribe.self])
+
+    struct Renew: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Renew a yearly/monthly main resource (and its attached ones), charging the renewal.")
+        @Option(help: "The main resource's id.") var resourceId: String
+        @Option(help: "2 month | 3 year (default: the resource's own).") var periodType: Int?
+        @Option(help: "Number of periods.") var periodNum = 1
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                let res = try await storage.with { try await $0.resources.renew(resourceID: resourceId, periodType: periodType, periodNum: periodNum) }
+                if json { try printJSON(res) } else { print("renewed \(res.resourceID) until \(res.expireTime ?? "-")") }
+            }
+        }
+    }
+
+    struct Unsubscribe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unsubscribe a yearly/monthly main resource (and its attached ones), refunding the unused part to cash.")
+        @Option(help: "The main resource's id.") var resourceId: String
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await guarded {
+                let out = try await storage.with { try await $0.resources.unsubscribe(resourceID: resourceId) }
+                if json { try printJSON(out) } else { print("unsubscribed \(out.resourceIDs.joined(separator: ", ")); refunded \(Money.format(out.refund))") }
+            }
+        }
+    }
 
     struct Provision: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give a customer a yearly/monthly (or pay-per-use) resource of a catalog product.")
@@ -624,10 +654,9 @@ struct UsageCommands: AsyncParsableCommand {
             let summary: UsageImportSummary
             var rejected = 0
             do {
-                let records = try UsageFile.parse(data)
-                rejected = 0
+                let (records, malformed) = try UsageFile.parseCollecting(data)
                 if records.count >= 1000 || isatty(2) == 1 { CatalogCommands.Import.progressBar(0, records.count) }
-                summary = try await storage.with { try await $0.billing.importUsage(records) }
+                summary = try await storage.with { try await $0.billing.importUsage(records, malformed: malformed) }
                 if records.count >= 1000 || isatty(2) == 1 { CatalogCommands.Import.progressBar(records.count, records.count) }
             } catch let failed as ImportFailed {
                 rejected = failed.problems.count

@@ -147,7 +147,7 @@ extension BillingStore {
         for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where q.query(k) == "" { throw APIError.parameter(k, "must not be an empty string") }
         let charging = try q.queryIntStrict("charging_mode")
         if let c = charging, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
-        let detail = try q.queryInt("bill_detail_type")
+        let detail = try q.queryIntStrict("bill_detail_type")
         if let b = detail, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_detail_type", "is not a known bill type") }
         if let a = q.query("association_type") { try Check.oneOf(a, "association_type", ["1", "2"]) }
         let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))

@@ -53,6 +53,14 @@ public struct UsageImportSummary: Codable, Sendable {
 /// Reading usage files (JSON Lines or CSV with a header) into records, every bad row named.
 public enum UsageFile {
     public static func parse(_ data: Data) throws -> [(line: Int, record: UsageRecord)] {
+        let (records, problems) = try parseCollecting(data)
+        if !problems.isEmpty { throw ImportFailed(problems: problems) }
+        return records
+    }
+
+    /// The well-formed records and the problems of the others, so the import can check the
+    /// content of the former and name every bad row at once.
+    public static func parseCollecting(_ data: Data) throws -> (records: [(line: Int, record: UsageRecord)], problems: [ImportProblem]) {
         let text = String(decoding: data, as: UTF8.self)
         var problems: [ImportProblem] = []
         var out: [(Int, UsageRecord)] = []
@@ -93,8 +101,7 @@ public enum UsageFile {
                 }
             }
         }
-        if !problems.isEmpty { throw ImportFailed(problems: problems) }
-        return out
+        return (out, problems)
     }
 
     static func quote(_ s: String) -> String {
@@ -134,7 +141,7 @@ public enum UsageFile {
     }
 
     /// The operator API's `{"records": [...]}`, each record held to the same rules.
-    public static func parseBatch(_ data: Data) throws -> [(line: Int, record: UsageRecord)] {
+    public static func parseBatch(_ data: Data) throws -> (records: [(line: Int, record: UsageRecord)], problems: [ImportProblem]) {
         struct Batch: Decodable { let records: [Raw]? }
         struct Raw: Decodable {
             let text: Data
@@ -155,8 +162,7 @@ public enum UsageFile {
         for (i, r) in records.enumerated() {
             do { out.append((i + 1, try decode(r.text))) } catch let p as ImportProblem { problems.append(ImportProblem(line: i + 1, field: p.field, message: p.message)) }
         }
-        if !problems.isEmpty { throw ImportFailed(problems: problems) }
-        return out
+        return (out, problems)
     }
 }
 

@@ -58,19 +58,19 @@ public struct BillingStore: Sendable {
     /// Imports a batch: every record is checked first and any bad one refuses the batch.
     /// Known records with the same content are skipped; the same id with other content is
     /// a bad row. Two instances importing the same batch at once rate each record once.
-    public func importUsage(_ records: [(line: Int, record: UsageRecord)]) async throws -> UsageImportSummary {
+    public func importUsage(_ records: [(line: Int, record: UsageRecord)], malformed: [ImportProblem] = []) async throws -> UsageImportSummary {
         do {
-            return try await importOnce(records)
+            return try await importOnce(records, malformed: malformed)
         } catch where Database.isUniqueViolation(error) {
-            return try await importOnce(records)  // a concurrent import won: its records are now duplicates
+            return try await importOnce(records, malformed: malformed)  // a concurrent import won: its records are now duplicates
         }
     }
 
-    func importOnce(_ records: [(line: Int, record: UsageRecord)]) async throws -> UsageImportSummary {
+    func importOnce(_ records: [(line: Int, record: UsageRecord)], malformed: [ImportProblem]) async throws -> UsageImportSummary {
         let backend = database.backend
         return try await database.transaction { db in
             let converter = try await UnitConverter.load(db)
-            var problems: [ImportProblem] = []
+            var problems = malformed
             var fresh: [(UsageRecord, Rated)] = []
             var seen: [String: String] = [:]
             var duplicates = 0
@@ -92,13 +92,61 @@ public struct BillingStore: Sendable {
                 case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
                 }
             }
-            if !problems.isEmpty { throw ImportFailed(problems: problems) }
+            if !problems.isEmpty { throw ImportFailed(problems: problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
             for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated, converter: converter) }
             return UsageImportSummary(imported: fresh.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
         }
     }
 
-    /// Writes the fee record and pays it: coupons for the service, then cash, then arrears.
+    /// Pays an amount due in Huawei's order: usable cash coupons for the service (soonest to
+    /// expire first), then cash, and the rest as arrears; each part a ledger transfer.
+    static func pay(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, partner: String, service: String,
+                    amount: Int64, now: Int64) async throws -> (coupon: Int64, cash: Int64, debt: Int64) {
+        precondition(amount >= 0, "payments are for amounts due; refunds go through refund")
+        var remaining = amount
+        var coupon: Int64 = 0, cash: Int64 = 0, debt: Int64 = 0
+        let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
+        if remaining > 0 {
+            let coupons = try await db.raw("""
+                SELECT c.id, c.limits, c.ledger_account FROM coupons c
+                WHERE c.customer_id = \(bind: customerID) AND c.status = 2 AND c.effective_at <= \(bind: now) AND c.expires_at > \(bind: now)
+                ORDER BY c.expires_at, c.id
+                """).all()
+            for c in coupons where remaining > 0 {
+                let limits = CouponStore.decodeLimits(try c.decode(column: "limits", as: String.self))
+                if let allowed = CouponStore.quotaServiceTypes(limits), !allowed.contains(service) { continue }
+                let account = try c.decode(column: "ledger_account", as: String.self)
+                let take = min(remaining, try await Ledger.lockedBalance(db, backend: backend, account))
+                guard take > 0 else { continue }
+                _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_PAY", from: account, to: revenue, units: take, partnerID: partner,
+                                                                      counterpartyID: customerID, idPrefix: "CU"))
+                if try await Ledger.balance(db, account) == 0 {
+                    try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: now) WHERE id = \(bind: try c.decode(column: "id", as: String.self))").run()
+                }
+                coupon += take
+                remaining -= take
+            }
+        }
+        if remaining > 0 {
+            let account = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            let take = min(remaining, max(0, try await Ledger.lockedBalance(db, backend: backend, account)))
+            if take > 0 {
+                _ = try await Ledger.post(db, backend: backend, .init(kind: "DEDEUCT", from: account, to: revenue, units: take, partnerID: partner,
+                                                                      counterpartyID: customerID, idPrefix: "DD"))
+                cash = take
+                remaining -= take
+            }
+        }
+        if remaining > 0 {
+            let account = try await Ledger.ensure(db, owner: customerID, type: .debt)
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "DEBT", from: account, to: revenue, units: remaining, partnerID: partner,
+                                                                  counterpartyID: customerID, idPrefix: "DB"))
+            debt = remaining
+        }
+        return (coupon, cash, debt)
+    }
+
+    /// Writes the fee record and pays it: packages, then coupons for the service, then cash, then arrears.
     static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ fullRate: Rated, converter: UnitConverter) async throws {
         let now = try await BusinessClock.now(db)
         let begin = WireTime.parseUTC(r.beginTime)!, end = WireTime.parseUTC(r.endTime)!
@@ -114,48 +162,8 @@ public struct BillingStore: Sendable {
             rated = partial
         }
         let tradeID = "TR" + Identifiers.domainID().prefix(24)
-        var remaining = rated.consume
-        var coupon: Int64 = 0, cash: Int64 = 0, debt: Int64 = 0
-        let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
-        if remaining > 0 {
-            // Usable coupons that may pay for this service, soonest to expire first.
-            let coupons = try await db.raw("""
-                SELECT c.id, c.limits, c.ledger_account FROM coupons c
-                WHERE c.customer_id = \(bind: r.customerID) AND c.status = 2 AND c.effective_at <= \(bind: now) AND c.expires_at > \(bind: now)
-                ORDER BY c.expires_at, c.id
-                """).all()
-            for c in coupons where remaining > 0 {
-                let limits = CouponStore.decodeLimits(try c.decode(column: "limits", as: String.self))
-                if let allowed = CouponStore.quotaServiceTypes(limits), !allowed.contains(r.cloudServiceType) { continue }
-                let account = try c.decode(column: "ledger_account", as: String.self)
-                let take = min(remaining, try await Ledger.lockedBalance(db, backend: backend, account))
-                guard take > 0 else { continue }
-                _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_PAY", from: account, to: revenue, units: take, partnerID: partner,
-                                                                      counterpartyID: r.customerID, idPrefix: "CU"))
-                if try await Ledger.balance(db, account) == 0 {
-                    try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: now) WHERE id = \(bind: try c.decode(column: "id", as: String.self))").run()
-                }
-                coupon += take
-                remaining -= take
-            }
-        }
-        if remaining > 0 {
-            let account = try await Ledger.ensure(db, owner: r.customerID, type: .cash)
-            let take = min(remaining, max(0, try await Ledger.lockedBalance(db, backend: backend, account)))
-            if take > 0 {
-                _ = try await Ledger.post(db, backend: backend, .init(kind: "DEDEUCT", from: account, to: revenue, units: take, partnerID: partner,
-                                                                      counterpartyID: r.customerID, idPrefix: "DD"))
-                cash = take
-                remaining -= take
-            }
-        }
-        if remaining > 0 {
-            let account = try await Ledger.ensure(db, owner: r.customerID, type: .debt)
-            _ = try await Ledger.post(db, backend: backend, .init(kind: "DEBT", from: account, to: revenue, units: remaining, partnerID: partner,
-                                                                  counterpartyID: r.customerID, idPrefix: "DB"))
-            debt = remaining
-            remaining = 0
-        }
+        let (coupon, cash, debt) = try await pay(db, backend: backend, customerID: r.customerID, partner: partner, service: r.cloudServiceType,
+                                                 amount: rated.consume, now: now)
         precondition(coupon + cash + debt == rated.consume, "a fee's payment split adds up to its amount due")
         precondition(rated.discount + rated.truncated + rated.consume == rated.official, "official = discount + truncated + amount due")
         // A pay-per-use resource seen for the first time joins the customer's inventory.

@@ -65,6 +65,61 @@ public struct ResourceStore: Sendable {
         return try await database.read { db in try await Self.instances(db, "r.id = \(bind: id)", now: now, limit: 1, offset: 0).first! }
     }
 
+    /// Renews a yearly/monthly main resource and its attached ones by whole periods from
+    /// their current expiry; each is charged (bill type 2).
+    public func renew(resourceID: String, periodType: Int?, periodNum: Int) async throws -> OrderInstance {
+        let backend = database.backend
+        let now = try await database.businessNow()
+        try await database.transaction { db in
+            guard let main = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
+                throw APIError.parameter("resource_id", "does not name a yearly/monthly resource in use")
+            }
+            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw APIError.parameter("resource_id", "names an attached resource; renew its main resource") }
+            let current = try main.decode(column: "period_type", as: Int?.self) ?? 2
+            let type = periodType ?? current
+            guard [2, 3].contains(type) else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
+            try Check.range(periodNum, "period_num", 1...(type == 2 ? 11 : 3))
+            let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").all()
+            let old = try main.decode(column: "expires_at", as: Int64.self)
+            // An expired resource renews from now; one in use from its current expiry.
+            let from = max(old, now)
+            let newExpiry = Self.expiry(start: from, periodType: type, periodNum: periodNum)
+            for rid in [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) }) {
+                try await db.raw("UPDATE customer_resources SET expires_at = \(bind: newExpiry), status = 2, period_type = \(bind: type), updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
+                try await BillingStore.chargeSubscription(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
+                                                          periodStart: from, periodEnd: newExpiry, now: now)
+            }
+        }
+        return try await database.read { db in try await Self.instances(db, "r.resource_id = \(bind: resourceID)", now: now, limit: 1, offset: 0).first! }
+    }
+
+    public struct Unsubscribed: Codable, Sendable {
+        public var resourceIDs: [String]
+        public var refund: Decimal
+        enum CodingKeys: String, CodingKey { case resourceIDs = "resource_ids", refund }
+    }
+
+    /// Unsubscribes a main resource with its attached ones: the unused share is refunded
+    /// to cash (bill type 4, negative amounts) and the resources close (status 3).
+    public func unsubscribe(resourceID: String) async throws -> Unsubscribed {
+        let backend = database.backend
+        let now = try await database.businessNow()
+        return try await database.transaction { db in
+            guard let main = try await db.raw("SELECT is_main FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
+                throw APIError.parameter("resource_id", "does not name a yearly/monthly resource in use")
+            }
+            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw APIError.parameter("resource_id", "names an attached resource; unsubscribe its main resource") }
+            let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").all()
+            let ids = [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) })
+            var refund: Int64 = 0
+            for rid in ids {
+                refund += try await BillingStore.refundSubscription(db, backend: backend, resourceID: rid, now: now)
+                try await db.raw("UPDATE customer_resources SET status = 3, updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
+            }
+            return Unsubscribed(resourceIDs: ids, refund: Units.decimal(refund))
+        }
+    }
+
     func provisionRow(_ r: ProvisionRequest, id: String, rid: String, customer: String, service: String, resource: String, spec: String, region: String,
                       mode: String, periodType: Int?, periodNum: Int?, start: Int64, now: Int64) async throws {
         try await database.transaction { db in
@@ -106,6 +161,11 @@ public struct ResourceStore: Sendable {
                     \(bind: plan.isLinear ? r.resourceSize : nil), \(bind: plan.isLinear ? plan.sizeMeasureID : nil), \(bind: "CS" + Identifiers.domainID().prefix(18)),
                     \(bind: now), \(bind: now))
                 """).run()
+            // A purchase is charged at once (bill type 1), for the period it buys.
+            if mode == "period", let expires {
+                try await BillingStore.chargeSubscription(db, backend: self.database.backend, resourceID: rid, billType: 1,
+                                                          periodType: periodType ?? 2, periodNum: periodNum ?? 1, periodStart: start, periodEnd: expires, now: now)
+            }
         }
     }
 

@@ -103,6 +103,13 @@ public enum OperatorRoutes {
     static let showClock = Operation("OperatorShowClock", callers: [.operator])
     static let importUsage = Operation("OperatorImportUsage", callers: [.operator])
     static let grantPackage = Operation("OperatorGrantPackage", callers: [.operator])
+    static let renewResource = Operation("OperatorRenewResource", callers: [.operator])
+    static let unsubscribeResource = Operation("OperatorUnsubscribeResource", callers: [.operator])
+    public struct RenewRequest: Codable, Sendable {
+        public var periodType: Int?
+        public var periodNum: Int?
+        enum CodingKeys: String, CodingKey { case periodType = "period_type", periodNum = "period_num" }
+    }
 
     public struct PackageRequest: Codable, Sendable {
         public var customerID: String?
@@ -156,6 +163,13 @@ public enum OperatorRoutes {
     public static func register(on router: Router<PCContext>, gateway: Gateway, platform: Platform) {
         let accounts = platform.accounts, realname = platform.realname, funds = platform.funds
         router.api(.get, "/operator/v1/clock", showClock, gateway: gateway) { _ in try await platform.database.clockState() }
+        router.api(.post, "/operator/v1/resources/:id/renew", renewResource, gateway: gateway) { call in
+            let r = try call.json(RenewRequest.self)
+            return try await platform.resources.renew(resourceID: call.parameters.get("id") ?? "", periodType: r.periodType, periodNum: r.periodNum ?? 1)
+        }
+        router.api(.post, "/operator/v1/resources/:id/unsubscribe", unsubscribeResource, gateway: gateway) { call in
+            try await platform.resources.unsubscribe(resourceID: call.parameters.get("id") ?? "")
+        }
         router.api(.post, "/operator/v1/packages", grantPackage, gateway: gateway) { call -> Reply<PackageGrant> in
             let r = try call.json(PackageRequest.self)
             guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
@@ -168,7 +182,8 @@ public enum OperatorRoutes {
         }
         router.api(.post, "/operator/v1/usage-records", importUsage, gateway: gateway) { call in
             do {
-                return try await platform.billing.importUsage(try UsageFile.parseBatch(Data(buffer: call.body)))
+                let (records, malformed) = try UsageFile.parseBatch(Data(buffer: call.body))
+                return try await platform.billing.importUsage(records, malformed: malformed)
             } catch let failed as ImportFailed {
                 let shown = failed.problems.prefix(20).map { "records[\($0.line - 1)].\($0.field): \($0.message)" }.joined(separator: "; ")
                 throw APIError.parameter("records", "has \(failed.problems.count) bad records, nothing was imported: \(shown)")

@@ -1,0 +1,78 @@
+import Foundation
+import SQLKit
+
+/// Yearly/monthly resources are charged when they are bought or renewed (bill types 1 and
+/// 2, charging mode 1) and refunded for the unused part when unsubscribed (bill type 4,
+/// negative amounts), each at that moment on the business clock.
+extension BillingStore {
+    static func chargeSubscription(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, billType: Int,
+                                   periodType: Int, periodNum: Int, periodStart: Int64, periodEnd: Int64, now: Int64) async throws {
+        let r = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID)").first()!
+        let customer = try r.decode(column: "customer_id", as: String.self)
+        let service = try r.decode(column: "service_type", as: String.self)
+        let c = RatingStore.Common(service: service, resource: try r.decode(column: "resource_type", as: String.self),
+                                   spec: try r.decode(column: "resource_spec", as: String.self), region: try r.decode(column: "region", as: String.self),
+                                   size: try r.decode(column: "spec_size", as: Int?.self), sizeMeasure: try r.decode(column: "spec_size_measure_id", as: Int?.self),
+                                   subscriptions: 1)
+        let line = try await RatingStore.periodLine(db, id: resourceID, c: c, periodType: periodType, periodNum: periodNum, field: "period", at: now)
+        let rate = try await DiscountStore.active(db, customerID: customer, at: now).filter { $0.serviceType == service }.map(\.rate).min()
+        let official = try Units.from(line.official)
+        let consume = try Units.from(Money.round(line.official * (rate ?? 1), scale: 2))
+        let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customer)").first()!.decode(column: "partner_id", as: String.self)
+        let (coupon, cash, debt) = try await pay(db, backend: backend, customerID: customer, partner: partner, service: service, amount: consume, now: now)
+        try await insertFee(db, row: r, customer: customer, partner: partner, productID: line.productID, chargingMode: 1, billType: billType,
+                            begin: periodStart, end: periodEnd, now: now, official: official, discount: official - consume, consume: consume,
+                            cash: cash, coupon: coupon, debt: debt)
+    }
+
+    /// Refunds the unused share of what a subscription's purchase and renewals cost.
+    static func refundSubscription(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, now: Int64) async throws -> Int64 {
+        let r = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID)").first()!
+        let customer = try r.decode(column: "customer_id", as: String.self)
+        let start = try r.decode(column: "effective_at", as: Int64.self)
+        let expires = try r.decode(column: "expires_at", as: Int64?.self) ?? now
+        let paid = try await db.raw("""
+            SELECT CAST(COALESCE(SUM(consume), 0) AS BIGINT) AS paid FROM fee_records WHERE resource_id = \(bind: resourceID) AND bill_type IN (1, 2)
+            """).first()!.decode(column: "paid", as: Int64.self)
+        guard paid > 0, expires > now, expires > start else { return 0 }
+        let share = Decimal(expires - now) / Decimal(expires - start)
+        let refund = try Units.from(RatingMath.truncate(Units.decimal(paid) * share, scale: 2))
+        guard refund > 0 else { return 0 }
+        let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customer)").first()!.decode(column: "partner_id", as: String.self)
+        let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
+        // A refund first settles the customer's arrears; what is left returns to cash.
+        let debtAccount = try await Ledger.ensure(db, owner: customer, type: .debt)
+        let owed = max(0, -(try await Ledger.lockedBalance(db, backend: backend, debtAccount)))
+        let toDebt = min(owed, refund)
+        if toDebt > 0 {
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: debtAccount, units: toDebt, partnerID: partner,
+                                                                  counterpartyID: customer, idPrefix: "RF"))
+        }
+        if refund - toDebt > 0 {
+            let cashAccount = try await Ledger.ensure(db, owner: customer, type: .cash)
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: cashAccount, units: refund - toDebt, partnerID: partner,
+                                                                  counterpartyID: customer, idPrefix: "RF"))
+        }
+        try await insertFee(db, row: r, customer: customer, partner: partner, productID: try r.decode(column: "product_id", as: String.self),
+                            chargingMode: 1, billType: 4, begin: now, end: expires, now: now, official: -refund, discount: 0, consume: -refund,
+                            cash: -(refund - toDebt), coupon: 0, debt: -toDebt)
+        return refund
+    }
+
+    static func insertFee(_ db: any SQLDatabase, row r: any SQLRow, customer: String, partner: String, productID: String, chargingMode: Int, billType: Int,
+                          begin: Int64, end: Int64, now: Int64, official: Int64, discount: Int64, consume: Int64, cash: Int64, coupon: Int64, debt: Int64) async throws {
+        precondition(coupon + cash + debt == consume, "a fee's payment split adds up to its amount due")
+        precondition(official == discount + consume, "official = discount + amount due")
+        try await db.raw("""
+            INSERT INTO fee_records (id, customer_id, partner_id, bill_cycle, service_type, resource_type, region, resource_id, resource_name, resource_spec,
+                product_id, charging_mode, bill_type, consume_begin, consume_end, trade_time, trade_id, official, discount, truncated, consume, cash, credit, coupon, debt)
+            VALUES (\(bind: "FE" + Identifiers.domainID().prefix(24)), \(bind: customer), \(bind: partner), \(bind: cycle(now)),
+                \(bind: try r.decode(column: "service_type", as: String.self)), \(bind: try r.decode(column: "resource_type", as: String.self)),
+                \(bind: try r.decode(column: "region", as: String.self)), \(bind: try r.decode(column: "resource_id", as: String.self)),
+                \(bind: try r.decode(column: "resource_name", as: String.self)), \(bind: try r.decode(column: "resource_spec", as: String.self)),
+                \(bind: productID), \(bind: chargingMode), \(bind: billType), \(bind: begin), \(bind: end), \(bind: now),
+                \(bind: "CS" + Identifiers.domainID().prefix(18)), \(bind: official), \(bind: discount), 0, \(bind: consume), \(bind: cash), 0,
+                \(bind: coupon), \(bind: debt))
+            """).run()
+    }
+}
