@@ -109,3 +109,82 @@ extension FundsStore {
         }
     }
 }
+
+/// CustomerAccountChangeRecord
+public struct CustomerAccountChangeRecord: Codable, Sendable {
+    public var accountChangeID: String
+    public var tradeDetailType: String
+    public var tradeTime: String
+    public var tradeID: String
+    public var changeAmount: String
+    public var balanceAfterChange: String
+    public var revenueExpenseType: String
+    public var billCycle: String
+    public var paymentChannelID: String
+    public var paymentChannelNo: String
+    public var consumeTime: String
+    public var accountName: String
+    public var cloudServiceTypeName: String
+    public var resourceTypeName: String
+    enum CodingKeys: String, CodingKey {
+        case accountChangeID = "account_change_id", tradeDetailType = "trade_detail_type", tradeTime = "trade_time", tradeID = "trade_id"
+        case changeAmount = "change_amount", balanceAfterChange = "balance_after_change", revenueExpenseType = "revenue_expense_type"
+        case billCycle = "bill_cycle", paymentChannelID = "payment_channel_id", paymentChannelNo = "payment_channel_no", consumeTime = "consume_time"
+        case accountName = "account_name", cloudServiceTypeName = "cloud_service_type_name", resourceTypeName = "resource_type_name"
+    }
+}
+
+public struct CustomerAccountChangeRecords: Codable, Sendable {
+    public var totalCount: Int
+    public var currency: String
+    public var records: [CustomerAccountChangeRecord]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", currency, records }
+}
+
+extension FundsStore {
+    static let customerTradeTypes: Set<String> = ["RECHARGE", "DEDEUCT", "REFUND", "RFROZEN", "TRANS", "ADJUST", "BEUNBIND", "EXPIRED", "BONUSCONVERT",
+                                                  "TRADE_MODE_TRANSFER", "DEPOSIT", "BEADJUST", "BERETRIEVE"]
+
+    /// ListCustomerAccountChangeRecords: the lines of the customer's own cash or credit account
+    /// (grants and reclaims by its partner, usage and subscription payments, refunds).
+    public func customerChangeRecords(caller: Principal, query: Call) async throws -> CustomerAccountChangeRecords {
+        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw APIError.parameter("balance_type", "is required") }
+        try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
+        let direction = Check.nonEmpty(query.query("revenue_expense_type"))
+        try Check.oneOf(direction, "revenue_expense_type", ["REVENUE", "EXPENSE"])
+        let tradeType = Check.nonEmpty(query.query("trade_type"))
+        try Check.oneOf(tradeType, "trade_type", Self.customerTradeTypes)
+        let tradeID = Check.nonEmpty(query.query("trade_id"))
+        try Check.length(tradeID, "trade_id", max: 64)
+        let today = (try await database.businessNow() + Self.beijingOffset) / Self.dayMillis * Self.dayMillis - Self.beijingOffset
+        let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
+        let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * Self.dayMillis)
+        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * Self.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+        return try await database.read { db in
+            let account = Ledger.accountID(owner: caller.domainID, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
+            var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + Self.dayMillis)"
+            if let tradeType { filter += " AND t.kind = \(bind: tradeType)" }
+            if let tradeID { filter += " AND t.id = \(bind: tradeID)" }
+            if let direction { filter += direction == "EXPENSE" ? " AND t.from_account = \(bind: account)" : " AND t.to_account = \(bind: account)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM transfers t WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT t.id, t.kind, t.amount, t.created_at,
+                       CASE WHEN t.from_account = \(bind: account) THEN 'EXPENSE' ELSE 'REVENUE' END AS direction,
+                       CASE WHEN t.from_account = \(bind: account) THEN t.from_balance_after ELSE t.to_balance_after END AS after,
+                       CASE WHEN t.from_account = \(bind: account) THEN t.from_version ELSE t.to_version END AS line
+                FROM transfers t WHERE \(filter) ORDER BY line DESC LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            return CustomerAccountChangeRecords(totalCount: total, currency: Ledger.currency, records: try rows.map { r in
+                let at = try r.decode(column: "created_at", as: Int64.self)
+                return CustomerAccountChangeRecord(
+                    accountChangeID: "\(account)-\(try r.decode(column: "line", as: Int64.self))", tradeDetailType: Self.detailType(try r.decode(column: "kind", as: String.self)),
+                    tradeTime: WireTime.utc(at), tradeID: try r.decode(column: "id", as: String.self),
+                    changeAmount: Units.text(try r.decode(column: "amount", as: Int64.self)), balanceAfterChange: Units.text(try r.decode(column: "after", as: Int64.self)),
+                    revenueExpenseType: try r.decode(column: "direction", as: String.self), billCycle: BillingStore.cycle(at), paymentChannelID: "",
+                    paymentChannelNo: "", consumeTime: WireTime.utc(at), accountName: caller.domainName, cloudServiceTypeName: "", resourceTypeName: "")
+            })
+        }
+    }
+}

@@ -12,6 +12,7 @@ public enum FundsRoutes {
     static let customersBalances = Operation("ListCustomersBalancesDetail", callers: grantors)
     static let adjustRecords = Operation("ListPartnerAdjustRecords", callers: grantors)
     static let changeRecords = Operation("ListPartnerAccountChangeRecords", callers: grantors)
+    static let customerChangeRecords = Operation("ListCustomerAccountChangeRecords", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: FundsStore) {
         router.api(.post, "/v2/accounts/partner-accounts/adjust-amount", adjust, gateway: gateway) { call in
@@ -37,6 +38,9 @@ public enum FundsRoutes {
         }
         router.api(.get, "/v3/accounts/partner-accounts/adjust-records", adjustRecords, gateway: gateway) { call in
             try await store.adjustRecords(caller: call.principal, query: call)
+        }
+        router.api(.get, "/v2/accounts/customer-accounts/account-change-records", customerChangeRecords, gateway: gateway) { call in
+            try await store.customerChangeRecords(caller: call.principal, query: call)
         }
         router.api(.get, "/v2/accounts/partner-accounts/account-change-records", changeRecords, gateway: gateway) { call in
             try await store.changeRecords(caller: call.principal, query: call)

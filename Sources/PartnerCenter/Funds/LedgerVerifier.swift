@@ -33,6 +33,33 @@ public struct LedgerReport: Codable, Sendable {
 }
 
 public enum LedgerVerifier {
+    /// Fee records and packages: each fee's amounts and payment split add up, each usage
+    /// record was rated once, and each package item's remaining = total − Σ its deductions.
+    static func billingProblems(_ db: any SQLDatabase) async throws -> [String] {
+        var out: [String] = []
+        let badSplits = try await db.raw("""
+            SELECT id FROM fee_records WHERE official <> discount + truncated + consume OR consume <> cash + credit + coupon + debt
+            """).all()
+        for r in badSplits.prefix(20) { out.append("fee record \(try r.decode(column: "id", as: String.self)): its amounts or payment split do not add up") }
+        let doubled = try await db.raw("SELECT record_id FROM fee_records WHERE record_id IS NOT NULL GROUP BY record_id HAVING COUNT(*) > 1").all()
+        for r in doubled.prefix(20) { out.append("usage record \(try r.decode(column: "record_id", as: String.self)) was rated more than once") }
+        let unrated = try await db.raw("SELECT COUNT(*) AS n FROM usage_records u WHERE NOT EXISTS (SELECT 1 FROM fee_records f WHERE f.record_id = u.record_id)").first()!.decode(column: "n", as: Int.self)
+        if unrated > 0 { out.append("\(unrated) imported usage records have no fee record") }
+        // Quantities are decimal text: compare in Decimal, item by item.
+        let items = try await db.raw("SELECT free_resource_id, total, remaining FROM package_items").all()
+        for item in items {
+            let id = try item.decode(column: "free_resource_id", as: String.self)
+            let used = try await db.raw("SELECT used FROM package_deductions WHERE free_resource_id = \(bind: id)").all()
+                .reduce(Decimal(0)) { $0 + (Money.parse(try $1.decode(column: "used", as: String.self)) ?? 0) }
+            let total = Money.parse(try item.decode(column: "total", as: String.self)) ?? 0
+            let remaining = Money.parse(try item.decode(column: "remaining", as: String.self)) ?? 0
+            if total - used != remaining || remaining < 0 {
+                out.append("package item \(id): remaining \(Money.format(remaining)) but total \(Money.format(total)) − used \(Money.format(used))")
+            }
+        }
+        return out
+    }
+
     public static func verify(_ database: Database, maxProblems: Int = 100) async throws -> LedgerReport {
         // One read transaction: a consistent snapshot even while the server keeps writing.
         try await database.transaction { db in
@@ -85,6 +112,7 @@ public enum LedgerVerifier {
                        OR NOT EXISTS (SELECT 1 FROM accounts c WHERE c.id = t.counterparty_id))
                 """).first()!.decode(column: "n", as: Int.self)
             if orphans > 0 { problem("\(orphans) adjustment transfers lack their partner or customer") }
+            for p in try await billingProblems(db) { problem(p) }
             return LedgerReport(accounts: accounts.count, transfers: count, total: Units.text(total), problems: problems)
         }
     }
