@@ -9,6 +9,9 @@ public enum BillingRoutes {
     static let subMonthly = Operation("ListSubcustomerMonthlyBills", callers: partners)
     static let packages = Operation("ListFreeResourceInfos", callers: [.customer])
     static let packageUsage = Operation("ListFreeResourcesUsageRecords", callers: [.customer])
+    static let resourceRecords = Operation("ListCustomerselfResourceRecords", callers: [.customer])
+    static let consuming = Operation("ListConsumeSubCustomers", callers: partners)
+    static let packageItems = Operation("ListFreeResourceUsages", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: BillingStore) {
         router.api(.get, "/v2/bills/customer-bills/monthly-sum", monthlySum, gateway: gateway) { call in
@@ -16,6 +19,15 @@ public enum BillingRoutes {
         }
         router.api(.get, "/v2/bills/customer-bills/fee-records", feeRecords, gateway: gateway) { call in
             try await store.customerFeeRecords(caller: call.principal, query: call)
+        }
+        router.api(.get, "/v2/bills/customer-bills/res-fee-records", resourceRecords, gateway: gateway) { call in
+            try await store.customerResourceRecords(caller: call.principal, query: call)
+        }
+        router.api(.post, "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", consuming, gateway: gateway) { call in
+            try await store.consumingCustomers(caller: call.principal, try call.json(ConsumeSubCustomersRequest.self))
+        }
+        router.api(.post, "/v2/payments/free-resources/usages/details/query", packageItems, gateway: gateway) { call in
+            try await store.packageItems(caller: call.principal, try call.json(FreeResourceUsagesRequest.self))
         }
         router.api(.post, "/v3/payments/free-resources/query", packages, gateway: gateway) { call in
             try await store.packages(caller: call.principal, try call.json(FreeResourceQuery.self))

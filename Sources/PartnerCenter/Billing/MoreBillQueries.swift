@@ -1,0 +1,237 @@
+import Foundation
+import SQLKit
+
+/// ResFeeRecordV2 (ListCustomerselfResourceRecords)
+public struct ResFeeRecord: Codable, Sendable {
+    public var billDate: String
+    public var billType: Int
+    public var customerID: String
+    public var region: String
+    public var regionName: String
+    public var cloudServiceType: String
+    public var resourceType: String
+    public var cloudServiceTypeName: String
+    public var resourceTypeName: String
+    public var effectiveTime: String
+    public var expireTime: String
+    public var resourceID: String
+    public var resourceName: String
+    public var productID: String
+    public var productName: String
+    public var productSpecDesc: String
+    public var tradeID: String
+    public var id: String
+    public var tradeTime: String
+    public var enterpriseProjectID: String
+    public var chargeMode: String
+    public var usageType: String?
+    public var usage: Decimal?
+    public var usageMeasureID: Int?
+    public var freeResourceUsage: Decimal?
+    public var freeResourceMeasureID: Int?
+    public var officialAmount: Decimal
+    public var discountAmount: Decimal
+    public var amount: Decimal
+    public var cashAmount: Decimal
+    public var creditAmount: Decimal
+    public var couponAmount: Decimal
+    public var flexipurchaseCouponAmount: Decimal
+    public var storedCardAmount: Decimal
+    public var bonusAmount: Decimal
+    public var debtAmount: Decimal
+    public var adjustmentAmount: Decimal
+    public var measureID: Int
+    public var consumeTime: String
+    public var accountName: String
+    enum CodingKeys: String, CodingKey {
+        case billDate = "bill_date", billType = "bill_type", customerID = "customer_id", region, regionName = "region_name"
+        case cloudServiceType = "cloud_service_type", resourceType = "resource_type", cloudServiceTypeName = "cloud_service_type_name"
+        case resourceTypeName = "resource_type_name", effectiveTime = "effective_time", expireTime = "expire_time", resourceID = "resource_id"
+        case resourceName = "resource_name", productID = "product_id", productName = "product_name", productSpecDesc = "product_spec_desc"
+        case tradeID = "trade_id", id, tradeTime = "trade_time", enterpriseProjectID = "enterprise_project_id", chargeMode = "charge_mode"
+        case usageType = "usage_type", usage, usageMeasureID = "usage_measure_id", freeResourceUsage = "free_resource_usage"
+        case freeResourceMeasureID = "free_resource_measure_id", officialAmount = "official_amount", discountAmount = "discount_amount", amount
+        case cashAmount = "cash_amount", creditAmount = "credit_amount", couponAmount = "coupon_amount", flexipurchaseCouponAmount = "flexipurchase_coupon_amount"
+        case storedCardAmount = "stored_card_amount", bonusAmount = "bonus_amount", debtAmount = "debt_amount", adjustmentAmount = "adjustment_amount"
+        case measureID = "measure_id", consumeTime = "consume_time", accountName = "account_name"
+    }
+}
+
+public struct ResFeeRecordList: Codable, Sendable {
+    public var feeRecords: [ResFeeRecord]
+    public var totalCount: Int
+    public var currency: String
+    enum CodingKeys: String, CodingKey { case feeRecords = "fee_records", totalCount = "total_count", currency }
+}
+
+public struct ConsumeSubCustomersRequest: Codable, Sendable {
+    public var billCycle: String?
+    public var offset: Int?
+    public var limit: Int?
+    enum CodingKeys: String, CodingKey { case billCycle = "bill_cycle", offset, limit }
+}
+
+public struct ConsumeSubCustomer: Codable, Sendable {
+    public var customerID: String
+    enum CodingKeys: String, CodingKey { case customerID = "customer_id" }
+}
+
+public struct ConsumeSubCustomerList: Codable, Sendable {
+    public var subCustomers: [ConsumeSubCustomer]
+    public var totalCount: Int
+    enum CodingKeys: String, CodingKey { case subCustomers = "sub_customers", totalCount = "total_count" }
+}
+
+public struct FreeResourceUsagesRequest: Codable, Sendable {
+    public var freeResourceIDs: [String]?
+    enum CodingKeys: String, CodingKey { case freeResourceIDs = "free_resource_ids" }
+}
+
+public struct FreeResourceDetail: Codable, Sendable {
+    public var freeResourceID: String
+    public var freeResourceTypeName: String
+    public var quotaReuseCycle: Int
+    public var quotaReuseCycleType: Int
+    public var usageTypeName: String
+    public var startTime: String
+    public var endTime: String
+    public var amount: Decimal
+    public var originalAmount: Decimal
+    public var measureID: Int
+    enum CodingKeys: String, CodingKey {
+        case freeResourceID = "free_resource_id", freeResourceTypeName = "free_resource_type_name", quotaReuseCycle = "quota_reuse_cycle"
+        case quotaReuseCycleType = "quota_reuse_cycle_type", usageTypeName = "usage_type_name", startTime = "start_time", endTime = "end_time"
+        case amount, originalAmount = "original_amount", measureID = "measure_id"
+    }
+}
+
+public struct FreeResourceDetailList: Codable, Sendable {
+    public var freeResources: [FreeResourceDetail]
+    enum CodingKeys: String, CodingKey { case freeResources = "free_resources" }
+}
+
+extension BillingStore {
+    /// ListCustomerselfResourceRecords: the customer's fee records per resource, in detail
+    /// (statistic_type 3, the default), per day (2) or per billing cycle (1).
+    public func customerResourceRecords(caller: Principal, query q: Call) async throws -> ResFeeRecordList {
+        let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
+        let charge = try q.queryIntStrict("charge_mode")
+        if let c = charge, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charge_mode", "must be 1, 3, 10 or 11") }
+        let billType = try q.queryInt("bill_type")
+        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
+        let statistic = try q.queryInt("statistic_type") ?? 3
+        guard [1, 2, 3].contains(statistic) else { throw APIError.parameter("statistic_type", "must be 1, 2 or 3") }
+        let method = Check.nonEmpty(q.query("method")) ?? "all"
+        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
+        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
+        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
+        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+        let includeZero = q.query("include_zero_record") == "true"
+        return try await database.read { db in
+            var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
+            if method == "sub_customer" { filter += " AND 1 = 0" }
+            for (k, col) in [("cloud_service_type", "f.service_type"), ("region", "f.region"), ("resource_id", "f.resource_id"), ("trade_id", "f.trade_id")] {
+                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            }
+            if let charge { filter += " AND f.charging_mode = \(bind: charge)" }
+            if let billType { filter += " AND f.bill_type = \(bind: billType)" }
+            if !includeZero { filter += " AND f.consume <> 0" }
+            if let (b, e) = window { filter += " AND f.consume_begin >= \(bind: b) AND f.consume_begin < \(bind: e)" }
+            // Grouping keys: the whole record, the resource per Beijing day, or the resource per cycle.
+            let day: SQLQueryString = "((f.consume_begin + \(bind: Self.beijing)) / 86400000)"
+            let group: SQLQueryString
+            switch statistic {
+            case 3: group = "f.id"
+            case 2: group = "f.resource_id, f.bill_type, f.charging_mode, f.usage_type, \(day)"
+            default: group = "f.resource_id, f.bill_type, f.charging_mode, f.usage_type"
+            }
+            let grouped: SQLQueryString = """
+                SELECT MIN(f.id) AS id, MAX(f.trade_id) AS trade_id, MAX(f.trade_time) AS trade_time, MIN(f.consume_begin) AS first_begin,
+                       MAX(f.consume_end) AS last_end, f.resource_id, MAX(f.resource_name) AS resource_name, MAX(f.resource_spec) AS resource_spec,
+                       MAX(f.service_type) AS service_type, MAX(f.resource_type) AS resource_type, MAX(f.region) AS region, MAX(f.product_id) AS product_id,
+                       f.bill_type, f.charging_mode, f.usage_type, MAX(f.usage_measure_id) AS usage_measure_id, MAX(f.free_measure_id) AS free_measure_id,
+                       CAST(SUM(f.official) AS BIGINT) AS official, CAST(SUM(f.discount) AS BIGINT) AS discount, CAST(SUM(f.truncated) AS BIGINT) AS truncated,
+                       CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.cash) AS BIGINT) AS cash, CAST(SUM(f.credit) AS BIGINT) AS credit,
+                       CAST(SUM(f.coupon) AS BIGINT) AS coupon, CAST(SUM(f.debt) AS BIGINT) AS debt, COUNT(*) AS n
+                FROM fee_records f WHERE \(filter) GROUP BY \(group)
+                """
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM (\(grouped)) g").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("\(grouped) ORDER BY trade_time DESC, id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            // Usage quantities are decimal text: sum them per group in Swift.
+            var out: [ResFeeRecord] = []
+            for r in rows {
+                let id = try r.decode(column: "id", as: String.self)
+                var usage: Decimal?, free: Decimal?
+                if try r.decode(column: "usage_type", as: String?.self) != nil {
+                    let members: [any SQLRow]
+                    if statistic == 3 { members = try await db.raw("SELECT usage_value, free_usage FROM fee_records WHERE id = \(bind: id)").all() }
+                    else {
+                        var m: SQLQueryString = "\(filter) AND f.resource_id = \(bind: try r.decode(column: "resource_id", as: String.self)) AND f.bill_type = \(bind: try r.decode(column: "bill_type", as: Int.self)) AND f.usage_type = \(bind: try r.decode(column: "usage_type", as: String.self))"
+                        if statistic == 2 { m += " AND \(day) = \(bind: (try r.decode(column: "first_begin", as: Int64.self) + Self.beijing) / 86_400_000)" }
+                        members = try await db.raw("SELECT f.usage_value, f.free_usage FROM fee_records f WHERE \(m)").all()
+                    }
+                    usage = try members.reduce(Decimal(0)) { $0 + (try $1.decode(column: "usage_value", as: String?.self).flatMap(Money.parse) ?? 0) }
+                    let f = try members.reduce(Decimal(0)) { $0 + (try $1.decode(column: "free_usage", as: String?.self).flatMap(Money.parse) ?? 0) }
+                    free = f > 0 ? f : nil
+                }
+                let begin = try r.decode(column: "first_begin", as: Int64.self)
+                let spec = try r.decode(column: "resource_spec", as: String.self)
+                out.append(ResFeeRecord(
+                    billDate: String(WireTime.utc(begin + Self.beijing).prefix(10)), billType: try r.decode(column: "bill_type", as: Int.self), customerID: caller.domainID,
+                    region: try r.decode(column: "region", as: String.self), regionName: try r.decode(column: "region", as: String.self),
+                    cloudServiceType: try r.decode(column: "service_type", as: String.self), resourceType: try r.decode(column: "resource_type", as: String.self),
+                    cloudServiceTypeName: "", resourceTypeName: "", effectiveTime: WireTime.utc(begin),
+                    expireTime: WireTime.utc(try r.decode(column: "last_end", as: Int64.self)), resourceID: try r.decode(column: "resource_id", as: String.self),
+                    resourceName: try r.decode(column: "resource_name", as: String.self), productID: try r.decode(column: "product_id", as: String.self),
+                    productName: spec, productSpecDesc: spec, tradeID: try r.decode(column: "trade_id", as: String.self), id: id,
+                    tradeTime: WireTime.utc(try r.decode(column: "trade_time", as: Int64.self)), enterpriseProjectID: "0",
+                    chargeMode: String(try r.decode(column: "charging_mode", as: Int.self)), usageType: try r.decode(column: "usage_type", as: String?.self),
+                    usage: usage, usageMeasureID: try r.decode(column: "usage_measure_id", as: Int?.self), freeResourceUsage: free,
+                    freeResourceMeasureID: free == nil ? nil : try r.decode(column: "free_measure_id", as: Int?.self),
+                    officialAmount: try Self.d(r, "official"), discountAmount: try Self.d(r, "discount"), amount: try Self.d(r, "consume"),
+                    cashAmount: try Self.d(r, "cash"), creditAmount: try Self.d(r, "credit"), couponAmount: try Self.d(r, "coupon"),
+                    flexipurchaseCouponAmount: 0, storedCardAmount: 0, bonusAmount: 0, debtAmount: try Self.d(r, "debt"), adjustmentAmount: 0,
+                    measureID: 1, consumeTime: WireTime.utc(begin), accountName: caller.domainName))
+            }
+            return ResFeeRecordList(feeRecords: out, totalCount: total, currency: Ledger.currency)
+        }
+    }
+
+    /// ListConsumeSubCustomers: the partner's customers (and, for a distributor, its
+    /// resellers' customers) that have spend in a billing cycle.
+    public func consumingCustomers(caller: Principal, _ r: ConsumeSubCustomersRequest) async throws -> ConsumeSubCustomerList {
+        let cycle = try Self.checkCycle(r.billCycle, "bill_cycle")
+        let page = try Page(offset: r.offset, limit: r.limit, maxLimit: 1000, maxOffset: Int(Int32.max))
+        return try await database.read { db in
+            let scope = try await Self.partnerScope(db, caller: caller, indirect: nil, includeResellers: true)
+            let base: SQLQueryString = "SELECT DISTINCT f.customer_id FROM fee_records f WHERE f.partner_id IN (\(binds: scope)) AND f.bill_cycle = \(bind: cycle)"
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM (\(base)) g").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("\(base) ORDER BY f.customer_id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            return ConsumeSubCustomerList(subCustomers: try rows.map { ConsumeSubCustomer(customerID: try $0.decode(column: "customer_id", as: String.self)) }, totalCount: total)
+        }
+    }
+
+    /// ListFreeResourceUsages: remaining and original amounts of the caller's package items.
+    public func packageItems(caller: Principal, _ r: FreeResourceUsagesRequest) async throws -> FreeResourceDetailList {
+        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw APIError.parameter("free_resource_ids", "is required") }
+        guard ids.count <= 100 else { throw APIError.parameter("free_resource_ids", "has more than 100 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "free_resource_ids[\(i)]", max: 64) }
+        return try await database.read { db in
+            let rows = try await db.raw("""
+                SELECT i.*, p.product_name, p.effective_at, p.expires_at, u.name_zh FROM package_items i JOIN resource_packages p ON p.id = i.package_id
+                LEFT JOIN catalog_usage_types u ON u.code = i.usage_type AND u.resource_type = i.resource_type
+                WHERE p.customer_id = \(bind: caller.domainID) AND i.free_resource_id IN (\(binds: ids)) ORDER BY i.free_resource_id
+                """).all()
+            return FreeResourceDetailList(freeResources: try rows.map {
+                FreeResourceDetail(freeResourceID: try $0.decode(column: "free_resource_id", as: String.self),
+                                   freeResourceTypeName: try $0.decode(column: "product_name", as: String.self), quotaReuseCycle: 0, quotaReuseCycleType: 0,
+                                   usageTypeName: try $0.decode(column: "name_zh", as: String?.self) ?? (try $0.decode(column: "usage_type", as: String.self)),
+                                   startTime: WireTime.utc(try $0.decode(column: "effective_at", as: Int64.self)),
+                                   endTime: WireTime.utc(try $0.decode(column: "expires_at", as: Int64.self)),
+                                   amount: Money.parse(try $0.decode(column: "remaining", as: String.self)) ?? 0,
+                                   originalAmount: Money.parse(try $0.decode(column: "total", as: String.self)) ?? 0,
+                                   measureID: try $0.decode(column: "measure_id", as: Int.self))
+            })
+        }
+    }
+}
