@@ -50,12 +50,13 @@ extension BillingStore {
             if method == "sub_customer" { filter += " AND 1 = 0" }
             if let service { filter += " AND f.service_type = \(bind: service)" }
             let billType: SQLQueryString = "(CASE WHEN f.bill_type = 4 THEN 2 ELSE 1 END)"
+            // Read from the daily sums (kept with every fee record): a few rows per month.
             let grouped: SQLQueryString = """
                 SELECT f.service_type, f.resource_type, f.charging_mode, \(billType) AS bt, MAX(st.name_zh) AS sname, MAX(rt.name_zh) AS rname, MAX(a.name) AS aname,
                        CAST(SUM(f.official) AS BIGINT) AS official, CAST(SUM(f.discount) AS BIGINT) AS discount, CAST(SUM(f.truncated) AS BIGINT) AS truncated,
                        CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.cash) AS BIGINT) AS cash, CAST(SUM(f.credit) AS BIGINT) AS credit,
                        CAST(SUM(f.coupon) AS BIGINT) AS coupon, CAST(SUM(f.debt) AS BIGINT) AS debt
-                FROM fee_records f \(Self.names) WHERE \(filter)
+                FROM bill_day_sums f \(Self.names) WHERE \(filter)
                 GROUP BY f.service_type, f.resource_type, f.charging_mode, \(billType)
                 """
             let all = try await db.raw("\(grouped) ORDER BY f.service_type, f.resource_type, f.charging_mode, bt").all()
@@ -217,7 +218,9 @@ extension BillingStore {
         return try await database.read { db in
             let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: false)
             let bt: SQLQueryString = "(CASE WHEN f.bill_type = 4 THEN '1' ELSE '0' END)"
-            var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND c.association_type = '2' AND f.bill_cycle = \(bind: cycle) AND f.trade_time < \(bind: todayStart) AND f.charging_mode = \(bind: Int(chargeMode)!)"
+            // Whole Beijing days before today, from the daily sums.
+            let today = (todayStart + Self.beijing) / 86_400_000
+            var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND c.association_type = '2' AND f.bill_cycle = \(bind: cycle) AND f.day < \(bind: today) AND f.charging_mode = \(bind: Int(chargeMode)!)"
             if let billType { filter += " AND \(bt) = \(bind: billType)" }
             if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND f.customer_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND f.service_type = \(bind: v)" }
@@ -225,7 +228,7 @@ extension BillingStore {
                 SELECT f.customer_id, f.service_type, f.resource_type, f.charging_mode, \(bt) AS bt, MAX(st.name_zh) AS sname, MAX(rt.name_zh) AS rname,
                        CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.discount) AS BIGINT) AS discount, CAST(SUM(f.cash) AS BIGINT) AS cash,
                        CAST(SUM(f.credit) AS BIGINT) AS credit, CAST(SUM(f.coupon) AS BIGINT) AS coupon, CAST(SUM(f.debt) AS BIGINT) AS debt
-                FROM fee_records f JOIN customers c ON c.id = f.customer_id
+                FROM bill_day_sums f JOIN customers c ON c.id = f.customer_id
                 LEFT JOIN catalog_service_types st ON st.code = f.service_type LEFT JOIN catalog_resource_types rt ON rt.code = f.resource_type
                 WHERE \(filter) GROUP BY f.customer_id, f.service_type, f.resource_type, f.charging_mode, \(bt)
                 """

@@ -59,14 +59,31 @@ extension BillingStore {
         return refund
     }
 
+    /// Adds one fee record to its day's sums (the caller's transaction).
+    static func addToDaySums(_ db: any SQLDatabase, feeID: String) async throws {
+        try await db.raw("""
+            INSERT INTO bill_day_sums (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
+                                       official, discount, truncated, consume, cash, credit, coupon, debt)
+            SELECT partner_id, customer_id, bill_cycle, (trade_time + 28800000) / 86400000, service_type, resource_type, charging_mode, bill_type,
+                   official, discount, truncated, consume, cash, credit, coupon, debt
+            FROM fee_records WHERE id = \(bind: feeID)
+            ON CONFLICT (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET
+                official = bill_day_sums.official + excluded.official, discount = bill_day_sums.discount + excluded.discount,
+                truncated = bill_day_sums.truncated + excluded.truncated, consume = bill_day_sums.consume + excluded.consume,
+                cash = bill_day_sums.cash + excluded.cash, credit = bill_day_sums.credit + excluded.credit,
+                coupon = bill_day_sums.coupon + excluded.coupon, debt = bill_day_sums.debt + excluded.debt
+            """).run()
+    }
+
     static func insertFee(_ db: any SQLDatabase, row r: any SQLRow, customer: String, partner: String, productID: String, chargingMode: Int, billType: Int,
                           begin: Int64, end: Int64, now: Int64, official: Int64, discount: Int64, consume: Int64, cash: Int64, coupon: Int64, debt: Int64) async throws {
         precondition(coupon + cash + debt == consume, "a fee's payment split adds up to its amount due")
         precondition(official == discount + consume, "official = discount + amount due")
+        let feeID = "FE" + Identifiers.domainID().prefix(24)
         try await db.raw("""
             INSERT INTO fee_records (id, customer_id, partner_id, bill_cycle, service_type, resource_type, region, resource_id, resource_name, resource_spec,
                 product_id, charging_mode, bill_type, consume_begin, consume_end, trade_time, trade_id, official, discount, truncated, consume, cash, credit, coupon, debt)
-            VALUES (\(bind: "FE" + Identifiers.domainID().prefix(24)), \(bind: customer), \(bind: partner), \(bind: cycle(now)),
+            VALUES (\(bind: feeID), \(bind: customer), \(bind: partner), \(bind: cycle(now)),
                 \(bind: try r.decode(column: "service_type", as: String.self)), \(bind: try r.decode(column: "resource_type", as: String.self)),
                 \(bind: try r.decode(column: "region", as: String.self)), \(bind: try r.decode(column: "resource_id", as: String.self)),
                 \(bind: try r.decode(column: "resource_name", as: String.self)), \(bind: try r.decode(column: "resource_spec", as: String.self)),
@@ -74,5 +91,6 @@ extension BillingStore {
                 \(bind: "CS" + Identifiers.domainID().prefix(18)), \(bind: official), \(bind: discount), 0, \(bind: consume), \(bind: cash), 0,
                 \(bind: coupon), \(bind: debt))
             """).run()
+        try await addToDaySums(db, feeID: feeID)
     }
 }

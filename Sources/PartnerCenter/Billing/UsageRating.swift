@@ -186,6 +186,7 @@ public struct BillingStore: Sendable {
                 \(bind: tradeID), \(bind: rated.official), \(bind: rated.discount), \(bind: rated.truncated), \(bind: rated.consume), \(bind: cash), 0,
                 \(bind: coupon), \(bind: debt), \(bind: r.recordID), \(bind: covered > 0 ? Money.format(covered) : nil), \(bind: covered > 0 ? r.usageMeasureID : nil))
             """).run()
+        try await addToDaySums(db, feeID: feeID)
         try await db.raw("INSERT INTO usage_records (record_id, content_hash, customer_id, fee_record_id, imported_at) VALUES (\(bind: r.recordID), \(bind: r.contentHash), \(bind: r.customerID), \(bind: feeID), \(bind: now))").run()
     }
 }

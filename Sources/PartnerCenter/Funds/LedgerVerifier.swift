@@ -43,6 +43,14 @@ public enum LedgerVerifier {
         for r in badSplits.prefix(20) { out.append("fee record \(try r.decode(column: "id", as: String.self)): its amounts or payment split do not add up") }
         let doubled = try await db.raw("SELECT record_id FROM fee_records WHERE record_id IS NOT NULL GROUP BY record_id HAVING COUNT(*) > 1").all()
         for r in doubled.prefix(20) { out.append("usage record \(try r.decode(column: "record_id", as: String.self)) was rated more than once") }
+        let sums = try await db.raw("""
+            SELECT (SELECT CAST(COALESCE(SUM(consume), 0) AS BIGINT) FROM fee_records) AS fees, (SELECT CAST(COALESCE(SUM(consume), 0) AS BIGINT) FROM bill_day_sums) AS days,
+                   (SELECT CAST(COALESCE(SUM(official), 0) AS BIGINT) FROM fee_records) AS fees_official, (SELECT CAST(COALESCE(SUM(official), 0) AS BIGINT) FROM bill_day_sums) AS days_official
+            """).first()!
+        if try sums.decode(column: "fees", as: Int64.self) != sums.decode(column: "days", as: Int64.self)
+            || sums.decode(column: "fees_official", as: Int64.self) != sums.decode(column: "days_official", as: Int64.self) {
+            out.append("the daily bill sums do not add up to the fee records")
+        }
         let unrated = try await db.raw("SELECT COUNT(*) AS n FROM usage_records u WHERE NOT EXISTS (SELECT 1 FROM fee_records f WHERE f.record_id = u.record_id)").first()!.decode(column: "n", as: Int.self)
         if unrated > 0 { out.append("\(unrated) imported usage records have no fee record") }
         // Quantities are decimal text: compare in Decimal, item by item.

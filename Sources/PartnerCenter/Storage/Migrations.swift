@@ -426,6 +426,41 @@ public enum Migrations {
             "ALTER TABLE fee_records ADD COLUMN free_usage TEXT",
             "ALTER TABLE fee_records ADD COLUMN free_measure_id INTEGER",
         ]),
+        Migration(version: 9, name: "daily bill sums", statements: [
+            // Fee records summed per partner, customer, cycle, Beijing day of the trade and the
+            // bill rows' keys, kept in the same transaction as each fee record, so monthly bills
+            // read a few rows instead of every fee of the month.
+            """
+            CREATE TABLE bill_day_sums (
+                partner_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL,
+                bill_cycle TEXT NOT NULL,
+                day BIGINT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                charging_mode INTEGER NOT NULL,
+                bill_type INTEGER NOT NULL,
+                official BIGINT NOT NULL,
+                discount BIGINT NOT NULL,
+                truncated BIGINT NOT NULL,
+                consume BIGINT NOT NULL,
+                cash BIGINT NOT NULL,
+                credit BIGINT NOT NULL,
+                coupon BIGINT NOT NULL,
+                debt BIGINT NOT NULL,
+                PRIMARY KEY (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type)
+            )
+            """,
+            "CREATE INDEX bill_day_sums_customer ON bill_day_sums (customer_id, bill_cycle)",
+            """
+            INSERT INTO bill_day_sums (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
+                                       official, discount, truncated, consume, cash, credit, coupon, debt)
+            SELECT partner_id, customer_id, bill_cycle, (trade_time + 28800000) / 86400000, service_type, resource_type, charging_mode, bill_type,
+                   SUM(official), SUM(discount), SUM(truncated), SUM(consume), SUM(cash), SUM(credit), SUM(coupon), SUM(debt)
+            FROM fee_records
+            GROUP BY partner_id, customer_id, bill_cycle, (trade_time + 28800000) / 86400000, service_type, resource_type, charging_mode, bill_type
+            """,
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
