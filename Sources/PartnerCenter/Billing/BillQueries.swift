@@ -191,8 +191,10 @@ extension BillingStore {
                     usageType: try r.decode(column: "usage_type", as: String?.self),
                     usageAmount: try r.decode(column: "usage_value", as: String?.self).flatMap(Money.parse),
                     usageMeasureID: try r.decode(column: "usage_measure_id", as: Int?.self),
-                    freeResourceUsage: try r.decode(column: "free_usage", as: String?.self).flatMap(Money.parse),
-                    freeResourceMeasureID: try r.decode(column: "free_measure_id", as: Int?.self),
+                    // Usage records show 0 when no package covered them; subscriptions show nothing.
+                    freeResourceUsage: try r.decode(column: "free_usage", as: String?.self).flatMap(Money.parse)
+                        ?? (try r.decode(column: "usage_type", as: String?.self) == nil ? nil : 0),
+                    freeResourceMeasureID: try r.decode(column: "free_measure_id", as: Int?.self) ?? (try r.decode(column: "usage_measure_id", as: Int?.self)),
                     officialAmount: try Self.d(r, "official"), officialDiscountAmount: try Self.d(r, "discount"), paymentAmount: try Self.d(r, "consume"),
                     cashAmount: try Self.d(r, "cash"), creditAmount: try Self.d(r, "credit"), couponAmount: try Self.d(r, "coupon"),
                     flexipurchaseCouponAmount: 0, storedValueCardAmount: 0, debtAmount: try Self.d(r, "debt"), writeoffAmount: 0,
@@ -217,35 +219,54 @@ extension BillingStore {
         let todayStart = (now + Self.beijing) / 86_400_000 * 86_400_000 - Self.beijing
         return try await database.read { db in
             let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: false)
-            let bt: SQLQueryString = "(CASE WHEN f.bill_type = 4 THEN '1' ELSE '0' END)"
-            // Whole Beijing days before today, from the daily sums.
+            // Whole Beijing days before today: the month's sums less those of today and later.
             let today = (todayStart + Self.beijing) / 86_400_000
-            var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND c.association_type = '2' AND f.bill_cycle = \(bind: cycle) AND f.day < \(bind: today) AND f.charging_mode = \(bind: Int(chargeMode)!)"
-            if let billType { filter += " AND \(bt) = \(bind: billType)" }
-            if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND f.customer_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND f.service_type = \(bind: v)" }
-            let grouped: SQLQueryString = """
-                SELECT f.customer_id, f.service_type, f.resource_type, f.charging_mode, \(bt) AS bt, MAX(st.name_zh) AS sname, MAX(rt.name_zh) AS rname,
-                       CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.discount) AS BIGINT) AS discount, CAST(SUM(f.cash) AS BIGINT) AS cash,
-                       CAST(SUM(f.credit) AS BIGINT) AS credit, CAST(SUM(f.coupon) AS BIGINT) AS coupon, CAST(SUM(f.debt) AS BIGINT) AS debt
-                FROM bill_day_sums f JOIN customers c ON c.id = f.customer_id
-                LEFT JOIN catalog_service_types st ON st.code = f.service_type LEFT JOIN catalog_resource_types rt ON rt.code = f.resource_type
-                WHERE \(filter) GROUP BY f.customer_id, f.service_type, f.resource_type, f.charging_mode, \(bt)
-                """
-            let count = try await db.raw("SELECT COUNT(*) AS n FROM (\(grouped)) g").first()!.decode(column: "n", as: Int.self)
-            let rows = try await db.raw("\(grouped) ORDER BY f.customer_id, f.service_type, f.resource_type, bt LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
-            return PartnerBillSumList(billSums: try rows.map { r in
-                let b = try r.decode(column: "bt", as: String.self)
+            var filter: SQLQueryString = "m.partner_id IN (\(binds: scope)) AND m.bill_cycle = \(bind: cycle) AND m.charging_mode = \(bind: Int(chargeMode)!) AND c.association_type = '2'"
+            if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND m.customer_id = \(bind: v)" }
+            if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND m.service_type = \(bind: v)" }
+            let rows = try await db.raw("""
+                SELECT m.customer_id, m.service_type, m.resource_type, m.charging_mode, m.bill_type, st.name_zh AS sname, rt.name_zh AS rname,
+                       m.consume - COALESCE(d.consume, 0) AS consume, m.discount - COALESCE(d.discount, 0) AS discount, m.cash - COALESCE(d.cash, 0) AS cash,
+                       m.credit - COALESCE(d.credit, 0) AS credit, m.coupon - COALESCE(d.coupon, 0) AS coupon, m.debt - COALESCE(d.debt, 0) AS debt,
+                       m.fees - COALESCE(d.fees, 0) AS fees
+                FROM bill_month_sums m JOIN customers c ON c.id = m.customer_id
+                LEFT JOIN (SELECT customer_id, service_type, resource_type, charging_mode, bill_type, CAST(SUM(consume) AS BIGINT) AS consume,
+                                  CAST(SUM(discount) AS BIGINT) AS discount, CAST(SUM(cash) AS BIGINT) AS cash, CAST(SUM(credit) AS BIGINT) AS credit,
+                                  CAST(SUM(coupon) AS BIGINT) AS coupon, CAST(SUM(debt) AS BIGINT) AS debt, CAST(SUM(fees) AS BIGINT) AS fees
+                           FROM bill_day_sums WHERE partner_id IN (\(binds: scope)) AND bill_cycle = \(bind: cycle) AND day >= \(bind: today)
+                           GROUP BY customer_id, service_type, resource_type, charging_mode, bill_type) d
+                  ON d.customer_id = m.customer_id AND d.service_type = m.service_type AND d.resource_type = m.resource_type
+                 AND d.charging_mode = m.charging_mode AND d.bill_type = m.bill_type
+                LEFT JOIN catalog_service_types st ON st.code = m.service_type LEFT JOIN catalog_resource_types rt ON rt.code = m.resource_type
+                WHERE \(filter)
+                """).all()
+            // Bill types fold into Huawei's three (0 consumption, 1 refund), then page.
+            struct Key: Hashable { var customer, service, resource: String; var mode: Int; var bt: String }
+            var sums: [Key: (sname: String, rname: String, v: [String: Int64])] = [:]
+            for r in rows where try r.decode(column: "fees", as: Int64.self) > 0 {
+                let bt = try r.decode(column: "bill_type", as: Int.self) == 4 ? "1" : "0"
+                if let billType, billType != bt { continue }
+                let key = Key(customer: try r.decode(column: "customer_id", as: String.self), service: try r.decode(column: "service_type", as: String.self),
+                              resource: try r.decode(column: "resource_type", as: String.self), mode: try r.decode(column: "charging_mode", as: Int.self), bt: bt)
+                let names = (try r.decode(column: "sname", as: String?.self) ?? "", try r.decode(column: "rname", as: String?.self) ?? "")
+                var entry = sums[key] ?? (names.0, names.1, [:])
+                for col in ["consume", "discount", "cash", "credit", "coupon", "debt"] { entry.v[col, default: 0] += try r.decode(column: col, as: Int64.self) }
+                sums[key] = entry
+            }
+            let ordered = sums.sorted { a, b in
+                (a.key.customer, a.key.service, a.key.resource, a.key.bt) < (b.key.customer, b.key.service, b.key.resource, b.key.bt)
+            }
+            let count = ordered.count
+            return PartnerBillSumList(billSums: ordered.dropFirst(page.offset).prefix(page.limit).map { key, entry in
                 var details: [BalanceDeductSum] = []
                 for (type, col) in [("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit"), ("BALANCE_TYPE_COUPON", "coupon")] {
-                    let v = try Self.d(r, col)
-                    if v != 0 { details.append(BalanceDeductSum(balanceType: type, amount: v, billType: b)) }
+                    let v = entry.v[col] ?? 0
+                    if v != 0 { details.append(BalanceDeductSum(balanceType: type, amount: Units.decimal(v), billType: key.bt)) }
                 }
-                return PartnerBillSum(customerID: try r.decode(column: "customer_id", as: String.self), cloudServiceType: try r.decode(column: "service_type", as: String.self),
-                                      cloudServiceTypeName: try r.decode(column: "sname", as: String?.self) ?? "",
-                                      resourceTypeCode: try r.decode(column: "resource_type", as: String.self), resourceTypeName: try r.decode(column: "rname", as: String?.self) ?? "",
-                                      billType: b, chargeMode: String(try r.decode(column: "charging_mode", as: Int.self)), amount: try Self.d(r, "consume"),
-                                      debtAmount: try Self.d(r, "debt"), adjustmentAmount: 0, discountAmount: try Self.d(r, "discount"), measureID: 1, accountDetails: details)
+                return PartnerBillSum(customerID: key.customer, cloudServiceType: key.service, cloudServiceTypeName: entry.sname,
+                                      resourceTypeCode: key.resource, resourceTypeName: entry.rname, billType: key.bt, chargeMode: String(key.mode),
+                                      amount: Units.decimal(entry.v["consume"] ?? 0), debtAmount: Units.decimal(entry.v["debt"] ?? 0), adjustmentAmount: 0,
+                                      discountAmount: Units.decimal(entry.v["discount"] ?? 0), measureID: 1, accountDetails: details)
             }, count: count, currency: Ledger.currency)
         }
     }

@@ -59,19 +59,28 @@ extension BillingStore {
         return refund
     }
 
-    /// Adds one fee record to its day's sums (the caller's transaction).
+    /// Adds one fee record to its day's and its month's sums (the caller's transaction).
     static func addToDaySums(_ db: any SQLDatabase, feeID: String) async throws {
+        let add: SQLQueryString = """
+            official = t.official + excluded.official, discount = t.discount + excluded.discount, truncated = t.truncated + excluded.truncated,
+            consume = t.consume + excluded.consume, cash = t.cash + excluded.cash, credit = t.credit + excluded.credit,
+            coupon = t.coupon + excluded.coupon, debt = t.debt + excluded.debt, fees = t.fees + 1
+            """
         try await db.raw("""
-            INSERT INTO bill_day_sums (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
-                                       official, discount, truncated, consume, cash, credit, coupon, debt)
+            INSERT INTO bill_day_sums AS t (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
+                                       official, discount, truncated, consume, cash, credit, coupon, debt, fees)
             SELECT partner_id, customer_id, bill_cycle, (trade_time + 28800000) / 86400000, service_type, resource_type, charging_mode, bill_type,
-                   official, discount, truncated, consume, cash, credit, coupon, debt
+                   official, discount, truncated, consume, cash, credit, coupon, debt, 1
             FROM fee_records WHERE id = \(bind: feeID)
-            ON CONFLICT (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET
-                official = bill_day_sums.official + excluded.official, discount = bill_day_sums.discount + excluded.discount,
-                truncated = bill_day_sums.truncated + excluded.truncated, consume = bill_day_sums.consume + excluded.consume,
-                cash = bill_day_sums.cash + excluded.cash, credit = bill_day_sums.credit + excluded.credit,
-                coupon = bill_day_sums.coupon + excluded.coupon, debt = bill_day_sums.debt + excluded.debt
+            ON CONFLICT (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
+            """).run()
+        try await db.raw("""
+            INSERT INTO bill_month_sums AS t (partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
+                                         official, discount, truncated, consume, cash, credit, coupon, debt, fees)
+            SELECT partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
+                   official, discount, truncated, consume, cash, credit, coupon, debt, 1
+            FROM fee_records WHERE id = \(bind: feeID)
+            ON CONFLICT (partner_id, bill_cycle, customer_id, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
             """).run()
     }
 

@@ -45,9 +45,13 @@ public enum LedgerVerifier {
         for r in doubled.prefix(20) { out.append("usage record \(try r.decode(column: "record_id", as: String.self)) was rated more than once") }
         let sums = try await db.raw("""
             SELECT (SELECT CAST(COALESCE(SUM(consume), 0) AS BIGINT) FROM fee_records) AS fees, (SELECT CAST(COALESCE(SUM(consume), 0) AS BIGINT) FROM bill_day_sums) AS days,
+                   (SELECT CAST(COALESCE(SUM(consume), 0) AS BIGINT) FROM bill_month_sums) AS months,
+                   (SELECT COUNT(*) FROM fee_records) AS n_fees, (SELECT CAST(COALESCE(SUM(fees), 0) AS BIGINT) FROM bill_month_sums) AS n_months,
                    (SELECT CAST(COALESCE(SUM(official), 0) AS BIGINT) FROM fee_records) AS fees_official, (SELECT CAST(COALESCE(SUM(official), 0) AS BIGINT) FROM bill_day_sums) AS days_official
             """).first()!
         if try sums.decode(column: "fees", as: Int64.self) != sums.decode(column: "days", as: Int64.self)
+            || sums.decode(column: "fees", as: Int64.self) != sums.decode(column: "months", as: Int64.self)
+            || Int64(sums.decode(column: "n_fees", as: Int.self)) != sums.decode(column: "n_months", as: Int64.self)
             || sums.decode(column: "fees_official", as: Int64.self) != sums.decode(column: "days_official", as: Int64.self) {
             out.append("the daily bill sums do not add up to the fee records")
         }

@@ -461,6 +461,45 @@ public enum Migrations {
             GROUP BY partner_id, customer_id, bill_cycle, (trade_time + 28800000) / 86400000, service_type, resource_type, charging_mode, bill_type
             """,
         ]),
+        Migration(version: 10, name: "monthly bill sums", statements: [
+            // The daily sums count their fees, and a month-level twin lets a partner's monthly
+            // bill read one row per customer and bill key: month − (today and later).
+            "ALTER TABLE bill_day_sums ADD COLUMN fees BIGINT NOT NULL DEFAULT 0",
+            """
+            UPDATE bill_day_sums SET fees = (SELECT COUNT(*) FROM fee_records f WHERE f.partner_id = bill_day_sums.partner_id
+                AND f.customer_id = bill_day_sums.customer_id AND f.bill_cycle = bill_day_sums.bill_cycle
+                AND (f.trade_time + 28800000) / 86400000 = bill_day_sums.day AND f.service_type = bill_day_sums.service_type
+                AND f.resource_type = bill_day_sums.resource_type AND f.charging_mode = bill_day_sums.charging_mode AND f.bill_type = bill_day_sums.bill_type)
+            """,
+            """
+            CREATE TABLE bill_month_sums (
+                partner_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL,
+                bill_cycle TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                charging_mode INTEGER NOT NULL,
+                bill_type INTEGER NOT NULL,
+                official BIGINT NOT NULL,
+                discount BIGINT NOT NULL,
+                truncated BIGINT NOT NULL,
+                consume BIGINT NOT NULL,
+                cash BIGINT NOT NULL,
+                credit BIGINT NOT NULL,
+                coupon BIGINT NOT NULL,
+                debt BIGINT NOT NULL,
+                fees BIGINT NOT NULL,
+                PRIMARY KEY (partner_id, bill_cycle, customer_id, service_type, resource_type, charging_mode, bill_type)
+            )
+            """,
+            """
+            INSERT INTO bill_month_sums (partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
+                                         official, discount, truncated, consume, cash, credit, coupon, debt, fees)
+            SELECT partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
+                   SUM(official), SUM(discount), SUM(truncated), SUM(consume), SUM(cash), SUM(credit), SUM(coupon), SUM(debt), SUM(fees)
+            FROM bill_day_sums GROUP BY partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type
+            """,
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
