@@ -16,16 +16,20 @@ public enum FundsRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: FundsStore) {
         router.api(.post, "/v2/accounts/partner-accounts/adjust-amount", adjust, gateway: gateway) { call in
-            try await store.adjustToCustomer(caller: call.principal, try call.json(CustomerAmountRequest.self), idempotency: call.idempotency, requestID: call.requestID)
+            TransferIDResponse(transferID: try await store.withCustomer(.grant, caller: call.principal, try call.json(CustomerAmountRequest.self),
+                                                                        idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.post, "/v2/accounts/partner-accounts/reclaim", reclaim, gateway: gateway) { call in
-            try await store.reclaimFromCustomer(caller: call.principal, try call.json(CustomerAmountRequest.self), idempotency: call.idempotency, requestID: call.requestID)
+            TransIDResponse(transID: try await store.withCustomer(.reclaim, caller: call.principal, try call.json(CustomerAmountRequest.self),
+                                                                  idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.post, "/v2/accounts/partner-accounts/indirect-partner-adjust", adjustReseller, gateway: gateway) { call in
-            try await store.adjustToReseller(caller: call.principal, try call.json(ResellerAmountRequest.self), idempotency: call.idempotency, requestID: call.requestID)
+            TransferIDResponse(transferID: try await store.withReseller(.grant, caller: call.principal, try call.json(ResellerAmountRequest.self),
+                                                                        idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.post, "/v2/accounts/partner-accounts/indirect-partner-reclaim", reclaimReseller, gateway: gateway) { call in
-            try await store.reclaimFromReseller(caller: call.principal, try call.json(ResellerAmountRequest.self), idempotency: call.idempotency, requestID: call.requestID)
+            TransIDResponse(transID: try await store.withReseller(.reclaim, caller: call.principal, try call.json(ResellerAmountRequest.self),
+                                                                  idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.get, "/v2/accounts/partner-accounts/balances", partnerBalances, gateway: gateway) { call in
             try await store.partnerBalances(caller: call.principal, indirectPartnerID: Check.nonEmpty(call.query("indirect_partner_id")))

@@ -91,64 +91,49 @@ public struct FundsStore: Sendable {
 
     // MARK: grants and reclaims
 
-    public func adjustToCustomer(caller: Principal, _ r: CustomerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransferIDResponse {
+    /// Grant (拨款) or reclaim (回收): money between a partner's cash and its counterparty's.
+    public enum Direction: Sendable {
+        case grant, reclaim
+        var kind: String { self == .grant ? "BEADJUST" : "BERETRIEVE" }
+        var prefix: String { self == .grant ? "AD" : "RE" }
+    }
+
+    /// One grant or reclaim between `partner` and `counterparty`, after `authorize` has checked
+    /// (and, on PostgreSQL, locked) the relationship inside the same transaction.
+    func transfer(_ direction: Direction, amount: Decimal?, idempotency: (key: String, hash: String)?, requestID: String,
+                  parties: @escaping @Sendable (any SQLDatabase) async throws -> (partner: String, counterparty: String)) async throws -> String {
+        let units = try Units.from(try validAmount(amount))
+        let backend = database.backend
+        return try await move { db in
+            let (partner, counterparty) = try await parties(db)
+            let partnerCash = try await Ledger.ensure(db, owner: partner, type: .cash)
+            let theirCash = try await Ledger.ensure(db, owner: counterparty, type: .cash)
+            let (from, to) = direction == .grant ? (partnerCash, theirCash) : (theirCash, partnerCash)
+            return try await Ledger.post(db, backend: backend, .init(kind: direction.kind, from: from, to: to, units: units, partnerID: partner,
+                                                                     counterpartyID: counterparty, idempotencyKey: idempotency?.key,
+                                                                     requestHash: idempotency?.hash, requestID: requestID, idPrefix: direction.prefix))
+        }.id
+    }
+
+    /// With one of the payer's resale customers (the payer is a distributor's reseller with indirect_partner_id).
+    public func withCustomer(_ direction: Direction, caller: Principal, _ r: CustomerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> String {
         let customerID = try Check.required(r.customerID, "customer_id", max: 64)
         try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        let units = try Units.from(try validAmount(r.amount))
         let backend = database.backend
-        let posted = try await move { db in
+        return try await transfer(direction, amount: r.amount, idempotency: idempotency, requestID: requestID) { db in
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
             try await Self.resaleCustomer(db, backend: backend, customerID: customerID, payer: payer)
-            let from = try await Ledger.ensure(db, owner: payer, type: .cash)
-            let to = try await Ledger.ensure(db, owner: customerID, type: .cash)
-            return try await Ledger.post(db, backend: backend, .init(kind: "BEADJUST", from: from, to: to, units: units, partnerID: payer, counterpartyID: customerID,
-                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "AD"))
+            return (payer, customerID)
         }
-        return TransferIDResponse(transferID: posted.id)
     }
 
-    public func reclaimFromCustomer(caller: Principal, _ r: CustomerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransIDResponse {
-        let customerID = try Check.required(r.customerID, "customer_id", max: 64)
-        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        let units = try Units.from(try validAmount(r.amount))
-        let backend = database.backend
-        let posted = try await move { db in
-            let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
-            try await Self.resaleCustomer(db, backend: backend, customerID: customerID, payer: payer)
-            let from = try await Ledger.ensure(db, owner: customerID, type: .cash)
-            let to = try await Ledger.ensure(db, owner: payer, type: .cash)
-            return try await Ledger.post(db, backend: backend, .init(kind: "BERETRIEVE", from: from, to: to, units: units, partnerID: payer, counterpartyID: customerID,
-                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "RE"))
-        }
-        return TransIDResponse(transID: posted.id)
-    }
-
-    public func adjustToReseller(caller: Principal, _ r: ResellerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransferIDResponse {
+    /// Between a distributor and one of its resellers.
+    public func withReseller(_ direction: Direction, caller: Principal, _ r: ResellerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> String {
         let resellerID = try Check.required(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        let units = try Units.from(try validAmount(r.amount))
-        let backend = database.backend
-        let posted = try await move { db in
+        return try await transfer(direction, amount: r.amount, idempotency: idempotency, requestID: requestID) { db in
             try await Self.reseller(db, resellerID: resellerID, distributor: caller.domainID)
-            let from = try await Ledger.ensure(db, owner: caller.domainID, type: .cash)
-            let to = try await Ledger.ensure(db, owner: resellerID, type: .cash)
-            return try await Ledger.post(db, backend: backend, .init(kind: "BEADJUST", from: from, to: to, units: units, partnerID: caller.domainID, counterpartyID: resellerID,
-                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "AD"))
+            return (caller.domainID, resellerID)
         }
-        return TransferIDResponse(transferID: posted.id)
-    }
-
-    public func reclaimFromReseller(caller: Principal, _ r: ResellerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> TransIDResponse {
-        let resellerID = try Check.required(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        let units = try Units.from(try validAmount(r.amount))
-        let backend = database.backend
-        let posted = try await move { db in
-            try await Self.reseller(db, resellerID: resellerID, distributor: caller.domainID)
-            let from = try await Ledger.ensure(db, owner: resellerID, type: .cash)
-            let to = try await Ledger.ensure(db, owner: caller.domainID, type: .cash)
-            return try await Ledger.post(db, backend: backend, .init(kind: "BERETRIEVE", from: from, to: to, units: units, partnerID: caller.domainID, counterpartyID: resellerID,
-                                                                     idempotencyKey: idempotency?.key, requestHash: idempotency?.hash, requestID: requestID, idPrefix: "RE"))
-        }
-        return TransIDResponse(transID: posted.id)
     }
 
     // MARK: balances
