@@ -23,7 +23,7 @@ extension BillingStore {
         guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw APIError.parameter("bill_date_end", "must be a date like 2026-01-20") }
         guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw APIError.parameter("bill_date_begin", "and bill_date_end must lie in bill_cycle") }
         guard bt <= et else { throw APIError.parameter("bill_date_begin", "must not be after bill_date_end") }
-        return (bt - beijing, et + 86_400_000 - beijing)
+        return (bt - WireTime.beijingOffset, et + WireTime.dayMillis - WireTime.beijingOffset)
     }
 
     static let names: SQLQueryString = """
@@ -216,11 +216,11 @@ extension BillingStore {
         try Check.length(q.query("indirect_partner_id"), "indirect_partner_id", max: 64)
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxOffset: Int(Int32.max))
         let now = try await database.businessNow()
-        let todayStart = (now + Self.beijing) / 86_400_000 * 86_400_000 - Self.beijing
+        let todayStart = WireTime.beijingDayStart(now)
         return try await database.read { db in
             let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: false)
             // Whole Beijing days before today: the month's sums less those of today and later.
-            let today = (todayStart + Self.beijing) / 86_400_000
+            let today = (todayStart + WireTime.beijingOffset) / 86_400_000
             var filter: SQLQueryString = "m.partner_id IN (\(binds: scope)) AND m.bill_cycle = \(bind: cycle) AND m.charging_mode = \(bind: Int(chargeMode)!) AND c.association_type = '2'"
             if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND m.customer_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND m.service_type = \(bind: v)" }

@@ -138,7 +138,7 @@ extension BillingStore {
             if !includeZero { filter += " AND f.consume <> 0" }
             if let (b, e) = window { filter += " AND f.consume_begin >= \(bind: b) AND f.consume_begin < \(bind: e)" }
             // Grouping keys: the whole record, the resource per Beijing day, or the resource per cycle.
-            let day: SQLQueryString = "((f.consume_begin + \(bind: Self.beijing)) / 86400000)"
+            let day: SQLQueryString = "((f.consume_begin + \(bind: WireTime.beijingOffset)) / 86400000)"
             let group: SQLQueryString
             switch statistic {
             case 3: group = "f.id"
@@ -167,7 +167,7 @@ extension BillingStore {
                     if statistic == 3 { members = try await db.raw("SELECT usage_value, free_usage FROM fee_records WHERE id = \(bind: id)").all() }
                     else {
                         var m: SQLQueryString = "\(filter) AND f.resource_id = \(bind: try r.decode(column: "resource_id", as: String.self)) AND f.bill_type = \(bind: try r.decode(column: "bill_type", as: Int.self)) AND f.usage_type = \(bind: try r.decode(column: "usage_type", as: String.self))"
-                        if statistic == 2 { m += " AND \(day) = \(bind: (try r.decode(column: "first_begin", as: Int64.self) + Self.beijing) / 86_400_000)" }
+                        if statistic == 2 { m += " AND \(day) = \(bind: (try r.decode(column: "first_begin", as: Int64.self) + WireTime.beijingOffset) / 86_400_000)" }
                         members = try await db.raw("SELECT f.usage_value, f.free_usage FROM fee_records f WHERE \(m)").all()
                     }
                     usage = try members.reduce(Decimal(0)) { $0 + (try $1.decode(column: "usage_value", as: String?.self).flatMap(Money.parse) ?? 0) }
@@ -177,7 +177,7 @@ extension BillingStore {
                 let begin = try r.decode(column: "first_begin", as: Int64.self)
                 let spec = try r.decode(column: "resource_spec", as: String.self)
                 out.append(ResFeeRecord(
-                    billDate: String(WireTime.utc(begin + Self.beijing).prefix(10)), billType: try r.decode(column: "bill_type", as: Int.self), customerID: caller.domainID,
+                    billDate: String(WireTime.utc(begin + WireTime.beijingOffset).prefix(10)), billType: try r.decode(column: "bill_type", as: Int.self), customerID: caller.domainID,
                     region: try r.decode(column: "region", as: String.self), regionName: try r.decode(column: "region", as: String.self),
                     cloudServiceType: try r.decode(column: "service_type", as: String.self), resourceType: try r.decode(column: "resource_type", as: String.self),
                     cloudServiceTypeName: "", resourceTypeName: "", effectiveTime: WireTime.utc(begin),

@@ -230,7 +230,7 @@ extension BillingStore {
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         return try await database.read { db in
             // Beijing days: [begin 00:00, end 24:00) at UTC+8.
-            var filter: SQLQueryString = "d.customer_id = \(bind: caller.domainID) AND d.deduct_time >= \(bind: begin - Self.beijing) AND d.deduct_time < \(bind: end + 86_400_000 - Self.beijing)"
+            var filter: SQLQueryString = "d.customer_id = \(bind: caller.domainID) AND d.deduct_time >= \(bind: begin - WireTime.beijingOffset) AND d.deduct_time < \(bind: end + 86_400_000 - WireTime.beijingOffset)"
             if let v = Check.nonEmpty(q.query("free_resource_id")) { filter += " AND d.free_resource_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.query("product_id")) { filter += " AND p.product_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.query("resource_type_code")) { filter += " AND i.resource_type = \(bind: v)" }

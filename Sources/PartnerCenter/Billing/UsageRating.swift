@@ -9,11 +9,9 @@ public struct BillingStore: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    static let beijing: Int64 = 8 * 3600 * 1000
-
     /// `YYYY-MM` of a time, in Beijing time (bill cycles follow UTC+8).
     public static func cycle(_ millis: Int64) -> String {
-        String(WireTime.utc(millis + beijing).prefix(7))
+        String(WireTime.utc(millis + WireTime.beijingOffset).prefix(7))
     }
 
     struct Rated { var plan: PricePlan; var official: Int64; var consume: Int64; var discount: Int64; var truncated: Int64 }

@@ -7,20 +7,18 @@ public struct ResourceStore: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
-    static let beijing: Int64 = 8 * 3600 * 1000
-
     /// A subscription's expiry, as Huawei sets it: the end (23:59:59 Beijing) of the day the
     /// period ends on. Months keep the day of month, clamped to the month's length.
     public static func expiry(start: Int64, periodType: Int, periodNum: Int) -> Int64 {
         if periodType == 4 { return start + Int64(periodNum) * 3_600_000 }
-        var t = time_t((start + beijing) / 1000)
+        var t = time_t((start + WireTime.beijingOffset) / 1000)
         var parts = tm()
         gmtime_r(&t, &parts)
         var y = Int(parts.tm_year) + 1900, m = Int(parts.tm_mon) + 1, d = Int(parts.tm_mday)
         switch periodType {
         case 0:
             let day = WireTime.fromParts(y, m, d, 0, 0, 0)! + Int64(periodNum) * 86_400_000
-            return day + 86_399_000 - beijing
+            return day + 86_399_000 - WireTime.beijingOffset
         case 3: y += periodNum
         default: m += periodNum
         }
@@ -29,7 +27,7 @@ public struct ResourceStore: Sendable {
         let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
         d = min(d, days)
-        return WireTime.fromParts(y, m, d, 23, 59, 59)! - beijing
+        return WireTime.fromParts(y, m, d, 23, 59, 59)! - WireTime.beijingOffset
     }
 
     // MARK: provision

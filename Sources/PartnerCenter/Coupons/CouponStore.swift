@@ -30,7 +30,7 @@ public struct CouponStore: Sendable {
     /// writer already serializes), so status checks see what concurrent requests committed.
     func lock(_ db: any SQLDatabase, _ table: String, _ id: String) async throws {
         guard database.backend == .postgres else { return }
-        _ = try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id) FOR UPDATE").first()
+        _ = try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)\(database.backend.forUpdate)").first()
     }
 
     static func ledgerError(_ e: LedgerError) -> APIError {

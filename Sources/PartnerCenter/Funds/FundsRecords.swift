@@ -56,14 +56,22 @@ extension FundsStore {
         }
     }
 
-    static let beijingOffset: Int64 = 8 * 3600 * 1000
-    static let dayMillis: Int64 = 24 * 3600 * 1000
+    /// trade_time_begin/end as Beijing days, at most a year apart; by default the year up to
+    /// today on the business clock. Returns the start of the first and of the last day.
+    func tradeWindow(_ query: Call) async throws -> (begin: Int64, end: Int64) {
+        let today = WireTime.beijingDayStart(try await database.businessNow())
+        let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
+        let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * WireTime.dayMillis)
+        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * WireTime.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        return (begin, end)
+    }
 
     /// `YYYY-MM-DD` as a Beijing-time day: the UTC millisecond it starts at.
     static func beijingDay(_ text: String?, _ field: String) throws -> Int64? {
         guard let t = Check.nonEmpty(text) else { return nil }
         guard t.count == 10, let start = WireTime.parseUTC(t + "T00:00:00Z") else { throw APIError.parameter(field, "must be a date like 2024-05-01") }
-        return start - beijingOffset
+        return start - WireTime.beijingOffset
     }
 
     /// ListPartnerAccountChangeRecords: the lines of the partner's own cash or credit account.
@@ -74,16 +82,12 @@ extension FundsStore {
         try Check.oneOf(tradeType, "trade_type", Self.tradeTypes)
         let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
         try Check.length(indirect, "indirect_partner_id", max: 64)
-        let today = (try await database.businessNow() + Self.beijingOffset) / Self.dayMillis * Self.dayMillis - Self.beijingOffset
-        let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
-        let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * Self.dayMillis)
-        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
-        guard end - begin <= 366 * Self.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        let (begin, end) = try await tradeWindow(query)
         let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
             let account = Ledger.accountID(owner: owner, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
-            var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + Self.dayMillis)"
+            var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + WireTime.dayMillis)"
             if let tradeType { filter += " AND t.kind = \(bind: tradeType)" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM transfers t WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
@@ -156,15 +160,11 @@ extension FundsStore {
         try Check.oneOf(tradeType, "trade_type", Self.customerTradeTypes)
         let tradeID = Check.nonEmpty(query.query("trade_id"))
         try Check.length(tradeID, "trade_id", max: 64)
-        let today = (try await database.businessNow() + Self.beijingOffset) / Self.dayMillis * Self.dayMillis - Self.beijingOffset
-        let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
-        let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * Self.dayMillis)
-        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
-        guard end - begin <= 366 * Self.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        let (begin, end) = try await tradeWindow(query)
         let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         return try await database.read { db in
             let account = Ledger.accountID(owner: caller.domainID, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
-            var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + Self.dayMillis)"
+            var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + WireTime.dayMillis)"
             if let tradeType { filter += " AND t.kind = \(bind: tradeType)" }
             if let tradeID { filter += " AND t.id = \(bind: tradeID)" }
             if let direction { filter += direction == "EXPENSE" ? " AND t.from_account = \(bind: account)" : " AND t.to_account = \(bind: account)" }

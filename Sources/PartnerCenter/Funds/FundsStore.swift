@@ -28,7 +28,7 @@ public struct FundsStore: Sendable {
     /// The customer row is locked first (PostgreSQL), as unbind locks it, so a transfer
     /// waiting behind an unbind sees the customer unbound instead of paying it afterwards.
     static func resaleCustomer(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, payer: String) async throws {
-        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        let lock = backend.forUpdate
         let row = try await db.raw("SELECT id FROM customers WHERE id = \(bind: customerID) AND partner_id = \(bind: payer) AND bound = 1 AND association_type = '2'\(lock)").first()
         guard row != nil else { throw illegal }
     }
@@ -65,7 +65,7 @@ public struct FundsStore: Sendable {
     public func unbind(customerID: String) async throws -> (transferID: String?, reclaimed: Decimal) {
         let backend = database.backend
         let result: (String?, Int64) = try await database.transaction { db in
-            let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+            let lock = backend.forUpdate
             guard let row = try await db.raw("SELECT partner_id, bound FROM customers WHERE id = \(bind: customerID)\(lock)").first() else {
                 throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customerID) does not exist.")
             }

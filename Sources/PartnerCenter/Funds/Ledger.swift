@@ -118,7 +118,7 @@ public enum Ledger {
                           toBalanceAfter: try row.decode(column: "to_balance_after", as: Int64.self), replayed: true)
         }
         // Lock both rows in id order, so two transfers over the same pair never deadlock.
-        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        let lock = backend.forUpdate
         let rows = try await db.raw("SELECT id, balance, allow_negative, version FROM ledger_accounts WHERE id IN (\(bind: m.from), \(bind: m.to)) ORDER BY id\(lock)").all()
         var state: [String: (balance: Int64, allowNegative: Bool, version: Int64)] = [:]
         for r in rows {
@@ -148,7 +148,7 @@ public enum Ledger {
     /// The balance, with the row locked until the transaction ends (PostgreSQL), for a
     /// transfer of "everything that is there".
     public static func lockedBalance(_ db: any SQLDatabase, backend: Database.Backend, _ accountID: String) async throws -> Int64 {
-        let lock: SQLQueryString = backend == .postgres ? " FOR UPDATE" : ""
+        let lock = backend.forUpdate
         return try await db.raw("SELECT balance FROM ledger_accounts WHERE id = \(bind: accountID)\(lock)").first()?.decode(column: "balance", as: Int64.self) ?? 0
     }
 

@@ -184,3 +184,9 @@ final class AsyncLock: Sendable {
         next?.resume()
     }
 }
+
+extension Database.Backend {
+    /// Row locks for a read-then-write inside a transaction: PostgreSQL needs them; SQLite's
+    /// single writer (BEGIN IMMEDIATE) already serializes, and has no FOR UPDATE.
+    public var forUpdate: SQLQueryString { self == .postgres ? " FOR UPDATE" : "" }
+}

@@ -2,6 +2,15 @@ import Foundation
 
 /// Times on the wire: UTC `yyyy-MM-ddTHH:mm:ssZ`; in the database: epoch milliseconds.
 public enum WireTime {
+    /// Beijing time (UTC+8): bill cycles, bill days and date filters follow it.
+    public static let beijingOffset: Int64 = 8 * 3600 * 1000
+    public static let dayMillis: Int64 = 24 * 3600 * 1000
+
+    /// The UTC millisecond the Beijing day containing `millis` starts at.
+    public static func beijingDayStart(_ millis: Int64) -> Int64 {
+        (millis + beijingOffset) / dayMillis * dayMillis - beijingOffset
+    }
+
     public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Formats epoch milliseconds as `yyyy-MM-ddTHH:mm:ssZ`.
