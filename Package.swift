@@ -26,9 +26,22 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // libxml2 + libxmlsec1 (OpenSSL engine) from the system: `apt-get install libxmlsec1-dev`.
+        .systemLibrary(name: "CXMLSec", path: "Sources/CXMLSec", pkgConfig: "xmlsec1-openssl",
+                       providers: [.apt(["libxmlsec1-dev"])]),
+        .target(name: "CSAML", dependencies: ["CXMLSec"], path: "Sources/CSAML",
+                cSettings: [
+                    // What `pkg-config --cflags xmlsec1-openssl` defines; XMLSEC_NO_SIZE_T is part of the ABI.
+                    .define("XMLSEC_CRYPTO_OPENSSL", to: "1"), .define("XMLSEC_NO_SIZE_T"),
+                    .define("XMLSEC_NO_GOST", to: "1"), .define("XMLSEC_NO_GOST2012", to: "1"),
+                    .define("XMLSEC_NO_CRYPTO_DYNAMIC_LOADING", to: "1"), .define("XMLSEC_OPENSSL3_ENGINES", to: "1"),
+                    .define("__XMLSEC_FUNCTION__", to: "__func__"),
+                ],
+                linkerSettings: ["xmlsec1-openssl", "xmlsec1", "xml2", "ssl", "crypto", "z"].map { .linkedLibrary($0) }),
         .target(
             name: "PartnerCenter",
             dependencies: [
+                "CSAML",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

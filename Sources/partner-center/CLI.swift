@@ -51,6 +51,9 @@ func guarded(_ body: () async throws -> Void) async throws {
     } catch let e as ConfigError {
         FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
         throw ExitCode(1)
+    } catch let e as SSOFailure {
+        FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+        throw ExitCode(1)
     } catch let e as ExitCode {
         throw e
     } catch {
@@ -75,6 +78,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Flow control: requests per second per API per caller (0 turns it off).") var rateLimit = 10
     @Option(help: "IAM token lifetime in seconds.") var tokenTtl = 86400
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Base URL browsers reach this server at, for SSO and the console (env PARTNER_CENTER_PUBLIC_URL; default http://HOST:PORT).")
+    var publicUrl: String? = ProcessInfo.processInfo.environment["PARTNER_CENTER_PUBLIC_URL"]
+    @Option(help: "SAML SP entity ID (default https://auth.huaweicloud.com/, or PUBLIC_URL/ when --public-url is set).") var samlEntityId: String?
+    @Option(help: "PEM file with the SAML SP private key (with --saml-cert; default: generated once, kept sealed in the database).") var samlKey: String?
+    @Option(help: "PEM file with the SAML SP certificate.") var samlCert: String?
 
     func run() async throws {
         try await guarded {
@@ -112,6 +120,14 @@ struct Serve: AsyncParsableCommand {
         options.port = port
         options.rateLimit = rateLimit
         options.tokenTTLSeconds = tokenTtl
+        options.publicURL = publicUrl
+        options.spEntityID = samlEntityId
+        switch (samlKey, samlCert) {
+        case let (key?, cert?):
+            options.spKeys = SigningKeyPair(keyPEM: try String(contentsOfFile: key, encoding: .utf8), certPEM: try String(contentsOfFile: cert, encoding: .utf8))
+        case (nil, nil): break
+        default: throw ConfigError("--saml-key and --saml-cert go together")
+        }
         logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])
         let app = Server.application(platform: platform, options: options, logger: logger)
         // runService handles SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit.
@@ -134,7 +150,7 @@ struct Migrate: AsyncParsableCommand {
 
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Operator actions, directly on the database (safe while the server runs).",
-                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self, QuotaCommands.self, CatalogCommands.self, DiscountCommands.self, ResourceCommands.self, ClockCommands.self, UsageCommands.self, PackageCommands.self])
+                                                    subcommands: [PartnerCommands.self, KeyCommands.self, RealnameCommands.self, CustomerCommands.self, LedgerCommands.self, QuotaCommands.self, CatalogCommands.self, DiscountCommands.self, ResourceCommands.self, ClockCommands.self, UsageCommands.self, PackageCommands.self, SAMLCommands.self])
 }
 
 struct PartnerCommands: AsyncParsableCommand {
@@ -699,6 +715,83 @@ struct PackageCommands: AsyncParsableCommand {
                                                       measureID: measureId, region: region, effective: from, expires: until, name: name)
                 }
                 if json { try printJSON(g) } else { print("granted package \(g.productID) (item \(g.freeResourceID)) to \(customerId)") }
+            }
+        }
+    }
+}
+
+struct SAMLCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "saml", abstract: "SAML web SSO: partners' IdPs.", subcommands: [IdP.self])
+
+    struct IdP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "idp", abstract: "A partner's identity provider (its sales platform).",
+                                                        subcommands: [Set.self, Show.self, Delete.self, EnableBuiltin.self])
+
+        struct Set: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Register a partner's IdP from its metadata (UTF-8, at most 2 MB).")
+            @Option(help: "The partner's domain id.") var domainId: String
+            @Option(help: "IdP metadata XML file.") var metadata: String
+            @Option(help: "Platform identifier (xAccountType) to assign; default: the one the partner has.") var xaccountType: String?
+            @Option(help: "Where first-login binding results are POSTed.") var notifyUrl: String?
+            @Flag(help: "Print JSON {xaccount_type, entity_id}.") var json = false
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                try await guarded {
+                    guard let data = FileManager.default.contents(atPath: metadata) else { throw ConfigError("cannot read \(metadata)") }
+                    let r = try await storage.with { try await $0.saml.setIdP(partnerID: domainId, metadata: Array(data), xaccountType: xaccountType, notifyURL: notifyUrl) }
+                    if json { try printJSON(r) } else { print("IdP \(r.entityID) registered for \(domainId); xAccountType \(r.xaccountType)") }
+                }
+            }
+        }
+
+        struct Show: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Show a partner's registered IdP.")
+            @Option(help: "The partner's domain id.") var domainId: String
+            @Flag(help: "Print JSON.") var json = false
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                try await guarded {
+                    guard let r = try await storage.with({ try await $0.saml.idp(partnerID: domainId) }) else {
+                        throw ConfigError("partner \(domainId) has no IdP registered")
+                    }
+                    if json { try printJSON(r) } else {
+                        print("xaccount_type: \(r.xaccountType)\nentity_id:     \(r.entityID)\nsso_url:       \(r.ssoURL)\nbuiltin:       \(r.builtin)\nnotify_url:    \(r.notifyURL ?? "-")")
+                    }
+                }
+            }
+        }
+
+        struct Delete: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Remove a partner's IdP; its SSO logins stop at once.")
+            @Option(help: "The partner's domain id.") var domainId: String
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                try await guarded {
+                    guard try await storage.with({ try await $0.saml.deleteIdP(partnerID: domainId) }) else {
+                        throw ConfigError("partner \(domainId) has no IdP registered")
+                    }
+                    print("IdP of \(domainId) removed")
+                }
+            }
+        }
+
+        struct EnableBuiltin: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Register partner-center's own IdP (/idp/{partner}/) as the partner's IdP.")
+            @Option(help: "The partner's domain id.") var domainId: String
+            @Option(help: "Base URL the server is reached at (env PARTNER_CENTER_PUBLIC_URL; default http://127.0.0.1:8080).")
+            var publicUrl: String = ProcessInfo.processInfo.environment["PARTNER_CENTER_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
+            @Option(help: "Where first-login binding results are POSTed.") var notifyUrl: String?
+            @Flag(help: "Print JSON {xaccount_type, entity_id}.") var json = false
+            @OptionGroup var storage: StorageOptions
+
+            func run() async throws {
+                try await guarded {
+                    let r = try await storage.with { try await $0.saml.enableBuiltinIdP(partnerID: domainId, publicURL: publicUrl, notifyURL: notifyUrl) }
+                    if json { try printJSON(r) } else { print("built-in IdP enabled for \(domainId); xAccountType \(r.xaccountType)") }
+                }
             }
         }
     }

@@ -16,6 +16,7 @@ public struct Platform: Sendable {
     public let discounts: DiscountStore
     public let resources: ResourceStore
     public let billing: BillingStore
+    public let saml: SAMLStore
 
     /// Opens the database, applies migrations and checks the master key.
     public static func open(databaseURL: String, masterKeyFile: String?, masterKey given: MasterKey? = nil, logger: Logger) async throws -> Platform {
@@ -41,7 +42,8 @@ public struct Platform: Sendable {
                             realname: RealnameStore(database: database), funds: FundsStore(database: database),
                             coupons: CouponStore(database: database), catalog: CatalogStore(database: database),
                             ratings: RatingStore(database: database), discounts: DiscountStore(database: database),
-                            resources: ResourceStore(database: database), billing: BillingStore(database: database))
+                            resources: ResourceStore(database: database), billing: BillingStore(database: database),
+                            saml: SAMLStore(database: database, masterKey: key))
         } catch {
             await database.close()
             throw error
@@ -52,10 +54,21 @@ public struct Platform: Sendable {
 }
 
 public struct ServerOptions: Sendable {
+    public var ssoConfig: SSOConfig {
+        let base = publicURL ?? "http://\(host):\(port)"
+        let entity = spEntityID ?? (publicURL.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? SSOConfig.huaweiEntityID)
+        return SSOConfig(publicURL: base, spEntityID: entity, spKeys: spKeys)
+    }
+
     public var host = "127.0.0.1"
     public var port = 8080
     public var rateLimit = 10
     public var tokenTTLSeconds = 24 * 3600
+    /// The base URL browsers use (SSO redirects, metadata); defaults to http://host:port.
+    public var publicURL: String?
+    /// The SAML SP entity ID; defaults to Huawei's, or `publicURL/` when a public URL is set.
+    public var spEntityID: String?
+    public var spKeys: SigningKeyPair?
     public init() {}
 }
 
@@ -93,6 +106,10 @@ public enum Server {
         CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings, resources: platform.resources)
         BillingRoutes.register(on: router, gateway: gateway, store: platform.billing)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
+        let sso = options.ssoConfig
+        SSORoutes.register(on: router, platform: platform, config: sso, logger: logger)
+        OperatorSAMLRoutes.register(on: router, gateway: gateway, platform: platform, publicURL: sso.publicURL)
+        ConsoleRoutes.register(on: router, platform: platform, config: sso)
 
         return Application(router: router,
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "partner-center"),

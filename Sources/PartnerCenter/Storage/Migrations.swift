@@ -500,6 +500,69 @@ public enum Migrations {
             FROM bill_day_sums GROUP BY partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type
             """,
         ]),
+        Migration(version: 11, name: "saml web sso and console sessions", statements: [
+            // Signing keys (the SP's, and each built-in IdP's), sealed with the master key.
+            "CREATE TABLE saml_keys (owner TEXT PRIMARY KEY, key_sealed TEXT NOT NULL, cert_pem TEXT NOT NULL, created_at BIGINT NOT NULL)",
+            """
+            CREATE TABLE saml_idps (
+                partner_id TEXT PRIMARY KEY REFERENCES accounts(id),
+                entity_id TEXT NOT NULL,
+                sso_url TEXT NOT NULL,
+                signing_cert TEXT NOT NULL,
+                metadata TEXT NOT NULL,
+                notify_url TEXT,
+                builtin INTEGER NOT NULL DEFAULT 0,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            // AuthnRequests we sent: an assertion must answer one of them, in the same browser, once.
+            """
+            CREATE TABLE saml_requests (
+                id TEXT PRIMARY KEY,
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                browser_hash TEXT NOT NULL,
+                service TEXT NOT NULL,
+                first_login INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                consumed_at BIGINT
+            )
+            """,
+            "CREATE TABLE saml_assertions (id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, used_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)",
+            // A verified first login waiting for the person to create or bind an account.
+            """
+            CREATE TABLE saml_bindings (
+                token_hash TEXT PRIMARY KEY,
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                xaccount_type TEXT NOT NULL,
+                xuser_id TEXT NOT NULL,
+                name TEXT, mobile TEXT, email TEXT,
+                service TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                done_at BIGINT
+            )
+            """,
+            // The built-in IdP's pending logins: the AuthnRequest being answered.
+            """
+            CREATE TABLE idp_logins (
+                token_hash TEXT PRIMARY KEY,
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                request_id TEXT NOT NULL,
+                acs TEXT NOT NULL,
+                relay_state TEXT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                done_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE console_sessions (
+                token_hash TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

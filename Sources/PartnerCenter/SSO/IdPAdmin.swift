@@ -1,0 +1,31 @@
+import Foundation
+
+/// Registering partners' IdPs: what `admin saml idp ...` and the operator API share.
+extension SAMLStore {
+    public struct IdPSummary: Codable, Sendable, Equatable {
+        public var xaccountType: String
+        public var entityID: String
+        enum CodingKeys: String, CodingKey { case xaccountType = "xaccount_type", entityID = "entity_id" }
+    }
+
+    /// Validates the metadata and registers it as the partner's IdP.
+    public func setIdP(partnerID: String, metadata: [UInt8], xaccountType: String?, notifyURL: String?) async throws -> IdPSummary {
+        let parsed: IdPMetadata
+        do { parsed = try IdPMetadata.parse(metadata) } catch let f as SSOFailure { throw APIError.parameter("metadata", f.message) }
+        let r = try await register(partnerID: partnerID, metadata: parsed, xaccountType: xaccountType, notifyURL: notifyURL, builtin: false)
+        return IdPSummary(xaccountType: r.xaccountType, entityID: r.entityID)
+    }
+
+    /// Registers partner-center's built-in IdP (under `publicURL/idp/{partner}/`) as the partner's IdP.
+    public func enableBuiltinIdP(partnerID: String, publicURL: String, notifyURL: String?) async throws -> IdPSummary {
+        guard try await database.read({ try await $0.raw("SELECT kind FROM accounts WHERE id = \(bind: partnerID)").first() }) != nil else {
+            throw APIError(.notFound, "CBC.0151", "The partner \(partnerID) does not exist.")
+        }
+        let config = SSOConfig(publicURL: publicURL, spEntityID: SSOConfig.huaweiEntityID)
+        let pair = try await keyPair(owner: "idp:" + partnerID, commonName: "partner-center IdP \(partnerID)")
+        let xml = SAML.idpMetadata(entityID: config.idpEntityID(partnerID), ssoURL: config.idpSSO(partnerID), pair: pair)
+        let parsed = try IdPMetadata.parse(Array(xml.utf8))
+        let r = try await register(partnerID: partnerID, metadata: parsed, xaccountType: nil, notifyURL: notifyURL, builtin: true)
+        return IdPSummary(xaccountType: r.xaccountType, entityID: r.entityID)
+    }
+}
