@@ -7,28 +7,41 @@ PG_DIR := /tmp/partner-center-make-pg
 PG_PORT ?= 55432
 PORT ?= 8080
 
-.PHONY: build run test test-swift test-sdk deps deps-system deps-python clean
+.PHONY: build run test test-swift test-sdk deps deps-build deps-system deps-python clean
 
-build:
+build: deps-build
 	swift build
+
+# What the build links against: libxml2 and libxmlsec1 (XML signatures for SAML).
+deps-build:
+	@if ! pkg-config --exists xmlsec1-openssl 2>/dev/null; then \
+	  echo "installing libxmlsec1-dev"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libxmlsec1-dev >/dev/null; \
+	fi
 
 run: build
 	$(BIN) serve --demo --port $(PORT)
 
-# System packages the tests need (PostgreSQL server), installed only when missing.
-deps-system:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  echo "installing PostgreSQL server"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+# System packages the tests need, installed only when missing: the PostgreSQL server,
+# xmlsec1 (an independent signature check) and headless Chromium with its driver.
+deps-system: deps-build
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 # The official SDK and pytest, in a project-local virtualenv.
 deps-python:
-	@if [ ! -x $(PY) ] || ! $(PY) -c 'import huaweicloudsdkbss, pytest, requests' 2>/dev/null; then \
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import huaweicloudsdkbss, pytest, requests, saml2, selenium' 2>/dev/null; then \
 	  python3 -m venv $(VENV) && $(PY) -m pip install -q -r tests/sdk/requirements.txt; \
 	fi
 
-deps: deps-system deps-python
+deps: deps-build deps-system deps-python
 
 test: deps
 	swift build --build-tests

@@ -36,6 +36,7 @@ let package = Package(
                     .define("XMLSEC_NO_GOST", to: "1"), .define("XMLSEC_NO_GOST2012", to: "1"),
                     .define("XMLSEC_NO_CRYPTO_DYNAMIC_LOADING", to: "1"), .define("XMLSEC_OPENSSL3_ENGINES", to: "1"),
                     .define("__XMLSEC_FUNCTION__", to: "__func__"),
+                    .unsafeFlags(["-I/usr/include/xmlsec1", "-I/usr/include/libxml2"]),
                 ],
                 linkerSettings: ["xmlsec1-openssl", "xmlsec1", "xml2", "ssl", "crypto", "z"].map { .linkedLibrary($0) }),
         .target(
