@@ -124,8 +124,11 @@ struct Serve: AsyncParsableCommand {
         options.spEntityID = samlEntityId
         switch (samlKey, samlCert) {
         case let (key?, cert?):
-            options.spKeys = SigningKeyPair(keyPEM: try String(contentsOfFile: key, encoding: .utf8), certPEM: try String(contentsOfFile: cert, encoding: .utf8))
-        case (nil, nil): break
+            options.spKeys = try SigningKeyPair(keyPEM: try String(contentsOfFile: key, encoding: .utf8),
+                                                certPEM: try String(contentsOfFile: cert, encoding: .utf8)).validated()
+        case (nil, nil):
+            // The SP key is made (once, for every instance) before the first browser arrives.
+            _ = try await platform.saml.keyPair(owner: "sp", commonName: "partner-center SAML SP")
         default: throw ConfigError("--saml-key and --saml-cert go together")
         }
         logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])

@@ -117,6 +117,18 @@ public struct SigningKeyPair: Sendable {
         return SigningKeyPair(keyPEM: String(decodingCString: key), certPEM: String(decodingCString: cert))
     }
 
+    /// Checks a configured pair: a parseable RSA certificate whose key is this private key.
+    public func validated() throws -> SigningKeyPair {
+        do { try XMLSecurity.checkCertificate(certPEM) } catch let f as SSOFailure { throw ConfigError("--saml-cert: \(f.message)") }
+        guard let sig = try? XMLSecurity.rsaSign("partner-center", keyPEM: keyPEM) else {
+            throw ConfigError("--saml-key is not a PEM RSA private key")
+        }
+        guard XMLSecurity.rsaVerify("partner-center", signatureBase64: sig, certPEM: certPEM) else {
+            throw ConfigError("--saml-key does not belong to the certificate in --saml-cert")
+        }
+        return self
+    }
+
     /// The certificate's base64 body, as metadata and KeyInfo carry it.
     public var certBase64: String { XMLSecurity.base64Body(ofPEM: certPEM) }
 }
