@@ -17,7 +17,7 @@ public struct BillingStore: Sendable {
     struct Rated { var plan: PricePlan; var official: Int64; var consume: Int64; var discount: Int64; var truncated: Int64 }
 
     /// Validates a record against storage; nil when fine, else the field and reason.
-    static func rate(_ db: any SQLDatabase, _ r: UsageRecord, converter: UnitConverter) async throws -> Result<Rated, ImportProblem> {
+    static func rate(_ db: any SQLDatabase, _ r: UsageRecord, converter: UnitConverter, cache: ImportCache) async throws -> Result<Rated, ImportProblem> {
         func bad(_ f: String, _ m: String) -> Result<Rated, ImportProblem> { .failure(ImportProblem(line: 0, field: f, message: m)) }
         for (v, f, m) in [(r.recordID, "record_id", 128), (r.customerID, "customer_id", 64), (r.resourceID, "resource_id", 128),
                           (r.cloudServiceType, "cloud_service_type", 400), (r.resourceType, "resource_type", 400), (r.resourceSpec, "resource_spec", 400),
@@ -28,10 +28,9 @@ public struct BillingStore: Sendable {
         guard let end = WireTime.parseUTC(r.endTime) else { return bad("end_time", "must be a UTC time like 2026-01-01T01:00:00Z") }
         guard end >= begin else { return bad("end_time", "must not be before begin_time") }
         guard r.usageValue >= 0, Money.scale(r.usageValue) <= 8 else { return bad("usage_value", "must be a non-negative decimal with at most 8 places") }
-        guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: r.customerID)").first() != nil else { return bad("customer_id", "is not a customer") }
-        guard try await PriceBook.usageFactorExists(db, resource: r.resourceType, factor: r.usageType) else { return bad("usage_type", "\(r.usageType) is not a usage type of \(r.resourceType)") }
-        guard let plan = try await PriceBook.plan(db, service: r.cloudServiceType, resource: r.resourceType, spec: r.resourceSpec, region: r.region,
-                                                  mode: "on_demand", factor: r.usageType, at: begin) else {
+        guard try await cache.partner(db, customer: r.customerID) != nil else { return bad("customer_id", "is not a customer") }
+        guard try await cache.factorExists(db, resource: r.resourceType, factor: r.usageType) else { return bad("usage_type", "\(r.usageType) is not a usage type of \(r.resourceType)") }
+        guard let plan = try await cache.plan(db, r, at: begin) else {
             return bad("resource_spec", "no pay-per-use product \(r.cloudServiceType)/\(r.resourceType)/\(r.resourceSpec) in \(r.region) priced at \(r.beginTime)")
         }
         var size = Decimal(1)
@@ -43,7 +42,7 @@ public struct BillingStore: Sendable {
         guard let unit = plan.usageMeasureID, let conv = converter.factor(from: r.usageMeasureID, to: unit) else {
             return bad("usage_measure_id", "\(r.usageMeasureID) cannot be converted to the product's unit")
         }
-        let rate = try await DiscountStore.active(db, customerID: r.customerID, at: begin).filter { $0.serviceType == r.cloudServiceType }.map(\.rate).min()
+        let rate = try await cache.discount(db, customer: r.customerID, service: r.cloudServiceType, at: begin)
         let (raw, discounted) = RatingMath.charges(plan, value: r.usageValue, num: conv.num, den: conv.den, count: size, rate: rate)
         guard raw <= RatingStore.maxAmount else { return bad("usage_value", "prices above the maximum amount") }
         let official = try Units.from(RatingMath.truncate(raw, scale: Units.scale))
@@ -68,7 +67,20 @@ public struct BillingStore: Sendable {
         let backend = database.backend
         return try await database.transaction { db in
             let converter = try await UnitConverter.load(db)
+            let cache = ImportCache(now: try await BusinessClock.now(db))
             var problems = malformed
+            // Which ids are known already, in a few queries for the whole batch.
+            var stored: [String: String] = [:]
+            let ids = Array(Set(records.map(\.record.recordID)))
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)]
+                var q: SQLQueryString = "SELECT record_id, content_hash FROM usage_records WHERE record_id IN ("
+                for (i, id) in chunk.enumerated() { q += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
+                q += ")"
+                for row in try await db.raw(q).all() {
+                    stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
+                }
+            }
             var fresh: [(UsageRecord, Rated)] = []
             var seen: [String: String] = [:]
             var duplicates = 0
@@ -79,19 +91,20 @@ public struct BillingStore: Sendable {
                     continue
                 }
                 seen[r.recordID] = hash
-                if let row = try await db.raw("SELECT content_hash FROM usage_records WHERE record_id = \(bind: r.recordID)").first() {
-                    if try row.decode(column: "content_hash", as: String.self) == hash { duplicates += 1 } else {
+                if let known = stored[r.recordID] {
+                    if known == hash { duplicates += 1 } else {
                         problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) was imported before with different content"))
                     }
                     continue
                 }
-                switch try await Self.rate(db, r, converter: converter) {
+                switch try await Self.rate(db, r, converter: converter, cache: cache) {
                 case .success(let rated): fresh.append((r, rated))
                 case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
                 }
             }
             if !problems.isEmpty { throw ImportFailed(problems: problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
-            for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated, converter: converter) }
+            for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated, converter: converter, cache: cache) }
+            try await cache.sums.flush(db)
             return UsageImportSummary(imported: fresh.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
         }
     }
@@ -99,12 +112,18 @@ public struct BillingStore: Sendable {
     /// Pays an amount due in Huawei's order: usable cash coupons for the service (soonest to
     /// expire first), then cash, and the rest as arrears; each part a ledger transfer.
     static func pay(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, partner: String, service: String,
-                    amount: Int64, now: Int64) async throws -> (coupon: Int64, cash: Int64, debt: Int64) {
+                    amount: Int64, now: Int64, cache: ImportCache? = nil) async throws -> (coupon: Int64, cash: Int64, debt: Int64) {
         precondition(amount >= 0, "payments are for amounts due; refunds go through refund")
         var remaining = amount
         var coupon: Int64 = 0, cash: Int64 = 0, debt: Int64 = 0
-        let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
-        if remaining > 0 {
+        func account(_ owner: String?, _ type: LedgerAccountType) async throws -> String {
+            if let cache { return try await cache.account(db, owner: owner, type: type) }
+            return try await Ledger.ensure(db, owner: owner, type: type)
+        }
+        let revenue = try await account(nil, .revenue)
+        var couponsPossible = true
+        if let cache { couponsPossible = try await cache.mayHaveCoupons(db, customer: customerID) }
+        if remaining > 0 && couponsPossible {
             let coupons = try await db.raw("""
                 SELECT c.id, c.limits, c.ledger_account FROM coupons c
                 WHERE c.customer_id = \(bind: customerID) AND c.status = 2 AND c.effective_at <= \(bind: now) AND c.expires_at > \(bind: now)
@@ -126,7 +145,7 @@ public struct BillingStore: Sendable {
             }
         }
         if remaining > 0 {
-            let account = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            let account = try await account(customerID, .cash)
             let take = min(remaining, max(0, try await Ledger.lockedBalance(db, backend: backend, account)))
             if take > 0 {
                 _ = try await Ledger.post(db, backend: backend, .init(kind: "DEDEUCT", from: account, to: revenue, units: take, partnerID: partner,
@@ -136,7 +155,7 @@ public struct BillingStore: Sendable {
             }
         }
         if remaining > 0 {
-            let account = try await Ledger.ensure(db, owner: customerID, type: .debt)
+            let account = try await account(customerID, .debt)
             _ = try await Ledger.post(db, backend: backend, .init(kind: "DEBT", from: account, to: revenue, units: remaining, partnerID: partner,
                                                                   counterpartyID: customerID, idPrefix: "DB"))
             debt = remaining
@@ -145,27 +164,29 @@ public struct BillingStore: Sendable {
     }
 
     /// Writes the fee record and pays it: packages, then coupons for the service, then cash, then arrears.
-    static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ fullRate: Rated, converter: UnitConverter) async throws {
-        let now = try await BusinessClock.now(db)
+    static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ fullRate: Rated, converter: UnitConverter, cache: ImportCache) async throws {
+        let now = cache.now
         let begin = WireTime.parseUTC(r.beginTime)!, end = WireTime.parseUTC(r.endTime)!
-        let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: r.customerID)").first()!.decode(column: "partner_id", as: String.self)
+        guard let partner = try await cache.partner(db, customer: r.customerID) else { preconditionFailure("a rated record's customer exists") }
         let feeID = "FE" + Identifiers.domainID().prefix(24)
         // Resource packages come first; only the usage they leave is priced.
-        let covered = try await usePackages(db, backend: backend, r, converter: converter, feeID: feeID, now: now)
+        let covered = try await cache.mayHavePackages(db, customer: r.customerID)
+            ? try await usePackages(db, backend: backend, r, converter: converter, feeID: feeID, now: now) : 0
         var rated = fullRate
         if covered > 0 {
             var rest = r
             rest.usageValue = r.usageValue - covered
-            guard case .success(let partial) = try await rate(db, rest, converter: converter) else { preconditionFailure("a record that rated in full rates in part") }
+            guard case .success(let partial) = try await rate(db, rest, converter: converter, cache: cache) else { preconditionFailure("a record that rated in full rates in part") }
             rated = partial
         }
         let tradeID = "TR" + Identifiers.domainID().prefix(24)
         let (coupon, cash, debt) = try await pay(db, backend: backend, customerID: r.customerID, partner: partner, service: r.cloudServiceType,
-                                                 amount: rated.consume, now: now)
+                                                 amount: rated.consume, now: now, cache: cache)
         precondition(coupon + cash + debt == rated.consume, "a fee's payment split adds up to its amount due")
         precondition(rated.discount + rated.truncated + rated.consume == rated.official, "official = discount + truncated + amount due")
         // A pay-per-use resource seen for the first time joins the customer's inventory.
-        if try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: r.resourceID)").first() == nil {
+        if !cache.knownResources.contains(r.resourceID),
+           try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: r.resourceID)").first() == nil {
             try await db.raw("""
                 INSERT INTO customer_resources (id, resource_id, customer_id, resource_name, region, service_type, resource_type, resource_spec, project_id,
                     product_id, is_main, charge_mode, status, effective_at, expire_policy, spec_size, spec_size_measure_id, created_at, updated_at)
@@ -184,7 +205,11 @@ public struct BillingStore: Sendable {
                 \(bind: tradeID), \(bind: rated.official), \(bind: rated.discount), \(bind: rated.truncated), \(bind: rated.consume), \(bind: cash), 0,
                 \(bind: coupon), \(bind: debt), \(bind: r.recordID), \(bind: covered > 0 ? Money.format(covered) : nil), \(bind: covered > 0 ? r.usageMeasureID : nil))
             """).run()
-        try await addToDaySums(db, feeID: feeID)
+        cache.knownResources.insert(r.resourceID)
+        cache.sums.add(.init(partner: partner, customer: r.customerID, cycle: cycle(begin), day: (now + WireTime.beijingOffset) / WireTime.dayMillis,
+                             service: r.cloudServiceType, resource: r.resourceType, chargingMode: 3, billType: 5),
+                       official: rated.official, discount: rated.discount, truncated: rated.truncated, consume: rated.consume,
+                       cash: cash, credit: 0, coupon: coupon, debt: debt)
         try await db.raw("INSERT INTO usage_records (record_id, content_hash, customer_id, fee_record_id, imported_at) VALUES (\(bind: r.recordID), \(bind: r.contentHash), \(bind: r.customerID), \(bind: feeID), \(bind: now))").run()
     }
 }

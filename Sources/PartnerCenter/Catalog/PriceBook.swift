@@ -37,6 +37,27 @@ public enum PriceBook {
         if let factor { q += " AND LOWER(p.usage_factor) = \(bind: factor.lowercased())" }
         q += " ORDER BY pp.effective_from DESC"
         guard let r = try await db.raw(q).first() else { return nil }
+        return try decodePlan(r, service: service, resource: resource, spec: spec, region: region)
+    }
+
+    /// Every dated plan of one product line, newest first, for callers that price many
+    /// usages of the same line (a usage import) and pick the plan in force themselves.
+    static func datedPlans(_ db: any SQLDatabase, service: String, resource: String, spec: String, region: String,
+                           mode: String, factor: String) async throws -> [(from: Int64, until: Int64?, plan: PricePlan)] {
+        try await db.raw("""
+            SELECT p.id, p.service_type, p.resource_type, p.resource_spec, p.region, p.usage_factor, p.usage_measure_id, p.size_measure_id,
+                   pp.unit_price, pp.tiers, pp.hour_price, pp.day_price, pp.month_price, pp.year_price, pp.effective_from, pp.effective_until
+            FROM products p JOIN price_plans pp ON pp.product_id = p.id
+            WHERE p.service_type = \(bind: service) AND p.resource_type = \(bind: resource) AND p.resource_spec = \(bind: spec)
+              AND p.region = \(bind: region) AND p.charge_mode = \(bind: mode) AND LOWER(p.usage_factor) = \(bind: factor.lowercased())
+            ORDER BY pp.effective_from DESC
+            """).all().map { r in
+                (try r.decode(column: "effective_from", as: Int64.self), try r.decode(column: "effective_until", as: Int64?.self),
+                 try decodePlan(r, service: service, resource: resource, spec: spec, region: region))
+            }
+    }
+
+    static func decodePlan(_ r: any SQLRow, service: String, resource: String, spec: String, region: String) throws -> PricePlan {
         func dec(_ c: String) throws -> Decimal? { try r.decode(column: c, as: String?.self).flatMap(Money.parse) }
         let tiers = try r.decode(column: "tiers", as: String?.self)
             .flatMap { try? JSONDecoder().decode([CatalogDocument.Tier].self, from: Data($0.utf8)) }?

@@ -150,7 +150,9 @@ enum SAML {
         var lifetime: Int64 = 5 * 60 * 1000
     }
 
-    /// A Response carrying one Assertion signed with the IdP key, as Huawei's sample shows.
+    /// A Response carrying one Assertion signed with the IdP key, as Huawei's sample shows, except
+    /// that SubjectLocality is left out: the sample puts the SP's URL in its Address, where SAML
+    /// requires an IP address, and standard SP libraries refuse that.
     static func response(_ a: Assertion, key: SigningKeyPair) throws -> String {
         let responseID = newID(), assertionID = newID()
         let attributes = a.attributes.map { name, value in
@@ -175,7 +177,7 @@ enum SAML {
             <saml2:Conditions NotBefore="\(time(a.now - 60_000))" NotOnOrAfter="\(until)"><saml2:AudienceRestriction>\
             <saml2:Audience>\(escape(a.audience))</saml2:Audience></saml2:AudienceRestriction></saml2:Conditions>\
             <saml2:AuthnStatement AuthnInstant="\(time(a.now))" SessionIndex="\(assertionID)">\
-            <saml2:SubjectLocality Address="\(escape(a.audience))"/><saml2:AuthnContext>\
+            <saml2:AuthnContext>\
             <saml2:AuthnContextClassRef>\(unspecifiedContext)</saml2:AuthnContextClassRef></saml2:AuthnContext></saml2:AuthnStatement>\
             <saml2:AttributeStatement>\(attributes)</saml2:AttributeStatement></saml2:Assertion></saml2p:Response>
             """

@@ -1,0 +1,140 @@
+import Foundation
+import SQLKit
+
+/// What a usage import looks up again and again, read once per batch inside the batch's
+/// transaction (so it cannot go stale under it): customers' partners, usage types, dated
+/// price plans, discounts, whether a customer has packages or coupons at all, ledger
+/// account ids, and the bill sums, which are written once per key at the end.
+final class ImportCache {
+    let now: Int64
+    private var partners: [String: String?] = [:]
+    private var factors: [String: Bool] = [:]
+    private var plans: [String: [(from: Int64, until: Int64?, plan: PricePlan)]] = [:]
+    private var discounts: [String: [(from: Int64, until: Int64, service: String, rate: Decimal)]] = [:]
+    private var packages: [String: Bool] = [:]
+    private var coupons: [String: Bool] = [:]
+    var knownResources: Set<String> = []
+    private var accounts: [String: String] = [:]
+    var sums = BillSums()
+
+    init(now: Int64) { self.now = now }
+
+    func partner(_ db: any SQLDatabase, customer: String) async throws -> String? {
+        if let p = partners[customer] { return p }
+        let p = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customer)").first()?.decode(column: "partner_id", as: String.self)
+        partners[customer] = .some(p)
+        return p
+    }
+
+    func factorExists(_ db: any SQLDatabase, resource: String, factor: String) async throws -> Bool {
+        let key = resource + "\u{1}" + factor.lowercased()
+        if let known = factors[key] { return known }
+        let exists = try await PriceBook.usageFactorExists(db, resource: resource, factor: factor)
+        factors[key] = exists
+        return exists
+    }
+
+    /// The on-demand plan in force at `time`, as `PriceBook.plan` would answer it.
+    func plan(_ db: any SQLDatabase, _ r: UsageRecord, at time: Int64) async throws -> PricePlan? {
+        let key = [r.cloudServiceType, r.resourceType, r.resourceSpec, r.region, r.usageType.lowercased()].joined(separator: "\u{1}")
+        if plans[key] == nil {
+            plans[key] = try await PriceBook.datedPlans(db, service: r.cloudServiceType, resource: r.resourceType, spec: r.resourceSpec,
+                                                        region: r.region, mode: "on_demand", factor: r.usageType)
+        }
+        return plans[key]!.first { $0.from <= time && ($0.until.map { $0 > time } ?? true) }?.plan
+    }
+
+    /// The lowest discount rate in force at `time` for the service, as `DiscountStore.active` filters.
+    func discount(_ db: any SQLDatabase, customer: String, service: String, at time: Int64) async throws -> Decimal? {
+        if discounts[customer] == nil {
+            discounts[customer] = try await db.raw("""
+                SELECT d.effective_from, d.effective_until, d.service_type, d.rate FROM discounts d
+                JOIN customers c ON c.id = d.customer_id AND c.partner_id = d.partner_id AND c.bound = 1
+                WHERE d.customer_id = \(bind: customer)
+                """).all().map { r in
+                    (try r.decode(column: "effective_from", as: Int64.self), try r.decode(column: "effective_until", as: Int64.self),
+                     try r.decode(column: "service_type", as: String.self), Money.parse(try r.decode(column: "rate", as: String.self)) ?? 1)
+                }
+        }
+        return discounts[customer]!.filter { $0.from <= time && $0.until > time && $0.service == service }.map(\.rate).min()
+    }
+
+    /// false when the customer has no active package at all, so the lookup can be skipped.
+    func mayHavePackages(_ db: any SQLDatabase, customer: String) async throws -> Bool {
+        if let known = packages[customer] { return known }
+        let has = try await db.raw("SELECT id FROM resource_packages WHERE customer_id = \(bind: customer) AND status = 1 LIMIT 1").first() != nil
+        packages[customer] = has
+        return has
+    }
+
+    /// false when the customer has no usable coupon at all (payments only use them up).
+    func mayHaveCoupons(_ db: any SQLDatabase, customer: String) async throws -> Bool {
+        if let known = coupons[customer] { return known }
+        let has = try await db.raw("SELECT id FROM coupons WHERE customer_id = \(bind: customer) AND status = 2 LIMIT 1").first() != nil
+        coupons[customer] = has
+        return has
+    }
+
+    func account(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType) async throws -> String {
+        let key = (owner ?? "") + "\u{1}" + type.rawValue
+        if let id = accounts[key] { return id }
+        let id = try await Ledger.ensure(db, owner: owner, type: type)
+        accounts[key] = id
+        return id
+    }
+}
+
+/// Daily and monthly bill sums gathered in memory and added to storage once per key.
+struct BillSums {
+    struct Key: Hashable {
+        var partner: String, customer: String, cycle: String, day: Int64, service: String, resource: String, chargingMode: Int, billType: Int
+    }
+    struct Amounts {
+        var official: Int64 = 0, discount: Int64 = 0, truncated: Int64 = 0, consume: Int64 = 0
+        var cash: Int64 = 0, credit: Int64 = 0, coupon: Int64 = 0, debt: Int64 = 0, fees: Int64 = 0
+    }
+    private(set) var days: [Key: Amounts] = [:]
+
+    mutating func add(_ key: Key, official: Int64, discount: Int64, truncated: Int64, consume: Int64, cash: Int64, credit: Int64, coupon: Int64, debt: Int64) {
+        var a = days[key, default: Amounts()]
+        a.official += official; a.discount += discount; a.truncated += truncated; a.consume += consume
+        a.cash += cash; a.credit += credit; a.coupon += coupon; a.debt += debt; a.fees += 1
+        days[key] = a
+    }
+
+    /// Adds the gathered sums to `bill_day_sums` and `bill_month_sums`.
+    func flush(_ db: any SQLDatabase) async throws {
+        let add: SQLQueryString = """
+            official = t.official + excluded.official, discount = t.discount + excluded.discount, truncated = t.truncated + excluded.truncated,
+            consume = t.consume + excluded.consume, cash = t.cash + excluded.cash, credit = t.credit + excluded.credit,
+            coupon = t.coupon + excluded.coupon, debt = t.debt + excluded.debt, fees = t.fees + excluded.fees
+            """
+        var months: [Key: Amounts] = [:]
+        for (k, a) in days {
+            try await db.raw("""
+                INSERT INTO bill_day_sums AS t (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
+                                               official, discount, truncated, consume, cash, credit, coupon, debt, fees)
+                VALUES (\(bind: k.partner), \(bind: k.customer), \(bind: k.cycle), \(bind: k.day), \(bind: k.service), \(bind: k.resource),
+                        \(bind: k.chargingMode), \(bind: k.billType), \(bind: a.official), \(bind: a.discount), \(bind: a.truncated), \(bind: a.consume),
+                        \(bind: a.cash), \(bind: a.credit), \(bind: a.coupon), \(bind: a.debt), \(bind: a.fees))
+                ON CONFLICT (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
+                """).run()
+            var mk = k
+            mk.day = 0
+            var m = months[mk, default: Amounts()]
+            m.official += a.official; m.discount += a.discount; m.truncated += a.truncated; m.consume += a.consume
+            m.cash += a.cash; m.credit += a.credit; m.coupon += a.coupon; m.debt += a.debt; m.fees += a.fees
+            months[mk] = m
+        }
+        for (k, a) in months {
+            try await db.raw("""
+                INSERT INTO bill_month_sums AS t (partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
+                                                 official, discount, truncated, consume, cash, credit, coupon, debt, fees)
+                VALUES (\(bind: k.partner), \(bind: k.customer), \(bind: k.cycle), \(bind: k.service), \(bind: k.resource),
+                        \(bind: k.chargingMode), \(bind: k.billType), \(bind: a.official), \(bind: a.discount), \(bind: a.truncated), \(bind: a.consume),
+                        \(bind: a.cash), \(bind: a.credit), \(bind: a.coupon), \(bind: a.debt), \(bind: a.fees))
+                ON CONFLICT (partner_id, bill_cycle, customer_id, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
+                """).run()
+        }
+    }
+}
