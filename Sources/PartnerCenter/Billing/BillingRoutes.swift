@@ -12,8 +12,16 @@ public enum BillingRoutes {
     static let resourceRecords = Operation("ListCustomerselfResourceRecords", callers: [.customer])
     static let consuming = Operation("ListConsumeSubCustomers", callers: partners)
     static let packageItems = Operation("ListFreeResourceUsages", callers: [.customer])
+    static let usage95 = Operation("ListResourceUsage", callers: [.customer])
+    static let usage95Summary = Operation("ListResourceUsageSummary", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: BillingStore) {
+        router.api(.get, "/v2/bills/customer-bills/resources/usage/details", usage95, gateway: gateway) { call in
+            try await store.resourceUsage(caller: call.principal, query: call)
+        }
+        router.api(.get, "/v2/bills/customer-bills/resources/usage/summary", usage95Summary, gateway: gateway) { call in
+            try await store.resourceUsageSummary(caller: call.principal, query: call)
+        }
         router.api(.get, "/v2/bills/customer-bills/monthly-sum", monthlySum, gateway: gateway) { call in
             try await store.customerMonthlySum(caller: call.principal, query: call)
         }

@@ -80,8 +80,15 @@ public struct BillingStore: Sendable {
                 for row in try await db.raw(q).all() {
                     stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
                 }
+                var qs: SQLQueryString = "SELECT record_id, content_hash FROM usage_samples WHERE record_id IN ("
+                for (i, id) in chunk.enumerated() { qs += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
+                qs += ")"
+                for row in try await db.raw(qs).all() {
+                    stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
+                }
             }
             var fresh: [(UsageRecord, Rated)] = []
+            var samples: [(UsageRecord, Decimal)] = []
             var seen: [String: String] = [:]
             var duplicates = 0
             for (line, r) in records {
@@ -97,6 +104,13 @@ public struct BillingStore: Sendable {
                     }
                     continue
                 }
+                if Bandwidth95.isSample(r) {
+                    switch try await Bandwidth95.check(db, r, converter: converter, cache: cache) {
+                    case .success(let mbps): samples.append((r, mbps))
+                    case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
+                    }
+                    continue
+                }
                 switch try await Self.rate(db, r, converter: converter, cache: cache) {
                 case .success(let rated): fresh.append((r, rated))
                 case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
@@ -105,7 +119,9 @@ public struct BillingStore: Sendable {
             if !problems.isEmpty { throw ImportFailed(problems: problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
             for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated, converter: converter, cache: cache) }
             try await cache.sums.flush(db)
-            return UsageImportSummary(imported: fresh.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
+            // 95 bandwidth points are priced by the month, not one by one: they are kept as points.
+            for (r, mbps) in samples { try await Bandwidth95.insert(db, r, mbps: mbps, now: cache.now) }
+            return UsageImportSummary(imported: fresh.count + samples.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
         }
     }
 

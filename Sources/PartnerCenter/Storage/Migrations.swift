@@ -563,6 +563,26 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 12, name: "95th-percentile bandwidth samples", statements: [
+            // 5-minute bandwidth points (95 billing); kept apart from rated usage, in Mbps.
+            """
+            CREATE TABLE usage_samples (
+                record_id TEXT PRIMARY KEY,
+                content_hash TEXT NOT NULL,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                bill_cycle TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                usage_type TEXT NOT NULL,
+                resource_id TEXT NOT NULL,
+                region TEXT NOT NULL,
+                stat_time BIGINT NOT NULL,
+                mbps TEXT NOT NULL,
+                imported_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX usage_samples_point ON usage_samples (customer_id, bill_cycle, service_type, resource_type, usage_type, resource_id, stat_time)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
