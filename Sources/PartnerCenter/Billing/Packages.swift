@@ -255,3 +255,51 @@ extension BillingStore {
         }
     }
 }
+
+/// Resource packages sold as yearly/monthly products: bought with the subscription
+/// (the purchase fee is the subscription's), grown by renewals, ended by unsubscribing.
+/// A package product's amount is per month; a year carries twelve.
+extension BillingStore {
+    static func openPackage(_ db: any SQLDatabase, productID: String, resourceID: String, customer: String, periods: Int, periodType: Int,
+                            start: Int64, expires: Int64, now: Int64) async throws {
+        guard let p = try await db.raw("""
+            SELECT service_type, resource_type, resource_spec, region, package_usage_type, package_amount, package_measure_id
+            FROM products WHERE id = \(bind: productID) AND package_usage_type IS NOT NULL
+            """).first(),
+              let amount = Money.parse(try p.decode(column: "package_amount", as: String.self)) else { return }
+        let usage = try p.decode(column: "package_usage_type", as: String.self)
+        let total = amount * Decimal(periods * (periodType == 3 ? 12 : 1))
+        let id = Identifiers.domainID(), item = "FR" + Identifiers.domainID().prefix(20)
+        try await db.raw("""
+            INSERT INTO resource_packages (id, product_id, product_name, customer_id, service_type, region, status, effective_at, expires_at, created_at, resource_id)
+            VALUES (\(bind: id), \(bind: productID), \(bind: try p.decode(column: "resource_spec", as: String.self)), \(bind: customer),
+                    \(bind: try p.decode(column: "service_type", as: String.self)), \(bind: try p.decode(column: "region", as: String.self)), 1,
+                    \(bind: start), \(bind: expires), \(bind: now), \(bind: resourceID))
+            """).run()
+        try await db.raw("""
+            INSERT INTO package_items (free_resource_id, package_id, resource_type, usage_type, measure_id, total, remaining)
+            VALUES (\(bind: item), \(bind: id), \(bind: try p.decode(column: "resource_type", as: String.self)), \(bind: usage),
+                    \(bind: try p.decode(column: "package_measure_id", as: Int.self)), \(bind: Money.format(total)), \(bind: Money.format(total)))
+            """).run()
+    }
+
+    /// A renewal extends the package and adds what the renewed periods carry.
+    static func renewPackage(_ db: any SQLDatabase, resourceID: String, periods: Int, periodType: Int, expires: Int64) async throws {
+        guard let pkg = try await db.raw("""
+            SELECT k.id, p.package_amount FROM resource_packages k JOIN products p ON p.id = k.product_id
+            WHERE k.resource_id = \(bind: resourceID) AND k.status = 1 AND p.package_amount IS NOT NULL
+            """).first(),
+              let amount = Money.parse(try pkg.decode(column: "package_amount", as: String.self)) else { return }
+        let id = try pkg.decode(column: "id", as: String.self)
+        let add = amount * Decimal(periods * (periodType == 3 ? 12 : 1))
+        try await db.raw("UPDATE resource_packages SET expires_at = \(bind: expires) WHERE id = \(bind: id)").run()
+        for item in try await db.raw("SELECT free_resource_id, total, remaining FROM package_items WHERE package_id = \(bind: id)").all() {
+            guard let total = Money.parse(try item.decode(column: "total", as: String.self)),
+                  let remaining = Money.parse(try item.decode(column: "remaining", as: String.self)) else { continue }
+            try await db.raw("""
+                UPDATE package_items SET total = \(bind: Money.format(total + add)), remaining = \(bind: Money.format(remaining + add))
+                WHERE free_resource_id = \(bind: try item.decode(column: "free_resource_id", as: String.self))
+                """).run()
+        }
+    }
+}

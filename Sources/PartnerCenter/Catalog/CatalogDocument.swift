@@ -69,6 +69,11 @@ public struct CatalogDocument: Codable, Sendable {
         public var dayPrice: String?
         public var monthPrice: String?
         public var yearPrice: String?
+        /// A period product that is a resource package: the usage type it covers and the
+        /// amount (in `package_measure_id`) each month bought carries (a year carries twelve).
+        public var packageUsageType: String?
+        public var packageAmount: String?
+        public var packageMeasureID: Int?
 
         enum CodingKeys: String, CodingKey {
             case productID = "product_id", cloudServiceType = "cloud_service_type", resourceType = "resource_type"
@@ -76,12 +81,15 @@ public struct CatalogDocument: Codable, Sendable {
             case usageMeasureID = "usage_measure_id", sizeMeasureID = "size_measure_id", effectiveFrom = "effective_from"
             case effectiveUntil = "effective_until", unitPrice = "unit_price", tiers, hourPrice = "hour_price", dayPrice = "day_price"
             case monthPrice = "month_price", yearPrice = "year_price"
+            case packageUsageType = "package_usage_type", packageAmount = "package_amount", packageMeasureID = "package_measure_id"
         }
 
         public init(productID: String? = nil, cloudServiceType: String, resourceType: String, resourceSpec: String, region: String,
                     chargeMode: String, usageFactor: String? = nil, usageMeasureID: Int? = nil, sizeMeasureID: Int? = nil,
                     effectiveFrom: String? = nil, effectiveUntil: String? = nil, unitPrice: String? = nil, tiers: [Tier]? = nil,
-                    hourPrice: String? = nil, dayPrice: String? = nil, monthPrice: String? = nil, yearPrice: String? = nil) {
+                    hourPrice: String? = nil, dayPrice: String? = nil, monthPrice: String? = nil, yearPrice: String? = nil,
+                    packageUsageType: String? = nil, packageAmount: String? = nil, packageMeasureID: Int? = nil) {
+            self.packageUsageType = packageUsageType; self.packageAmount = packageAmount; self.packageMeasureID = packageMeasureID
             self.productID = productID; self.cloudServiceType = cloudServiceType; self.resourceType = resourceType
             self.resourceSpec = resourceSpec; self.region = region; self.chargeMode = chargeMode; self.usageFactor = usageFactor
             self.usageMeasureID = usageMeasureID; self.sizeMeasureID = sizeMeasureID; self.effectiveFrom = effectiveFrom

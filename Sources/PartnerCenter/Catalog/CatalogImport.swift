@@ -8,6 +8,7 @@ public enum CatalogImport {
     static let productColumns = ["product_id", "cloud_service_type", "resource_type", "resource_spec", "region", "charge_mode", "usage_factor",
                                  "usage_measure_id", "size_measure_id", "effective_from", "effective_until", "unit_price", "tiers",
                                  "hour_price", "day_price", "month_price", "year_price"]
+    static let packageColumns = ["package_usage_type", "package_amount", "package_measure_id"]
 
     /// Parses a file by its content: JSON when it starts with `{`, else CSV with a header row.
     public static func parse(_ data: Data) throws -> CatalogDocument {
@@ -28,8 +29,8 @@ public enum CatalogImport {
         guard let header = rows.first else { throw ImportFailed(problems: [ImportProblem(line: 1, field: "header", message: "the file is empty")]) }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var problems: [ImportProblem] = []
-        for n in names where !productColumns.contains(n) {
-            problems.append(ImportProblem(line: header.line, field: n, message: "unknown column; expected \(productColumns.joined(separator: ","))"))
+        for n in names where !productColumns.contains(n) && !packageColumns.contains(n) {
+            problems.append(ImportProblem(line: header.line, field: n, message: "unknown column; expected \((productColumns + packageColumns).joined(separator: ","))"))
         }
         for required in ["cloud_service_type", "resource_type", "resource_spec", "region", "charge_mode"] where !names.contains(required) {
             problems.append(ImportProblem(line: header.line, field: required, message: "column is missing"))
@@ -62,7 +63,8 @@ public enum CatalogImport {
                                   resourceSpec: f["resource_spec"] ?? "", region: f["region"] ?? "", chargeMode: f["charge_mode"] ?? "",
                                   usageFactor: f["usage_factor"], usageMeasureID: int("usage_measure_id"), sizeMeasureID: int("size_measure_id"),
                                   effectiveFrom: f["effective_from"], effectiveUntil: f["effective_until"], unitPrice: f["unit_price"], tiers: tiers,
-                                  hourPrice: f["hour_price"], dayPrice: f["day_price"], monthPrice: f["month_price"], yearPrice: f["year_price"]))
+                                  hourPrice: f["hour_price"], dayPrice: f["day_price"], monthPrice: f["month_price"], yearPrice: f["year_price"],
+                                  packageUsageType: f["package_usage_type"], packageAmount: f["package_amount"], packageMeasureID: int("package_measure_id")))
             lines.append(row.line)
         }
         if !problems.isEmpty { throw ImportFailed(problems: problems) }
@@ -159,9 +161,19 @@ public enum CatalogImport {
                 }
             case "period":
                 if p.monthPrice == nil && p.yearPrice == nil && p.dayPrice == nil && p.hourPrice == nil { bad(line, "month_price", "a period product needs at least one period price") }
+                let package = [p.packageUsageType != nil, p.packageAmount != nil, p.packageMeasureID != nil]
+                if package.contains(true) {
+                    if package.contains(false) { bad(line, "package_usage_type", "a package needs package_usage_type, package_amount and package_measure_id together") }
+                    if let u = p.packageUsageType, !usages.contains("\(p.resourceType)|\(u)") { bad(line, "package_usage_type", "\(u) is not a usage type of \(p.resourceType)") }
+                    if let a = p.packageAmount, !(Money.parse(a).map { $0 > 0 && Money.scale($0) <= 8 } ?? false) { bad(line, "package_amount", "must be a positive decimal with at most 8 places") }
+                    if let m = p.packageMeasureID, !units.contains(m) { bad(line, "package_measure_id", "unknown measure unit \(m)") }
+                }
                 for (v, f) in [(p.hourPrice, "hour_price"), (p.dayPrice, "day_price"), (p.monthPrice, "month_price"), (p.yearPrice, "year_price")] { price(v, f) }
             default:
                 bad(line, "charge_mode", "must be on_demand or period")
+            }
+            if p.chargeMode == "on_demand", p.packageUsageType != nil || p.packageAmount != nil || p.packageMeasureID != nil {
+                bad(line, "package_usage_type", "only a period product can be a package")
             }
             var from: Int64 = 0
             var until: Int64?
@@ -214,10 +226,13 @@ public enum CatalogImport {
             for (i, plan) in validPlans.enumerated() {
                 let p = plan.p
                 try await db.raw("""
-                    INSERT INTO products (id, service_type, resource_type, resource_spec, region, charge_mode, usage_factor, usage_measure_id, size_measure_id, created_at)
+                    INSERT INTO products (id, service_type, resource_type, resource_spec, region, charge_mode, usage_factor, usage_measure_id, size_measure_id,
+                                          package_usage_type, package_amount, package_measure_id, created_at)
                     VALUES (\(bind: plan.id), \(bind: p.cloudServiceType), \(bind: p.resourceType), \(bind: p.resourceSpec), \(bind: p.region), \(bind: p.chargeMode),
-                            \(bind: p.usageFactor ?? ""), \(bind: p.usageMeasureID), \(bind: p.sizeMeasureID), \(bind: now))
-                    ON CONFLICT (id) DO UPDATE SET usage_measure_id = excluded.usage_measure_id, size_measure_id = excluded.size_measure_id
+                            \(bind: p.usageFactor ?? ""), \(bind: p.usageMeasureID), \(bind: p.sizeMeasureID), \(bind: p.packageUsageType),
+                            \(bind: p.packageAmount.flatMap(Money.parse).map(Money.format)), \(bind: p.packageMeasureID), \(bind: now))
+                    ON CONFLICT (id) DO UPDATE SET usage_measure_id = excluded.usage_measure_id, size_measure_id = excluded.size_measure_id,
+                        package_usage_type = excluded.package_usage_type, package_amount = excluded.package_amount, package_measure_id = excluded.package_measure_id
                     """).run()
                 let tiers = p.tiers.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
                 try await db.raw("""
@@ -276,7 +291,9 @@ public enum CatalogImport {
                     unitPrice: try r.decode(column: "unit_price", as: String?.self),
                     tiers: try r.decode(column: "tiers", as: String?.self).flatMap { try? JSONDecoder().decode([CatalogDocument.Tier].self, from: Data($0.utf8)) },
                     hourPrice: try r.decode(column: "hour_price", as: String?.self), dayPrice: try r.decode(column: "day_price", as: String?.self),
-                    monthPrice: try r.decode(column: "month_price", as: String?.self), yearPrice: try r.decode(column: "year_price", as: String?.self))
+                    monthPrice: try r.decode(column: "month_price", as: String?.self), yearPrice: try r.decode(column: "year_price", as: String?.self),
+                    packageUsageType: try r.decode(column: "package_usage_type", as: String?.self), packageAmount: try r.decode(column: "package_amount", as: String?.self),
+                    packageMeasureID: try r.decode(column: "package_measure_id", as: Int?.self))
             }
             return CatalogDocument(serviceTypes: services, resourceTypes: resources, usageTypes: usages, measureUnits: units, conversions: conversions, products: products)
         }
@@ -284,12 +301,16 @@ public enum CatalogImport {
 
     /// CSV of the products (one row per plan), for spreadsheets.
     public static func csv(_ doc: CatalogDocument) -> String {
-        var out = productColumns.joined(separator: ",") + "\n"
+        // The package columns appear only when some product is a package, so catalogs
+        // without packages keep the plain layout.
+        let packages = (doc.products ?? []).contains { $0.packageUsageType != nil }
+        var out = (productColumns + (packages ? packageColumns : [])).joined(separator: ",") + "\n"
         for p in doc.products ?? [] {
             let tiers = p.tiers.map { $0.map { "\($0.upTo ?? ""):\($0.unitPrice)" }.joined(separator: "|") }
-            let fields: [String?] = [p.productID, p.cloudServiceType, p.resourceType, p.resourceSpec, p.region, p.chargeMode, p.usageFactor,
+            var fields: [String?] = [p.productID, p.cloudServiceType, p.resourceType, p.resourceSpec, p.region, p.chargeMode, p.usageFactor,
                                      p.usageMeasureID.map(String.init), p.sizeMeasureID.map(String.init), p.effectiveFrom, p.effectiveUntil, p.unitPrice,
                                      tiers, p.hourPrice, p.dayPrice, p.monthPrice, p.yearPrice]
+            if packages { fields += [p.packageUsageType, p.packageAmount, p.packageMeasureID.map(String.init)] }
             out += fields.map { CSV.escape($0 ?? "") }.joined(separator: ",") + "\n"
         }
         return out

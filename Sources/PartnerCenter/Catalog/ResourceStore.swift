@@ -86,6 +86,7 @@ public struct ResourceStore: Sendable {
                 try await db.raw("UPDATE customer_resources SET expires_at = \(bind: newExpiry), status = 2, period_type = \(bind: type), updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
                 try await BillingStore.chargeSubscription(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
                                                           periodStart: from, periodEnd: newExpiry, now: now)
+                try await BillingStore.renewPackage(db, resourceID: rid, periods: periodNum, periodType: type, expires: newExpiry)
             }
         }
         return try await database.read { db in try await Self.instances(db, "r.resource_id = \(bind: resourceID)", now: now, limit: 1, offset: 0).first! }
@@ -113,6 +114,8 @@ public struct ResourceStore: Sendable {
             for rid in ids {
                 refund += try await BillingStore.refundSubscription(db, backend: backend, resourceID: rid, now: now)
                 try await db.raw("UPDATE customer_resources SET status = 3, updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
+                // A bought package ends with its subscription (status 4, unsubscribed).
+                try await db.raw("UPDATE resource_packages SET status = 4 WHERE resource_id = \(bind: rid)").run()
             }
             return Unsubscribed(resourceIDs: ids, refund: Units.decimal(refund))
         }
@@ -163,6 +166,11 @@ public struct ResourceStore: Sendable {
             if mode == "period", let expires {
                 try await BillingStore.chargeSubscription(db, backend: self.database.backend, resourceID: rid, billType: 1,
                                                           periodType: periodType ?? 2, periodNum: periodNum ?? 1, periodStart: start, periodEnd: expires, now: now)
+            }
+            // A package product gives the customer its package for the subscription's life.
+            if mode == "period", let expires {
+                try await BillingStore.openPackage(db, productID: plan.productID, resourceID: rid, customer: customer, periods: periodNum ?? 1, periodType: periodType ?? 2,
+                                                   start: start, expires: expires, now: now)
             }
         }
     }

@@ -583,6 +583,15 @@ public enum Migrations {
             """,
             "CREATE UNIQUE INDEX usage_samples_point ON usage_samples (customer_id, bill_cycle, service_type, resource_type, usage_type, resource_id, stat_time)",
         ]),
+        Migration(version: 13, name: "resource packages sold as yearly/monthly products", statements: [
+            // A period product may be a resource package: each period bought carries this amount.
+            "ALTER TABLE products ADD COLUMN package_usage_type TEXT",
+            "ALTER TABLE products ADD COLUMN package_amount TEXT",
+            "ALTER TABLE products ADD COLUMN package_measure_id INTEGER",
+            // The subscription a bought package belongs to (NULL for operator grants).
+            "ALTER TABLE resource_packages ADD COLUMN resource_id TEXT",
+            "CREATE INDEX resource_packages_resource ON resource_packages (resource_id)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
