@@ -224,11 +224,14 @@ extension BillingStore {
             var filter: SQLQueryString = "m.partner_id IN (\(binds: scope)) AND m.bill_cycle = \(bind: cycle) AND m.charging_mode = \(bind: Int(chargeMode)!) AND c.association_type = '2'"
             if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND m.customer_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND m.service_type = \(bind: v)" }
-            let rows = try await db.raw("""
-                SELECT m.customer_id, m.service_type, m.resource_type, m.charging_mode, m.bill_type, st.name_zh AS sname, rt.name_zh AS rname,
+            // Rows folded into Huawei's bill types (4 refund → 1, the rest consumption → 0),
+            // grouped, ordered and paged by the database: only one page is decoded.
+            let folded: SQLQueryString = "(CASE WHEN m.bill_type = 4 THEN '1' ELSE '0' END)"
+            if let billType { filter += " AND \(folded) = \(bind: billType)" }
+            let base: SQLQueryString = """
+                SELECT m.customer_id, m.service_type, m.resource_type, m.charging_mode, \(folded) AS bt, st.name_zh AS sname, rt.name_zh AS rname,
                        m.consume - COALESCE(d.consume, 0) AS consume, m.discount - COALESCE(d.discount, 0) AS discount, m.cash - COALESCE(d.cash, 0) AS cash,
-                       m.credit - COALESCE(d.credit, 0) AS credit, m.coupon - COALESCE(d.coupon, 0) AS coupon, m.debt - COALESCE(d.debt, 0) AS debt,
-                       m.fees - COALESCE(d.fees, 0) AS fees
+                       m.credit - COALESCE(d.credit, 0) AS credit, m.coupon - COALESCE(d.coupon, 0) AS coupon, m.debt - COALESCE(d.debt, 0) AS debt
                 FROM bill_month_sums m JOIN customers c ON c.id = m.customer_id
                 LEFT JOIN (SELECT customer_id, service_type, resource_type, charging_mode, bill_type, CAST(SUM(consume) AS BIGINT) AS consume,
                                   CAST(SUM(discount) AS BIGINT) AS discount, CAST(SUM(cash) AS BIGINT) AS cash, CAST(SUM(credit) AS BIGINT) AS credit,
@@ -238,35 +241,36 @@ extension BillingStore {
                   ON d.customer_id = m.customer_id AND d.service_type = m.service_type AND d.resource_type = m.resource_type
                  AND d.charging_mode = m.charging_mode AND d.bill_type = m.bill_type
                 LEFT JOIN catalog_service_types st ON st.code = m.service_type LEFT JOIN catalog_resource_types rt ON rt.code = m.resource_type
-                WHERE \(filter)
+                WHERE \(filter) AND m.fees - COALESCE(d.fees, 0) > 0
+                """
+            let groups: SQLQueryString = "customer_id, service_type, resource_type, charging_mode, bt"
+            let binary: SQLQueryString = database.backend == .postgres ? " COLLATE \"C\"" : ""
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM (\(base)) b GROUP BY \(groups)) g")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+            let rows = try await db.raw("""
+                SELECT customer_id, service_type, resource_type, charging_mode, bt, MAX(sname) AS sname, MAX(rname) AS rname,
+                       CAST(SUM(consume) AS BIGINT) AS consume, CAST(SUM(discount) AS BIGINT) AS discount, CAST(SUM(cash) AS BIGINT) AS cash,
+                       CAST(SUM(credit) AS BIGINT) AS credit, CAST(SUM(coupon) AS BIGINT) AS coupon, CAST(SUM(debt) AS BIGINT) AS debt
+                FROM (\(base)) b GROUP BY \(groups)
+                ORDER BY customer_id\(binary), service_type\(binary), resource_type\(binary), bt, charging_mode
+                LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
                 """).all()
-            // Bill types fold into Huawei's three (0 consumption, 1 refund), then page.
-            struct Key: Hashable { var customer, service, resource: String; var mode: Int; var bt: String }
-            var sums: [Key: (sname: String, rname: String, v: [String: Int64])] = [:]
-            for r in rows where try r.decode(column: "fees", as: Int64.self) > 0 {
-                let bt = try r.decode(column: "bill_type", as: Int.self) == 4 ? "1" : "0"
-                if let billType, billType != bt { continue }
-                let key = Key(customer: try r.decode(column: "customer_id", as: String.self), service: try r.decode(column: "service_type", as: String.self),
-                              resource: try r.decode(column: "resource_type", as: String.self), mode: try r.decode(column: "charging_mode", as: Int.self), bt: bt)
-                let names = (try r.decode(column: "sname", as: String?.self) ?? "", try r.decode(column: "rname", as: String?.self) ?? "")
-                var entry = sums[key] ?? (names.0, names.1, [:])
-                for col in ["consume", "discount", "cash", "credit", "coupon", "debt"] { entry.v[col, default: 0] += try r.decode(column: col, as: Int64.self) }
-                sums[key] = entry
-            }
-            let ordered = sums.sorted { a, b in
-                (a.key.customer, a.key.service, a.key.resource, a.key.bt) < (b.key.customer, b.key.service, b.key.resource, b.key.bt)
-            }
-            let count = ordered.count
-            return PartnerBillSumList(billSums: ordered.dropFirst(page.offset).prefix(page.limit).map { key, entry in
+            return PartnerBillSumList(billSums: try rows.map { r in
+                func v(_ c: String) throws -> Int64 { try r.decode(column: c, as: Int64.self) }
+                let bt = try r.decode(column: "bt", as: String.self)
                 var details: [BalanceDeductSum] = []
                 for (type, col) in [("BALANCE_TYPE_DEBIT", "cash"), ("BALANCE_TYPE_CREDIT", "credit"), ("BALANCE_TYPE_COUPON", "coupon")] {
-                    let v = entry.v[col] ?? 0
-                    if v != 0 { details.append(BalanceDeductSum(balanceType: type, amount: Units.decimal(v), billType: key.bt)) }
+                    let amount = try v(col)
+                    if amount != 0 { details.append(BalanceDeductSum(balanceType: type, amount: Units.decimal(amount), billType: bt)) }
                 }
-                return PartnerBillSum(customerID: key.customer, cloudServiceType: key.service, cloudServiceTypeName: entry.sname,
-                                      resourceTypeCode: key.resource, resourceTypeName: entry.rname, billType: key.bt, chargeMode: String(key.mode),
-                                      amount: Units.decimal(entry.v["consume"] ?? 0), debtAmount: Units.decimal(entry.v["debt"] ?? 0), adjustmentAmount: 0,
-                                      discountAmount: Units.decimal(entry.v["discount"] ?? 0), measureID: 1, accountDetails: details)
+                return PartnerBillSum(customerID: try r.decode(column: "customer_id", as: String.self),
+                                      cloudServiceType: try r.decode(column: "service_type", as: String.self),
+                                      cloudServiceTypeName: try r.decode(column: "sname", as: String?.self) ?? "",
+                                      resourceTypeCode: try r.decode(column: "resource_type", as: String.self),
+                                      resourceTypeName: try r.decode(column: "rname", as: String?.self) ?? "", billType: bt,
+                                      chargeMode: String(try r.decode(column: "charging_mode", as: Int.self)),
+                                      amount: Units.decimal(try v("consume")), debtAmount: Units.decimal(try v("debt")), adjustmentAmount: 0,
+                                      discountAmount: Units.decimal(try v("discount")), measureID: 1, accountDetails: details)
             }, count: count, currency: Ledger.currency)
         }
     }
