@@ -15,6 +15,11 @@ enum Bandwidth95 {
 
     static func isSample(_ r: UsageRecord) -> Bool { usageTypes.contains(r.usageType) }
 
+    /// What makes a point unique: one value per resource, usage type and 5-minute interval.
+    static func pointKey(_ r: UsageRecord) -> String {
+        [r.customerID, r.cloudServiceType, r.resourceType, r.usageType, r.resourceID, r.beginTime].joined(separator: "\u{1}")
+    }
+
     /// The monthly billed bandwidth: sort the points high to low, drop the highest 5 %, take the next.
     static func percentile95(_ values: [Decimal]) -> Decimal? {
         guard !values.isEmpty else { return nil }
@@ -55,6 +60,13 @@ enum Bandwidth95 {
         guard r.usageValue >= 0, Money.scale(r.usageValue) <= 8 else { return bad("usage_value", "must be a non-negative decimal with at most 8 places") }
         guard try await cache.partner(db, customer: r.customerID) != nil else { return bad("customer_id", "is not a customer") }
         guard let f = converter.factor(from: r.usageMeasureID, to: mbps) else { return bad("usage_measure_id", "must be a bandwidth unit (Mbps is \(mbps))") }
+        if let other = try await db.raw("""
+            SELECT record_id FROM usage_samples WHERE customer_id = \(bind: r.customerID) AND bill_cycle = \(bind: BillingStore.cycle(begin))
+              AND service_type = \(bind: r.cloudServiceType) AND resource_type = \(bind: r.resourceType) AND usage_type = \(bind: r.usageType)
+              AND resource_id = \(bind: r.resourceID) AND stat_time = \(bind: begin)
+            """).first() {
+            return bad("begin_time", "this resource's point at \(r.beginTime) was imported before as record \(try other.decode(column: "record_id", as: String.self))")
+        }
         return .success(r.usageValue * f.num / f.den)
     }
 

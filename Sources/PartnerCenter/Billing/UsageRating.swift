@@ -89,6 +89,7 @@ public struct BillingStore: Sendable {
             }
             var fresh: [(UsageRecord, Rated)] = []
             var samples: [(UsageRecord, Decimal)] = []
+            var points: [String: String] = [:]
             var seen: [String: String] = [:]
             var duplicates = 0
             for (line, r) in records {
@@ -106,7 +107,12 @@ public struct BillingStore: Sendable {
                 }
                 if Bandwidth95.isSample(r) {
                     switch try await Bandwidth95.check(db, r, converter: converter, cache: cache) {
-                    case .success(let mbps): samples.append((r, mbps))
+                    case .success(let mbps):
+                        if let first = points.updateValue(r.recordID, forKey: Bandwidth95.pointKey(r)) {
+                            problems.append(ImportProblem(line: line, field: "begin_time", message: "this resource's point at \(r.beginTime) is also record \(first) of this batch"))
+                        } else {
+                            samples.append((r, mbps))
+                        }
                     case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
                     }
                     continue
