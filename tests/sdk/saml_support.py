@@ -42,8 +42,6 @@ REDIRECT_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 POST_BINDING = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 URI_FORMAT = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
-ASSERTION_ID_ATTR = f"--id-attr:ID {ASSERTION_NS}:Assertion"
-SKEW = dt.timedelta(minutes=3)
 
 
 # --------------------------------------------------------------------------
@@ -158,43 +156,43 @@ def parse_idp_metadata(xml: str) -> tuple[str, str, str]:
 # xmlsec1
 # --------------------------------------------------------------------------
 
-def _tmpdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="pc-saml-"))
-
-
 def xmlsec_verify(xml: str, cert_pem: str, id_attr: str) -> subprocess.CompletedProcess:
-    d = _tmpdir()
-    (d / "doc.xml").write_text(xml)
-    (d / "cert.pem").write_text(cert_pem)
-    return subprocess.run([XMLSEC1, "--verify", "--pubkey-cert-pem", str(d / "cert.pem"), *id_attr.split(),
-                           str(d / "doc.xml")], capture_output=True, text=True, timeout=60)
+    with tempfile.TemporaryDirectory(prefix="pc-saml-") as tmp:
+        d = Path(tmp)
+        (d / "doc.xml").write_text(xml)
+        (d / "cert.pem").write_text(cert_pem)
+        return subprocess.run([XMLSEC1, "--verify", "--pubkey-cert-pem", str(d / "cert.pem"), *id_attr.split(),
+                               str(d / "doc.xml")], capture_output=True, text=True, timeout=60)
 
 
-def xmlsec_sign(template: str, pair: KeyPair, id_attrs: tuple[str, ...] = (f"{ASSERTION_NS}:Assertion",),
-                node_id: Optional[str] = None) -> str:
-    """Fill a ds:Signature template (the first one, or the one inside the element with `node_id`)."""
-    d = _tmpdir()
-    key, cert = pair.write(d)
-    (d / "in.xml").write_text(template)
-    argv = [XMLSEC1, "--sign", "--privkey-pem", f"{key},{cert}"]
-    for a in id_attrs:
-        argv += ["--id-attr:ID", a]
-    if node_id:
-        argv += ["--node-id", node_id]
-    argv += ["--output", str(d / "out.xml"), str(d / "in.xml")]
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, f"xmlsec1 --sign failed: {proc.stderr}"
-    return (d / "out.xml").read_text()
+def xmlsec_sign(template: str, pair: KeyPair, id_attrs: tuple[str, ...] = (f"{ASSERTION_NS}:Assertion",)) -> str:
+    """Fill the first ds:Signature template in document order with `pair`'s signature."""
+    with tempfile.TemporaryDirectory(prefix="pc-saml-") as tmp:
+        d = Path(tmp)
+        key, cert = pair.write(d)
+        (d / "in.xml").write_text(template)
+        argv = [XMLSEC1, "--sign", "--privkey-pem", f"{key},{cert}"]
+        for a in id_attrs:
+            argv += ["--id-attr:ID", a]
+        argv += ["--output", str(d / "out.xml"), str(d / "in.xml")]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, f"xmlsec1 --sign failed: {proc.stderr}"
+        return (d / "out.xml").read_text()
 
 
-def signature_template(ref_id: str) -> str:
+RSA_SHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+SHA1 = "http://www.w3.org/2000/09/xmldsig#sha1"
+
+
+def signature_template(ref_id: str, sig_alg: str = RSA_SHA256, digest: str = SHA256) -> str:
     return (f'<ds:Signature xmlns:ds="{NS["ds"]}"><ds:SignedInfo>'
             '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
-            f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/>'
+            f'<ds:SignatureMethod Algorithm="{sig_alg}"/>'
             f'<ds:Reference URI="#{ref_id}"><ds:Transforms>'
             '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
             '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
-            '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue>'
+            f'<ds:DigestMethod Algorithm="{digest}"/><ds:DigestValue></ds:DigestValue>'
             '</ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue>'
             '<ds:KeyInfo><ds:X509Data><ds:X509Certificate></ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>')
 

@@ -133,12 +133,13 @@ enum AssertionCheck {
               !service.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) else { return nil }
         var rest = service
         if !service.hasPrefix("/") {
-            guard let u = URL(string: service), let base = URL(string: publicURL),
+            guard let u = URLComponents(string: service), let base = URLComponents(string: publicURL),
                   u.scheme?.lowercased() == base.scheme?.lowercased(), u.host?.lowercased() == base.host?.lowercased(),
                   (u.port ?? (u.scheme == "https" ? 443 : 80)) == (base.port ?? (base.scheme == "https" ? 443 : 80)),
                   u.user == nil, u.password == nil else { return nil }
-            rest = u.path.isEmpty ? "/" : u.path
-            if let q = u.query { rest += "?" + q }
+            // Kept as sent (still percent-encoded), so the checks below see what the browser will.
+            rest = u.percentEncodedPath.isEmpty ? "/" : u.percentEncodedPath
+            if let q = u.percentEncodedQuery { rest += "?" + q }
         }
         guard rest == "/console" || rest.hasPrefix("/console/") || rest.hasPrefix("/console?"),
               !rest.hasPrefix("//"), !rest.split(separator: "/").contains(".."),

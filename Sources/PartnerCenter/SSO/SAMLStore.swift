@@ -244,10 +244,21 @@ public struct SAMLStore: Sendable {
     /// Binds an existing customer of the partner to the platform user, after its password was checked.
     /// Refused when the customer is already bound to another user of this platform.
     public func bindExisting(customerID: String, binding b: PendingBinding) async throws {
+        do {
+            try await bindOnce(customerID: customerID, binding: b)
+        } catch where Database.isUniqueViolation(error) {
+            // Another browser bound this platform user to another account at the same moment.
+            throw SSOFailure("bind", "this platform user is already bound to another account")
+        }
+    }
+
+    private func bindOnce(customerID: String, binding b: PendingBinding) async throws {
         try await database.transaction { db in
+            // The customer row is locked, so two bindings of one account take turns.
             guard let r = try await db.raw("""
-                SELECT c.xaccount_type, c.xaccount_id FROM customers c JOIN accounts p ON p.id = c.partner_id
-                WHERE c.id = \(bind: customerID) AND (c.partner_id = \(bind: b.partnerID) OR p.parent_id = \(bind: b.partnerID))
+                SELECT c.xaccount_type, c.xaccount_id FROM customers c
+                WHERE c.id = \(bind: customerID) AND (c.partner_id = \(bind: b.partnerID)
+                      OR c.partner_id IN (SELECT id FROM accounts WHERE parent_id = \(bind: b.partnerID)))\(database.backend.forUpdate)
                 """).first() else {
                 throw SSOFailure("bind", "that account is not a customer of this partner")
             }
