@@ -60,10 +60,12 @@ enum Bandwidth95 {
         guard r.usageValue >= 0, Money.scale(r.usageValue) <= 8 else { return bad("usage_value", "must be a non-negative decimal with at most 8 places") }
         guard try await cache.partner(db, customer: r.customerID) != nil else { return bad("customer_id", "is not a customer") }
         guard let f = converter.factor(from: r.usageMeasureID, to: mbps) else { return bad("usage_measure_id", "must be a bandwidth unit (Mbps is \(mbps))") }
+        // The same record committed meanwhile by a concurrent import is not "another" record:
+        // its insert collides and the batch is read again as duplicates.
         if let other = try await db.raw("""
             SELECT record_id FROM usage_samples WHERE customer_id = \(bind: r.customerID) AND bill_cycle = \(bind: BillingStore.cycle(begin))
               AND service_type = \(bind: r.cloudServiceType) AND resource_type = \(bind: r.resourceType) AND usage_type = \(bind: r.usageType)
-              AND resource_id = \(bind: r.resourceID) AND stat_time = \(bind: begin)
+              AND resource_id = \(bind: r.resourceID) AND stat_time = \(bind: begin) AND record_id <> \(bind: r.recordID)
             """).first() {
             return bad("begin_time", "this resource's point at \(r.beginTime) was imported before as record \(try other.decode(column: "record_id", as: String.self))")
         }
