@@ -674,9 +674,11 @@ struct UsageCommands: AsyncParsableCommand {
             var rejected = 0
             do {
                 let (records, malformed) = try UsageFile.parseCollecting(data)
-                if records.count >= 1000 || isatty(2) == 1 { CatalogCommands.Import.progressBar(0, records.count) }
-                summary = try await storage.with { try await $0.billing.importUsage(records, malformed: malformed) }
-                if records.count >= 1000 || isatty(2) == 1 { CatalogCommands.Import.progressBar(records.count, records.count) }
+                let show = records.count >= 1000 || isatty(2) == 1
+                if show { CatalogCommands.Import.progressBar(0, records.count) }
+                let bar: @Sendable (Int, Int) -> Void = { done, all in if done < all { CatalogCommands.Import.progressBar(done, all) } }
+                summary = try await storage.with { try await $0.billing.importUsage(records, malformed: malformed, progress: show ? bar : nil) }
+                if show { CatalogCommands.Import.progressBar(records.count, records.count) }
             } catch let failed as ImportFailed {
                 rejected = failed.problems.count
                 for p in failed.problems { FileHandle.standardError.write(Data("error: \(file): \(p)\n".utf8)) }

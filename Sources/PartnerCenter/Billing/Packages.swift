@@ -284,7 +284,7 @@ extension BillingStore {
     }
 
     /// A renewal extends the package and adds what the renewed periods carry.
-    static func renewPackage(_ db: any SQLDatabase, resourceID: String, periods: Int, periodType: Int, expires: Int64) async throws {
+    static func renewPackage(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, periods: Int, periodType: Int, expires: Int64) async throws {
         guard let pkg = try await db.raw("""
             SELECT k.id, p.package_amount FROM resource_packages k JOIN products p ON p.id = k.product_id
             WHERE k.resource_id = \(bind: resourceID) AND k.status = 1 AND p.package_amount IS NOT NULL
@@ -293,7 +293,8 @@ extension BillingStore {
         let id = try pkg.decode(column: "id", as: String.self)
         let add = amount * Decimal(periods * (periodType == 3 ? 12 : 1))
         try await db.raw("UPDATE resource_packages SET expires_at = \(bind: expires) WHERE id = \(bind: id)").run()
-        for item in try await db.raw("SELECT free_resource_id, total, remaining FROM package_items WHERE package_id = \(bind: id)").all() {
+        // Locked like a usage deduction locks them, so a top-up never overwrites a deduction.
+        for item in try await db.raw("SELECT free_resource_id, total, remaining FROM package_items WHERE package_id = \(bind: id)\(backend.forUpdate)").all() {
             guard let total = Money.parse(try item.decode(column: "total", as: String.self)),
                   let remaining = Money.parse(try item.decode(column: "remaining", as: String.self)) else { continue }
             try await db.raw("""

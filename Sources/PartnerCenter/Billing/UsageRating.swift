@@ -55,15 +55,18 @@ public struct BillingStore: Sendable {
     /// Imports a batch: every record is checked first and any bad one refuses the batch.
     /// Known records with the same content are skipped; the same id with other content is
     /// a bad row. Two instances importing the same batch at once rate each record once.
-    public func importUsage(_ records: [(line: Int, record: UsageRecord)], malformed: [ImportProblem] = []) async throws -> UsageImportSummary {
+    /// `progress` hears (records done, records in all) as the batch is checked and written.
+    public func importUsage(_ records: [(line: Int, record: UsageRecord)], malformed: [ImportProblem] = [],
+                            progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> UsageImportSummary {
         do {
-            return try await importOnce(records, malformed: malformed)
+            return try await importOnce(records, malformed: malformed, progress: progress)
         } catch where Database.isUniqueViolation(error) {
-            return try await importOnce(records, malformed: malformed)  // a concurrent import won: its records are now duplicates
+            return try await importOnce(records, malformed: malformed, progress: progress)  // a concurrent import won: its records are now duplicates
         }
     }
 
-    func importOnce(_ records: [(line: Int, record: UsageRecord)], malformed: [ImportProblem]) async throws -> UsageImportSummary {
+    func importOnce(_ records: [(line: Int, record: UsageRecord)], malformed: [ImportProblem],
+                    progress: (@Sendable (Int, Int) -> Void)?) async throws -> UsageImportSummary {
         let backend = database.backend
         return try await database.transaction { db in
             let converter = try await UnitConverter.load(db)
@@ -123,7 +126,13 @@ public struct BillingStore: Sendable {
                 }
             }
             if !problems.isEmpty { throw ImportFailed(problems: problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
-            for (r, rated) in fresh { try await Self.bill(db, backend: backend, r, rated, converter: converter, cache: cache) }
+            // Checking is about a third of the work, writing the rest.
+            let all = records.count
+            progress?(all / 3, all)
+            for (i, (r, rated)) in fresh.enumerated() {
+                try await Self.bill(db, backend: backend, r, rated, converter: converter, cache: cache)
+                if (i + 1) % 1000 == 0 { progress?(all / 3 + (i + 1) * (all - all / 3) / max(fresh.count, 1), all) }
+            }
             try await cache.sums.flush(db)
             // 95 bandwidth points are priced by the month, not one by one: they are kept as points.
             for (r, mbps) in samples { try await Bandwidth95.insert(db, r, mbps: mbps, now: cache.now) }

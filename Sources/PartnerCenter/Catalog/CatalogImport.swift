@@ -232,7 +232,10 @@ public enum CatalogImport {
                             \(bind: p.usageFactor ?? ""), \(bind: p.usageMeasureID), \(bind: p.sizeMeasureID), \(bind: p.packageUsageType),
                             \(bind: p.packageAmount.flatMap(Money.parse).map(Money.format)), \(bind: p.packageMeasureID), \(bind: now))
                     ON CONFLICT (id) DO UPDATE SET usage_measure_id = excluded.usage_measure_id, size_measure_id = excluded.size_measure_id,
-                        package_usage_type = excluded.package_usage_type, package_amount = excluded.package_amount, package_measure_id = excluded.package_measure_id
+                        -- a price update without the package columns leaves a package a package
+                        package_usage_type = COALESCE(excluded.package_usage_type, products.package_usage_type),
+                        package_amount = COALESCE(excluded.package_amount, products.package_amount),
+                        package_measure_id = COALESCE(excluded.package_measure_id, products.package_measure_id)
                     """).run()
                 let tiers = p.tiers.map { String(decoding: (try? JSONEncoder().encode($0)) ?? Data(), as: UTF8.self) }
                 try await db.raw("""

@@ -86,7 +86,7 @@ public struct ResourceStore: Sendable {
                 try await db.raw("UPDATE customer_resources SET expires_at = \(bind: newExpiry), status = 2, period_type = \(bind: type), updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
                 try await BillingStore.chargeSubscription(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
                                                           periodStart: from, periodEnd: newExpiry, now: now)
-                try await BillingStore.renewPackage(db, resourceID: rid, periods: periodNum, periodType: type, expires: newExpiry)
+                try await BillingStore.renewPackage(db, backend: backend, resourceID: rid, periods: periodNum, periodType: type, expires: newExpiry)
             }
         }
         return try await database.read { db in try await Self.instances(db, "r.resource_id = \(bind: resourceID)", now: now, limit: 1, offset: 0).first! }
