@@ -66,8 +66,10 @@ public final class Database: Sendable {
             config.options.maximumConnections = 16
             let client = PostgresClient(configuration: config, backgroundLogger: logger)
             let db = Database(url: url, sqlite: nil, postgres: client, logger: logger)
-            // Let the pool's run loop start before the first lease.
+            // Let the pool's run loop start before the first lease (PostgresNIO warns otherwise);
+            // on a busy machine the run task may need more than a few yields to be scheduled.
             for _ in 0..<4 { await Task.yield() }
+            try? await Task.sleep(for: .milliseconds(50))
             do {
                 _ = try await db.read { try await $0.raw("SELECT 1 AS one").first() }
             } catch {
