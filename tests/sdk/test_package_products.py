@@ -853,6 +853,12 @@ def test_package_follows_the_periods_bought(shop):
     assert buys == {three["resource_id"]: D(147), year["resource_id"]: D(1990)}
     s.pay(c, D(147) + D(1990))
     s.expect_balance(me, c)
+    # A bought package carries its subscription's order; the order_id filter finds it alone.
+    orders = {p["order_id"] for p in pkgs.values()}
+    assert len(orders) == 2 and all(o.startswith("CS") for o in orders), orders
+    for p in pkgs.values():
+        assert set(packages_of(me, order_id=p["order_id"])) == {p["free_resources"][0]["free_resource_id"]}
+    assert packages_of(me, order_id="CS000000000000000000") == {}
 
 
 def test_other_products_open_no_package(shop):

@@ -183,14 +183,17 @@ extension BillingStore {
                 """
             var filter: SQLQueryString = "p.customer_id = \(bind: caller.domainID) AND p.expires_at > \(bind: now - 548 * 86_400_000)"
             if let v = Check.nonEmpty(q.regionCode) { filter += " AND p.region = \(bind: v)" }
-            if Check.nonEmpty(q.orderID) != nil { filter += " AND 1 = 0" }  // granted packages have no order
+            // A bought package carries its subscription's order; granted packages have none.
+            if let v = Check.nonEmpty(q.orderID) { filter += " AND o.order_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.productID) { filter += " AND p.product_id = \(bind: v)" }
             if let v = Check.nonEmpty(q.productName) { filter += " AND p.product_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
             if let s = q.status { filter += " AND \(status) = \(bind: s)" }
             if let l = q.serviceTypeCodeList, !l.isEmpty { filter += " AND LOWER(p.service_type) IN (\(binds: l.map { $0.lowercased() }))" }
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM resource_packages p WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let order: SQLQueryString = "LEFT JOIN customer_resources o ON o.resource_id = p.resource_id"
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM resource_packages p \(order) WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
-                SELECT p.*, \(status) AS derived, st.name_zh AS sname FROM resource_packages p LEFT JOIN catalog_service_types st ON st.code = p.service_type
+                SELECT p.*, o.order_id AS subscription_order, \(status) AS derived, st.name_zh AS sname
+                FROM resource_packages p \(order) LEFT JOIN catalog_service_types st ON st.code = p.service_type
                 WHERE \(filter) ORDER BY p.created_at DESC, p.id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
                 """).all()
             var out: [FreeResourcePackage] = []
@@ -206,7 +209,7 @@ extension BillingStore {
                                      measureID: try $0.decode(column: "measure_id", as: Int.self))
                 }
                 out.append(FreeResourcePackage(
-                    orderInstanceID: id, orderID: "", productID: try r.decode(column: "product_id", as: String.self),
+                    orderInstanceID: id, orderID: try r.decode(column: "subscription_order", as: String?.self) ?? "", productID: try r.decode(column: "product_id", as: String.self),
                     productName: try r.decode(column: "product_name", as: String.self), enterpriseProjectID: "0", enterpriseProjectScope: 0,
                     effectiveTime: WireTime.utc(try r.decode(column: "effective_at", as: Int64.self)), expireTime: WireTime.utc(try r.decode(column: "expires_at", as: Int64.self)),
                     status: try r.decode(column: "derived", as: Int.self), serviceTypeCode: try r.decode(column: "service_type", as: String.self),
