@@ -592,6 +592,11 @@ public enum Migrations {
             "ALTER TABLE resource_packages ADD COLUMN resource_id TEXT",
             "CREATE INDEX resource_packages_resource ON resource_packages (resource_id)",
         ]),
+        Migration(version: 14, name: "one fee record per usage record", statements: [
+            // The storage itself refuses rating a usage record twice, and the verifier's
+            // "every usage record was rated once" check reads an index instead of scanning.
+            "CREATE UNIQUE INDEX fee_records_record ON fee_records (record_id) WHERE record_id IS NOT NULL",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
