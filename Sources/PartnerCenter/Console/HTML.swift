@@ -14,7 +14,7 @@ enum HTML {
         section{background:#fff;border:1px solid #dde3ea;border-radius:4px;padding:16px 20px;margin-bottom:16px}
         h1{font-size:20px;margin:0}h2{font-size:16px;margin:0 0 12px}
         table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #eef1f5;font-size:14px}
-        th{color:#5a6b7d;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+        th{color:#5a6b7d;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
         .error{border-left:4px solid #c7000b}.muted{color:#5a6b7d}
         form.box{display:grid;gap:8px;max-width:360px}input{padding:6px 8px;font:inherit}
         input[type=submit],button.primary{background:#c7000b;color:#fff;border:0;padding:8px 12px;border-radius:3px;cursor:pointer;font:inherit}
