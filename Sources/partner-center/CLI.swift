@@ -128,7 +128,7 @@ struct Serve: AsyncParsableCommand {
                                                 certPEM: try String(contentsOfFile: cert, encoding: .utf8)).validated()
         case (nil, nil):
             // The SP key is made (once, for every instance) before the first browser arrives.
-            _ = try await platform.saml.keyPair(owner: "sp", commonName: "partner-center SAML SP")
+            _ = try await platform.saml.spKeyPair()
         default: throw ConfigError("--saml-key and --saml-cert go together")
         }
         logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])

@@ -102,13 +102,16 @@ struct BillSums {
         days[key] = a
     }
 
+    /// The ON CONFLICT update that adds an inserted sums row (`excluded`) to the stored one (`t`).
+    static let addExcluded: SQLQueryString = """
+        official = t.official + excluded.official, discount = t.discount + excluded.discount, truncated = t.truncated + excluded.truncated,
+        consume = t.consume + excluded.consume, cash = t.cash + excluded.cash, credit = t.credit + excluded.credit,
+        coupon = t.coupon + excluded.coupon, debt = t.debt + excluded.debt, fees = t.fees + excluded.fees
+        """
+
     /// Adds the gathered sums to `bill_day_sums` and `bill_month_sums`.
     func flush(_ db: any SQLDatabase) async throws {
-        let add: SQLQueryString = """
-            official = t.official + excluded.official, discount = t.discount + excluded.discount, truncated = t.truncated + excluded.truncated,
-            consume = t.consume + excluded.consume, cash = t.cash + excluded.cash, credit = t.credit + excluded.credit,
-            coupon = t.coupon + excluded.coupon, debt = t.debt + excluded.debt, fees = t.fees + excluded.fees
-            """
+        let add = Self.addExcluded
         var months: [Key: Amounts] = [:]
         for (k, a) in days {
             try await db.raw("""

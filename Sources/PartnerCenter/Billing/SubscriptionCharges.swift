@@ -61,11 +61,7 @@ extension BillingStore {
 
     /// Adds one fee record to its day's and its month's sums (the caller's transaction).
     static func addToDaySums(_ db: any SQLDatabase, feeID: String) async throws {
-        let add: SQLQueryString = """
-            official = t.official + excluded.official, discount = t.discount + excluded.discount, truncated = t.truncated + excluded.truncated,
-            consume = t.consume + excluded.consume, cash = t.cash + excluded.cash, credit = t.credit + excluded.credit,
-            coupon = t.coupon + excluded.coupon, debt = t.debt + excluded.debt, fees = t.fees + 1
-            """
+        let add = BillSums.addExcluded
         try await db.raw("""
             INSERT INTO bill_day_sums AS t (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
                                        official, discount, truncated, consume, cash, credit, coupon, debt, fees)

@@ -72,22 +72,18 @@ public struct BillingStore: Sendable {
             let converter = try await UnitConverter.load(db)
             let cache = ImportCache(now: try await BusinessClock.now(db))
             var problems = malformed
-            // Which ids are known already, in a few queries for the whole batch.
+            // Which ids are known already (rated usage or bandwidth points), in a few queries for the whole batch.
             var stored: [String: String] = [:]
             let ids = Array(Set(records.map(\.record.recordID)))
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)]
-                var q: SQLQueryString = "SELECT record_id, content_hash FROM usage_records WHERE record_id IN ("
-                for (i, id) in chunk.enumerated() { q += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
-                q += ")"
-                for row in try await db.raw(q).all() {
-                    stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
-                }
-                var qs: SQLQueryString = "SELECT record_id, content_hash FROM usage_samples WHERE record_id IN ("
-                for (i, id) in chunk.enumerated() { qs += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
-                qs += ")"
-                for row in try await db.raw(qs).all() {
-                    stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
+                for table in ["usage_records", "usage_samples"] {
+                    var q: SQLQueryString = "SELECT record_id, content_hash FROM \(unsafeRaw: table) WHERE record_id IN ("
+                    for (i, id) in chunk.enumerated() { q += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
+                    q += ")"
+                    for row in try await db.raw(q).all() {
+                        stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
+                    }
                 }
             }
             var fresh: [(UsageRecord, Rated)] = []

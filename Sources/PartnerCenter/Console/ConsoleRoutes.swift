@@ -61,14 +61,13 @@ public enum ConsoleRoutes {
         let resources = try await platform.resources.list(caller: me, QueryResourcesRequest(offset: 0, limit: 100))
         let coupons = try await platform.database.read { db in
             try await db.raw("""
-                SELECT id, coupon_type, face_value, status, expires_at, ledger_account FROM coupons
-                WHERE customer_id = \(bind: customerID) ORDER BY created_at DESC LIMIT 100
+                SELECT c.id, c.face_value, c.status, c.expires_at, l.balance FROM coupons c JOIN ledger_accounts l ON l.id = c.ledger_account
+                WHERE c.customer_id = \(bind: customerID) ORDER BY c.created_at DESC LIMIT 100
                 """).all()
         }
         var couponRows = ""
         for c in coupons {
-            let ledger = try c.decode(column: "ledger_account", as: String.self)
-            let left = try await platform.database.read { try await Ledger.balance($0, ledger) }
+            let left = try c.decode(column: "balance", as: Int64.self)
             let status = try c.decode(column: "status", as: Int.self)
             couponRows += "<tr><td>\(e(try c.decode(column: "id", as: String.self)))</td><td class=num>\(money(Units.decimal(try c.decode(column: "face_value", as: Int64.self))))</td>"
                 + "<td class=num>\(money(Units.decimal(left)))</td><td>\([1: "usable", 2: "used up", 3: "reclaimed", 4: "expired"][status] ?? String(status))</td>"

@@ -70,23 +70,18 @@ enum FormData {
         String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
     }
 
-    static func parse(_ text: String) -> [String: String] {
+    static func parse(_ text: String) -> [String: String] { pairs(text, decode) }
+
+    /// Query parameters as sent (still percent-encoded), for signature checks over the raw bytes.
+    static func raw(_ query: String) -> [String: String] { pairs(query) { String($0) } }
+
+    /// `name=value&...` with each side passed through `transform`; the first of a name wins.
+    private static func pairs(_ text: String, _ transform: (Substring) -> String) -> [String: String] {
         var out: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = decode(parts[0])
-            if out[key] == nil { out[key] = parts.count > 1 ? decode(parts[1]) : "" }
-        }
-        return out
-    }
-
-    /// Query parameters as sent (still percent-encoded), for signature checks over the raw bytes.
-    static func raw(_ query: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0])
-            if out[key] == nil { out[key] = parts.count > 1 ? String(parts[1]) : "" }
+            let key = transform(parts[0])
+            if out[key] == nil { out[key] = parts.count > 1 ? transform(parts[1]) : "" }
         }
         return out
     }

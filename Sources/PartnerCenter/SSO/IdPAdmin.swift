@@ -22,7 +22,7 @@ extension SAMLStore {
             throw APIError(.notFound, "CBC.0151", "The partner \(partnerID) does not exist.")
         }
         let config = SSOConfig(publicURL: publicURL, spEntityID: SSOConfig.huaweiEntityID)
-        let pair = try await keyPair(owner: "idp:" + partnerID, commonName: "partner-center IdP \(partnerID)")
+        let pair = try await idpKeyPair(partnerID: partnerID)
         let xml = SAML.idpMetadata(entityID: config.idpEntityID(partnerID), ssoURL: config.idpSSO(partnerID), pair: pair)
         let parsed = try IdPMetadata.parse(Array(xml.utf8))
         let r = try await register(partnerID: partnerID, metadata: parsed, xaccountType: nil, notifyURL: notifyURL, builtin: true)

@@ -67,6 +67,16 @@ public struct SAMLStore: Sendable {
         return pair
     }
 
+    /// The SP's key pair, made once for every instance.
+    public func spKeyPair() async throws -> SigningKeyPair {
+        try await keyPair(owner: "sp", commonName: "partner-center SAML SP")
+    }
+
+    /// The key pair of a partner's built-in IdP.
+    public func idpKeyPair(partnerID: String) async throws -> SigningKeyPair {
+        try await keyPair(owner: "idp:" + partnerID, commonName: "partner-center IdP \(partnerID)")
+    }
+
     private func storedPair(_ owner: String) async throws -> SigningKeyPair? {
         guard let row = try await database.read({ try await $0.raw("SELECT key_sealed, cert_pem FROM saml_keys WHERE owner = \(bind: owner)").first() }) else {
             return nil

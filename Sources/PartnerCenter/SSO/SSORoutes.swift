@@ -45,16 +45,16 @@ final class SSOKeys: Sendable {
 
     func sp() async throws -> SigningKeyPair {
         if let configured { return configured }
-        return try await pair("sp", commonName: "partner-center SAML SP")
+        return try await cached("sp") { try await store.spKeyPair() }
     }
 
     func idp(_ partnerID: String) async throws -> SigningKeyPair {
-        try await pair("idp:" + partnerID, commonName: "partner-center IdP \(partnerID)")
+        try await cached("idp:" + partnerID) { try await store.idpKeyPair(partnerID: partnerID) }
     }
 
-    private func pair(_ owner: String, commonName: String) async throws -> SigningKeyPair {
+    private func cached(_ owner: String, _ load: () async throws -> SigningKeyPair) async throws -> SigningKeyPair {
         if let p = cache.withLockedValue({ $0[owner] }) { return p }
-        let p = try await store.keyPair(owner: owner, commonName: commonName)
+        let p = try await load()
         cache.withLockedValue { $0[owner] = p }
         return p
     }
