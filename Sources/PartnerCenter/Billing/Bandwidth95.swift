@@ -72,16 +72,6 @@ enum Bandwidth95 {
         return .success(r.usageValue * f.num / f.den)
     }
 
-    static func insert(_ db: any SQLDatabase, _ r: UsageRecord, mbps value: Decimal, now: Int64) async throws {
-        let begin = WireTime.parseUTC(r.beginTime)!
-        try await db.raw("""
-            INSERT INTO usage_samples (record_id, content_hash, customer_id, bill_cycle, service_type, resource_type, usage_type, resource_id, region,
-                                       stat_time, mbps, imported_at)
-            VALUES (\(bind: r.recordID), \(bind: r.contentHash), \(bind: r.customerID), \(bind: BillingStore.cycle(begin)), \(bind: r.cloudServiceType),
-                    \(bind: r.resourceType), \(bind: r.usageType), \(bind: r.resourceID), \(bind: r.region), \(bind: begin), \(bind: Money.format(value)), \(bind: now))
-            """).run()
-    }
-
     /// The query parameters both operations share.
     static func filter(_ q: Call) throws -> (cycle: String, service: String, resource: String, usage: String, page: Page) {
         let cycle = try BillingStore.checkCycle(q.query("bill_cycle"), "bill_cycle")

@@ -3,8 +3,8 @@ import SQLKit
 
 /// What a usage import looks up again and again, read once per batch inside the batch's
 /// transaction (so it cannot go stale under it): customers' partners, usage types, dated
-/// price plans, discounts, whether a customer has packages or coupons at all, ledger
-/// account ids, and the bill sums, which are written once per key at the end.
+/// price plans, discounts, whether a customer has packages at all, and the bill sums,
+/// which are written once per key at the end.
 final class ImportCache {
     let now: Int64
     private var partners: [String: String?] = [:]
@@ -12,9 +12,6 @@ final class ImportCache {
     private var plans: [String: [(from: Int64, until: Int64?, plan: PricePlan)]] = [:]
     private var discounts: [String: [(from: Int64, until: Int64, service: String, rate: Decimal)]] = [:]
     private var packages: [String: Bool] = [:]
-    private var coupons: [String: Bool] = [:]
-    var knownResources: Set<String> = []
-    private var accounts: [String: String] = [:]
     var sums = BillSums()
 
     init(now: Int64) { self.now = now }
@@ -65,22 +62,6 @@ final class ImportCache {
         let has = try await db.raw("SELECT id FROM resource_packages WHERE customer_id = \(bind: customer) AND status = 1 LIMIT 1").first() != nil
         packages[customer] = has
         return has
-    }
-
-    /// false when the customer has no usable coupon at all (payments only use them up).
-    func mayHaveCoupons(_ db: any SQLDatabase, customer: String) async throws -> Bool {
-        if let known = coupons[customer] { return known }
-        let has = try await db.raw("SELECT id FROM coupons WHERE customer_id = \(bind: customer) AND status = 2 LIMIT 1").first() != nil
-        coupons[customer] = has
-        return has
-    }
-
-    func account(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType) async throws -> String {
-        let key = (owner ?? "") + "\u{1}" + type.rawValue
-        if let id = accounts[key] { return id }
-        let id = try await Ledger.ensure(db, owner: owner, type: type)
-        accounts[key] = id
-        return id
     }
 }
 

@@ -19,7 +19,9 @@ extension BillingStore {
         let official = try Units.from(line.official)
         let consume = try Units.from(Money.round(line.official * (rate ?? 1), scale: 2))
         let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customer)").first()!.decode(column: "partner_id", as: String.self)
-        let (coupon, cash, debt) = try await pay(db, backend: backend, customerID: customer, partner: partner, service: service, amount: consume, now: now)
+        let payments = Payments(backend: backend, now: now)
+        let (coupon, cash, debt) = try await payments.pay(db, customerID: customer, partner: partner, service: service, amount: consume)
+        try await payments.finish(db)
         try await insertFee(db, row: r, customer: customer, partner: partner, productID: line.productID, chargingMode: 1, billType: billType,
                             begin: periodStart, end: periodEnd, now: now, official: official, discount: official - consume, consume: consume,
                             cash: cash, coupon: coupon, debt: debt)

@@ -61,20 +61,37 @@ public enum UsageFile {
     /// The well-formed records and the problems of the others, so the import can check the
     /// content of the former and name every bad row at once.
     public static func parseCollecting(_ data: Data) throws -> (records: [(line: Int, record: UsageRecord)], problems: [ImportProblem]) {
-        let text = String(decoding: data, as: UTF8.self)
         var problems: [ImportProblem] = []
         var out: [(Int, UsageRecord)] = []
-        if text.drop(while: { $0.isWhitespace }).first == "{" {
-            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !trimmed.isEmpty else { continue }
-                do {
-                    out.append((i + 1, try decode(Data(trimmed.utf8))))
-                } catch let e as ImportProblem {
-                    problems.append(ImportProblem(line: i + 1, field: e.field, message: e.message))
+        let isJSON = data.first { !(0x20 == $0 || 0x09 == $0 || 0x0A == $0 || 0x0D == $0) } == 0x7B
+        if isJSON {
+            // Line by line on the bytes; a line the fast reader declines is decoded in full.
+            data.withUnsafeBytes { raw in
+                let b = raw.bindMemory(to: UInt8.self)
+                var start = 0, line = 0
+                while start <= b.count {
+                    line += 1
+                    var end = start
+                    while end < b.count, b[end] != 0x0A { end += 1 }
+                    defer { start = end + 1 }
+                    var s = start, e = end
+                    while s < e, b[s] == 0x20 || b[s] == 0x09 || b[s] == 0x0D { s += 1 }
+                    while e > s, b[e - 1] == 0x20 || b[e - 1] == 0x09 || b[e - 1] == 0x0D { e -= 1 }
+                    if s == e { continue }
+                    if let r = UsageFastRead.json(b, s, e) { out.append((line, r)); continue }
+                    let trimmed = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                    guard !trimmed.isEmpty else { continue }
+                    do {
+                        out.append((line, try decode(Data(trimmed.utf8))))
+                    } catch let e as ImportProblem {
+                        problems.append(ImportProblem(line: line, field: e.field, message: e.message))
+                    } catch {
+                        problems.append(ImportProblem(line: line, field: "record", message: "is not a JSON object"))
+                    }
                 }
             }
         } else {
+            let text = String(decoding: data, as: UTF8.self)
             let rows = CSV.rows(text)
             guard let header = rows.first else { throw ImportFailed(problems: [ImportProblem(line: 1, field: "header", message: "the file is empty")]) }
             let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -87,6 +104,7 @@ public enum UsageFile {
                 guard row.fields.count == names.count else {
                     problems.append(ImportProblem(line: row.line, field: "row", message: "has \(row.fields.count) fields, the header has \(names.count)")); continue
                 }
+                if let r = UsageFastRead.csv(names: names, fields: row.fields) { out.append((row.line, r)); continue }
                 // Rebuilt as a JSON object so CSV rows pass the same checks; numbers stay text.
                 var fields: [String] = []
                 for (n, v) in zip(names, row.fields) where !v.isEmpty {

@@ -75,19 +75,13 @@ public struct BillingStore: Sendable {
             // Which ids are known already (rated usage or bandwidth points), in a few queries for the whole batch.
             var stored: [String: String] = [:]
             let ids = Array(Set(records.map(\.record.recordID)))
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(start + 500, ids.count)]
-                for table in ["usage_records", "usage_samples"] {
-                    var q: SQLQueryString = "SELECT record_id, content_hash FROM \(unsafeRaw: table) WHERE record_id IN ("
-                    for (i, id) in chunk.enumerated() { q += i == 0 ? "\(bind: id)" : ", \(bind: id)" }
-                    q += ")"
-                    for row in try await db.raw(q).all() {
-                        stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
-                    }
+            for table in ["usage_records", "usage_samples"] {
+                for row in try await BulkLookup.rows(db, backend: backend, select: "t.record_id, t.content_hash", from: table, key: "record_id", in: ids) {
+                    stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
                 }
             }
-            var fresh: [(UsageRecord, Rated)] = []
-            var samples: [(UsageRecord, Decimal)] = []
+            var fresh: [(UsageRecord, Rated, String)] = []
+            var samples: [(UsageRecord, Decimal, String)] = []
             var points: [String: String] = [:]
             var seen: [String: String] = [:]
             var duplicates = 0
@@ -110,14 +104,14 @@ public struct BillingStore: Sendable {
                         if let first = points.updateValue(r.recordID, forKey: Bandwidth95.pointKey(r)) {
                             problems.append(ImportProblem(line: line, field: "begin_time", message: "this resource's point at \(r.beginTime) is also record \(first) of this batch"))
                         } else {
-                            samples.append((r, mbps))
+                            samples.append((r, mbps, hash))
                         }
                     case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
                     }
                     continue
                 }
                 switch try await Self.rate(db, r, converter: converter, cache: cache) {
-                case .success(let rated): fresh.append((r, rated))
+                case .success(let rated): fresh.append((r, rated, hash))
                 case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
                 }
             }
@@ -125,118 +119,16 @@ public struct BillingStore: Sendable {
             // Checking is about a third of the work, writing the rest.
             let all = records.count
             progress?(all / 3, all)
-            for (i, (r, rated)) in fresh.enumerated() {
-                try await Self.bill(db, backend: backend, r, rated, converter: converter, cache: cache)
+            let writer = UsageWriter(backend: backend, cache: cache)
+            try await writer.prepare(db, fresh.map(\.0))
+            for (i, (r, rated, hash)) in fresh.enumerated() {
+                try await writer.bill(db, r, rated, hash: hash, converter: converter)
                 if (i + 1) % 1000 == 0 { progress?(all / 3 + (i + 1) * (all - all / 3) / max(fresh.count, 1), all) }
             }
-            try await cache.sums.flush(db)
             // 95 bandwidth points are priced by the month, not one by one: they are kept as points.
-            for (r, mbps) in samples { try await Bandwidth95.insert(db, r, mbps: mbps, now: cache.now) }
+            for (r, mbps, hash) in samples { try await writer.sample(db, r, mbps: mbps, hash: hash) }
+            try await writer.finish(db)
             return UsageImportSummary(imported: fresh.count + samples.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
         }
-    }
-
-    /// Pays an amount due in Huawei's order: usable cash coupons for the service (soonest to
-    /// expire first), then cash, and the rest as arrears; each part a ledger transfer.
-    static func pay(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, partner: String, service: String,
-                    amount: Int64, now: Int64, cache: ImportCache? = nil) async throws -> (coupon: Int64, cash: Int64, debt: Int64) {
-        precondition(amount >= 0, "payments are for amounts due; refunds go through refund")
-        var remaining = amount
-        var coupon: Int64 = 0, cash: Int64 = 0, debt: Int64 = 0
-        func account(_ owner: String?, _ type: LedgerAccountType) async throws -> String {
-            if let cache { return try await cache.account(db, owner: owner, type: type) }
-            return try await Ledger.ensure(db, owner: owner, type: type)
-        }
-        let revenue = try await account(nil, .revenue)
-        var couponsPossible = true
-        if let cache { couponsPossible = try await cache.mayHaveCoupons(db, customer: customerID) }
-        if remaining > 0 && couponsPossible {
-            let coupons = try await db.raw("""
-                SELECT c.id, c.limits, c.ledger_account FROM coupons c
-                WHERE c.customer_id = \(bind: customerID) AND c.status = 2 AND c.effective_at <= \(bind: now) AND c.expires_at > \(bind: now)
-                ORDER BY c.expires_at, c.id
-                """).all()
-            for c in coupons where remaining > 0 {
-                let limits = CouponStore.decodeLimits(try c.decode(column: "limits", as: String.self))
-                if let allowed = CouponStore.quotaServiceTypes(limits), !allowed.contains(service) { continue }
-                let account = try c.decode(column: "ledger_account", as: String.self)
-                let take = min(remaining, try await Ledger.lockedBalance(db, backend: backend, account))
-                guard take > 0 else { continue }
-                _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_PAY", from: account, to: revenue, units: take, partnerID: partner,
-                                                                      counterpartyID: customerID, idPrefix: "CU"))
-                if try await Ledger.balance(db, account) == 0 {
-                    try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: now) WHERE id = \(bind: try c.decode(column: "id", as: String.self))").run()
-                }
-                coupon += take
-                remaining -= take
-            }
-        }
-        if remaining > 0 {
-            let account = try await account(customerID, .cash)
-            let take = min(remaining, max(0, try await Ledger.lockedBalance(db, backend: backend, account)))
-            if take > 0 {
-                _ = try await Ledger.post(db, backend: backend, .init(kind: "DEDEUCT", from: account, to: revenue, units: take, partnerID: partner,
-                                                                      counterpartyID: customerID, idPrefix: "DD"))
-                cash = take
-                remaining -= take
-            }
-        }
-        if remaining > 0 {
-            let account = try await account(customerID, .debt)
-            _ = try await Ledger.post(db, backend: backend, .init(kind: "DEBT", from: account, to: revenue, units: remaining, partnerID: partner,
-                                                                  counterpartyID: customerID, idPrefix: "DB"))
-            debt = remaining
-        }
-        return (coupon, cash, debt)
-    }
-
-    /// Writes the fee record and pays it: packages, then coupons for the service, then cash, then arrears.
-    static func bill(_ db: any SQLDatabase, backend: Database.Backend, _ r: UsageRecord, _ fullRate: Rated, converter: UnitConverter, cache: ImportCache) async throws {
-        let now = cache.now
-        let begin = WireTime.parseUTC(r.beginTime)!, end = WireTime.parseUTC(r.endTime)!
-        guard let partner = try await cache.partner(db, customer: r.customerID) else { preconditionFailure("a rated record's customer exists") }
-        let feeID = "FE" + Identifiers.domainID().prefix(24)
-        // Resource packages come first; only the usage they leave is priced.
-        let covered = try await cache.mayHavePackages(db, customer: r.customerID)
-            ? try await usePackages(db, backend: backend, r, converter: converter, feeID: feeID, now: now) : 0
-        var rated = fullRate
-        if covered > 0 {
-            var rest = r
-            rest.usageValue = r.usageValue - covered
-            guard case .success(let partial) = try await rate(db, rest, converter: converter, cache: cache) else { preconditionFailure("a record that rated in full rates in part") }
-            rated = partial
-        }
-        let tradeID = "TR" + Identifiers.domainID().prefix(24)
-        let (coupon, cash, debt) = try await pay(db, backend: backend, customerID: r.customerID, partner: partner, service: r.cloudServiceType,
-                                                 amount: rated.consume, now: now, cache: cache)
-        precondition(coupon + cash + debt == rated.consume, "a fee's payment split adds up to its amount due")
-        precondition(rated.discount + rated.truncated + rated.consume == rated.official, "official = discount + truncated + amount due")
-        // A pay-per-use resource seen for the first time joins the customer's inventory.
-        if !cache.knownResources.contains(r.resourceID),
-           try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: r.resourceID)").first() == nil {
-            try await db.raw("""
-                INSERT INTO customer_resources (id, resource_id, customer_id, resource_name, region, service_type, resource_type, resource_spec, project_id,
-                    product_id, is_main, charge_mode, status, effective_at, expire_policy, spec_size, spec_size_measure_id, created_at, updated_at)
-                VALUES (\(bind: Identifiers.domainID()), \(bind: r.resourceID), \(bind: r.customerID), \(bind: r.resourceName ?? r.resourceID), \(bind: r.region),
-                    \(bind: r.cloudServiceType), \(bind: r.resourceType), \(bind: r.resourceSpec), '0', \(bind: rated.plan.productID), 1, 'on_demand', 2,
-                    \(bind: begin), 0, \(bind: rated.plan.isLinear ? r.resourceSize : nil), \(bind: rated.plan.isLinear ? rated.plan.sizeMeasureID : nil), \(bind: now), \(bind: now))
-                """).run()
-        }
-        try await db.raw("""
-            INSERT INTO fee_records (id, customer_id, partner_id, bill_cycle, service_type, resource_type, region, resource_id, resource_name, resource_spec,
-                product_id, usage_type, usage_value, usage_measure_id, charging_mode, bill_type, consume_begin, consume_end, trade_time, trade_id,
-                official, discount, truncated, consume, cash, credit, coupon, debt, record_id, free_usage, free_measure_id)
-            VALUES (\(bind: feeID), \(bind: r.customerID), \(bind: partner), \(bind: cycle(begin)), \(bind: r.cloudServiceType), \(bind: r.resourceType),
-                \(bind: r.region), \(bind: r.resourceID), \(bind: r.resourceName ?? r.resourceID), \(bind: r.resourceSpec), \(bind: rated.plan.productID),
-                \(bind: r.usageType), \(bind: Money.format(r.usageValue)), \(bind: r.usageMeasureID), 3, 5, \(bind: begin), \(bind: end), \(bind: now),
-                \(bind: tradeID), \(bind: rated.official), \(bind: rated.discount), \(bind: rated.truncated), \(bind: rated.consume), \(bind: cash), 0,
-                \(bind: coupon), \(bind: debt), \(bind: r.recordID), \(bind: covered > 0 ? Money.format(covered) : nil), \(bind: covered > 0 ? r.usageMeasureID : nil))
-            """).run()
-        cache.knownResources.insert(r.resourceID)
-        cache.sums.add(.init(partner: partner, customer: r.customerID, cycle: cycle(begin), day: (now + WireTime.beijingOffset) / WireTime.dayMillis,
-                             service: r.cloudServiceType, resource: r.resourceType, chargingMode: 3, billType: 5),
-                       official: rated.official, discount: rated.discount, truncated: rated.truncated, consume: rated.consume,
-                       cash: cash, credit: 0, coupon: coupon, debt: debt)
-        try await db.raw("INSERT INTO usage_records (record_id, content_hash, customer_id, fee_record_id, imported_at) VALUES (\(bind: r.recordID), \(bind: r.contentHash), \(bind: r.customerID), \(bind: feeID), \(bind: now))").run()
     }
 }

@@ -79,6 +79,9 @@ public enum WireJSON {
 
 /// Exact decimal helpers: money never passes through Double.
 public enum Money {
+    /// Made once: building a Locale costs more than the arithmetic it formats.
+    static let posix = Locale(identifier: "en_US_POSIX")
+
     /// Parses a decimal written in plain digits (`-12.3400`), refusing exponents,
     /// hex, NaN and anything `Decimal(string:)` would half-accept.
     public static func parse(_ text: String) -> Decimal? {
@@ -87,13 +90,13 @@ public enum Money {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard !s.isEmpty, parts.count <= 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
               !(parts[0].isEmpty && (parts.count == 1 || parts[1].isEmpty)) else { return nil }
-        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        return Decimal(string: text, locale: posix)
     }
 
     /// Plain decimal text without exponent, e.g. `10.5`, `-0.000001`.
     public static func format(_ value: Decimal) -> String {
         var v = value
-        return NSDecimalString(&v, Locale(identifier: "en_US_POSIX"))
+        return NSDecimalString(&v, posix)
     }
 
     /// Yuan as Huawei's string fields show them: at least two decimals (`612.00`, `0.125`).

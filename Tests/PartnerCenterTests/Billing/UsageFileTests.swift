@@ -52,4 +52,62 @@ struct UsageFileTests {
         #expect(BillingStore.cycle(WireTime.parseUTC("2026-01-31T15:59:59Z")!) == "2026-01")
         #expect(BillingStore.cycle(WireTime.parseUTC("2026-01-31T16:00:00Z")!) == "2026-02")
     }
+
+    /// The byte-level reader takes the common records and declines the rest; where it
+    /// takes one, it reads exactly what the full decoder reads.
+    @Test func fastReaderAgreesWithTheDecoder() throws {
+        func fast(_ text: String) -> UsageRecord? {
+            let bytes = Array(text.utf8)
+            return bytes.withUnsafeBufferPointer { UsageFastRead.json($0, 0, $0.count) }
+        }
+        let taken = [
+            line,
+            line.replacingOccurrences(of: "}", with: #", "resource_name" : "云硬盘 A", "resource_size": 40, "size_measure_id": 17 }"#),
+            line.replacingOccurrences(of: "0.12345678", with: "-0.5"),
+            line.replacingOccurrences(of: "0.12345678", with: "120"),
+            line.replacingOccurrences(of: ",", with: " ,\t"),
+        ]
+        for text in taken {
+            let f = try #require(fast(text), "declined \(text)")
+            #expect(f == (try UsageFile.decode(Data(text.utf8))))
+        }
+        #expect(fast(taken[1])?.resourceName == "云硬盘 A")
+        #expect(fast(taken[2])?.usageValue == Decimal(string: "-0.5"))
+        let declined = [
+            line.replacingOccurrences(of: "0.12345678", with: "1e3"),            // exponent
+            line.replacingOccurrences(of: "0.12345678", with: "01.5"),           // leading zero
+            line.replacingOccurrences(of: "0.12345678", with: "\"1.5\""),        // a string
+            line.replacingOccurrences(of: #""usage_measure_id":4"#, with: #""usage_measure_id":4.0"#),
+            line.replacingOccurrences(of: #""vm""#, with: #""v\u006d""#),        // an escape
+            line.replacingOccurrences(of: "}", with: #","resource_name":null}"#),
+            line.replacingOccurrences(of: "}", with: #","record_id":"r9"}"#),  // a key twice
+            line.replacingOccurrences(of: "}", with: #","color":"red"}"#),
+            line.replacingOccurrences(of: #""region":"g","#, with: ""),
+            line.replacingOccurrences(of: "}", with: "},"),
+            line + " x",
+            "{}",
+        ]
+        for text in declined { #expect(fast(text) == nil, "took \(text)") }
+        // Each declined line still gets the decoder's verdict, the same as before.
+        #expect(try UsageFile.decode(Data(declined[4].utf8)).resourceID == "vm")
+        #expect(throws: ImportProblem.self) { try UsageFile.decode(Data(declined[2].utf8)) }
+    }
+
+    @Test func csvFastRowsMatchTheirJSON() throws {
+        let csv = """
+            record_id,customer_id,resource_id,cloud_service_type,resource_type,resource_spec,region,usage_type,usage_value,usage_measure_id,begin_time,end_time,resource_size
+            r1,c,vm,s,r,x,g,Duration,0.12345678,4,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,
+            r2,c,"vm,1",s,r,x,g,Duration,1.50,4,2026-01-01T00:00:00Z,2026-01-01T01:00:00Z,40
+            """
+        let rows = try UsageFile.parse(Data(csv.utf8))
+        #expect(rows[0].record == (try UsageFile.decode(Data(line.utf8))))
+        let second = line.replacingOccurrences(of: #""r1""#, with: #""r2""#).replacingOccurrences(of: #""vm""#, with: #""vm,1""#)
+            .replacingOccurrences(of: "0.12345678", with: "1.50").replacingOccurrences(of: "}", with: #","resource_size":40}"#)
+        #expect(rows[1].record == (try UsageFile.decode(Data(second.utf8))))
+    }
+
+    @Test func crlfLinesAreRead() throws {
+        let records = try UsageFile.parse(Data((line + "\r\n" + line.replacingOccurrences(of: "\"r1\"", with: "\"r2\"") + "\r\n").utf8))
+        #expect(records.map(\.record.recordID) == ["r1", "r2"])
+    }
 }
