@@ -6,21 +6,23 @@ public enum Units {
     public static let scale = 8
     static let factor = Decimal(string: "100000000")!
 
+    static let maxUnits = Decimal(Int64.max)
+
     public static func from(_ value: Decimal) throws -> Int64 {
         guard Money.scale(value) <= scale else { throw APIError.parameter("amount", "has more than \(scale) decimal places") }
-        let scaled = value * factor
+        // Shifting the exponent and reading the digits as an integer: exact, and no text
+        // on the way (rating converts three amounts per usage record).
+        var copy = value, scaled = Decimal()
+        _ = NSDecimalMultiplyByPowerOf10(&scaled, &copy, Int16(scale), .plain)
         var rounded = Decimal()
-        var copy = scaled
-        NSDecimalRound(&rounded, &copy, 0, .plain)
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
         precondition(rounded == scaled, "scaling by 10^8 must be exact after the scale check")
-        guard rounded.magnitude <= Decimal(Int64.max), let units = Int64(Money.format(rounded)) else {
-            throw APIError.parameter("amount", "is too large")
-        }
-        return units
+        guard rounded.magnitude <= maxUnits else { throw APIError.parameter("amount", "is too large") }
+        return NSDecimalNumber(decimal: rounded).int64Value
     }
 
     public static func decimal(_ units: Int64) -> Decimal {
-        Decimal(units) / factor
+        Decimal(sign: units < 0 ? .minus : .plus, exponent: -scale, significand: Decimal(units.magnitude))
     }
 
     /// The amount as Huawei's string fields show it (`"150.25"`).

@@ -95,9 +95,28 @@ public enum Money {
 
     /// Plain decimal text without exponent, e.g. `10.5`, `-0.000001`.
     public static func format(_ value: Decimal) -> String {
+        // Digits of a significand that fits Int64, the point placed by the exponent:
+        // what NSDecimalString writes, without its digit-by-digit division.
+        if !value.isNaN, value.significand <= maxSignificand, (-60...60).contains(value.exponent) {
+            let m = NSDecimalNumber(decimal: value.significand).int64Value
+            if m == 0 { return "0" }
+            var digits = String(m)
+            let e = value.exponent
+            if e > 0 {
+                digits += String(repeating: "0", count: e)
+            } else if e < 0 {
+                if digits.utf8.count <= -e {
+                    digits = "0." + String(repeating: "0", count: -e - digits.utf8.count) + digits
+                } else {
+                    digits.insert(".", at: digits.index(digits.endIndex, offsetBy: e))
+                }
+            }
+            return value.sign == .minus ? "-" + digits : digits
+        }
         var v = value
         return NSDecimalString(&v, posix)
     }
+    private static let maxSignificand = Decimal(Int64.max)
 
     /// Yuan as Huawei's string fields show them: at least two decimals (`612.00`, `0.125`).
     public static func yuan(_ value: Decimal) -> String {
@@ -117,6 +136,12 @@ public enum Money {
 
     /// Number of digits after the decimal point.
     public static func scale(_ value: Decimal) -> Int {
+        // Decimals parsed or computed here are compact (no trailing zeros), so the exponent
+        // is the scale; confirming that by rounding is cheaper than writing the digits out.
+        if value.exponent >= 0 { return 0 }
+        var copy = value, shorter = Decimal()
+        NSDecimalRound(&shorter, &copy, -value.exponent - 1, .plain)
+        if shorter != value { return -value.exponent }
         let s = format(value)
         guard let dot = s.firstIndex(of: ".") else { return 0 }
         return s.distance(from: dot, to: s.endIndex) - 1

@@ -45,6 +45,45 @@ struct CodingTests {
         #expect(Money.scale(Decimal(string: "1.250")!) == 2)
     }
 
+    /// Units are read off a decimal's digits, not its text; they must agree with the text
+    /// for every amount, including the largest, negative and not-compacted ones.
+    @Test func unitsAgreeWithTheText() throws {
+        var rng = SystemRandomNumberGenerator()
+        var samples: [String] = ["0", "-0.00000001", "92233720368.54775807", "-92233720368.54775807", "1.10", "100", "0.5"]
+        for _ in 0..<2000 {
+            let whole = Int64.random(in: -92_233_720_368...92_233_720_368, using: &rng)
+            let places = Int.random(in: 0...8, using: &rng)
+            let fraction = places == 0 ? "" : "." + String(format: "%0\(places)d", Int.random(in: 0..<Int(pow(10.0, Double(places))), using: &rng))
+            samples.append(String(whole) + fraction)
+        }
+        for text in samples {
+            let d = try #require(Money.parse(text))
+            let units = try Units.from(d)
+            #expect(Money.format(Units.decimal(units)) == Money.format(d), "\(text)")
+            #expect(Money.scale(d) == (Money.format(d).split(separator: ".").dropFirst().first?.count ?? 0), "\(text)")
+        }
+        // Formatting by digits writes what NSDecimalString writes.
+        let posix = Locale(identifier: "en_US_POSIX")
+        var values = samples.compactMap { Money.parse($0) }
+        values += [Decimal(sign: .plus, exponent: -2, significand: 150), Decimal(sign: .minus, exponent: 3, significand: 7),
+                   Decimal(string: "123456789012345678901234567890")!, Decimal(string: "0.000000000000000000000000001")!,
+                   Decimal(string: "1")! / Decimal(3), Decimal(string: "-2")! / Decimal(7), Decimal(sign: .minus, exponent: 0, significand: 0)]
+        for _ in 0..<2000 {
+            values.append(Decimal(sign: Bool.random(using: &rng) ? .minus : .plus, exponent: Int.random(in: -30...20, using: &rng),
+                                  significand: Decimal(UInt64.random(in: 0...UInt64(Int64.max), using: &rng))))
+        }
+        for d in values {
+            var copy = d
+            #expect(Money.format(d) == NSDecimalString(&copy, posix), "\(d.significand)e\(d.exponent)")
+        }
+        // Not compacted: the same value written with trailing zeros by arithmetic.
+        let padded = Decimal(string: "1.2")! * Decimal(string: "1.00")!
+        #expect(Money.scale(padded) == 1)
+        #expect(try Units.from(padded) == 120_000_000)
+        #expect(throws: APIError.self) { try Units.from(Decimal(string: "0.000000001")!) }
+        #expect(throws: APIError.self) { try Units.from(Decimal(string: "92233720368.54775808")!) }
+    }
+
     struct Query: Codable { var limit: Int?; var name: String? }
 
     @Test func wrongTypeNamesTheField() {
