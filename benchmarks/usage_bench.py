@@ -141,6 +141,9 @@ def main():
     ap.add_argument("--records", type=int, default=20000)
     ap.add_argument("--binary", default=os.environ.get("PC_BINARY",
                                                        str(REPO / ".build/debug/partner-center")))
+    ap.add_argument("--setup-only", action="store_true",
+                    help="prepare the database and the usage file, print where they are, and stop "
+                         "(to profile one import by hand: sqlite backend only)")
     args = ap.parse_args()
 
     binary = Path(args.binary)
@@ -173,6 +176,9 @@ def main():
         records = make_records(args.records, cust_ids)
         path = root / "usage.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in records))
+        if args.setup_only:
+            print(json.dumps({"database": cli.database, "file": str(path), "master_key": harness.MASTER_KEY}))
+            return
 
         first_s, first = timed_import(cli, path)
         print(f"  (import: {args.records / first_s:.1f} records/s in {first_s:.2f} s)", flush=True)

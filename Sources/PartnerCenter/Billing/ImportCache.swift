@@ -53,7 +53,11 @@ final class ImportCache {
                      try r.decode(column: "service_type", as: String.self), Money.parse(try r.decode(column: "rate", as: String.self)) ?? 1)
                 }
         }
-        return discounts[customer]!.filter { $0.from <= time && $0.until > time && $0.service == service }.map(\.rate).min()
+        var lowest: Decimal?
+        for d in discounts[customer]! where d.from <= time && d.until > time && d.service == service && lowest.map({ d.rate < $0 }) ?? true {
+            lowest = d.rate
+        }
+        return lowest
     }
 
     /// false when the customer has no active package at all, so the lookup can be skipped.

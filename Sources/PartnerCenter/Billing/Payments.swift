@@ -14,8 +14,8 @@ final class Payments {
     private var coupons: [String: [Coupon]] = [:]
     private var usedUp: Set<String> = []
 
-    init(backend: Database.Backend, now: Int64) {
-        ledger = LedgerBatch(backend: backend, now: now)
+    init(backend: Database.Backend, now: Int64, chain: WriteChain? = nil) {
+        ledger = LedgerBatch(backend: backend, now: now, chain: chain)
     }
 
     func account(_ db: any SQLDatabase, owner: String?, type: LedgerAccountType) async throws -> String {

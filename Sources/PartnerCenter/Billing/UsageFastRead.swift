@@ -7,7 +7,25 @@ import Foundation
 /// two paths accept the same records and read them to the same values; this one only
 /// skips three passes of Foundation's JSON machinery per record.
 enum UsageFastRead {
-    private static let keyIndex: [String: Int] = Dictionary(uniqueKeysWithValues: UsageRecord.keys.enumerated().map { ($1, $0) })
+    private static let keyBytes: [[UInt8]] = UsageRecord.keys.map { Array($0.utf8) }
+
+    /// Which usage record key the bytes spell, compared in place (no String per key).
+    private static func key(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
+        let n = e - s
+        for (k, bytes) in keyBytes.enumerated() where bytes.count == n && bytes[0] == b[s] {
+            var same = true
+            for j in 1..<n where bytes[j] != b[s + j] { same = false; break }
+            if same { return k }
+        }
+        return nil
+    }
+
+    /// Text of plain ASCII bytes made directly; anything else validated as UTF-8.
+    private static func text(_ b: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> String? {
+        let slice = UnsafeBufferPointer(rebasing: b[s..<e])
+        if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
+        return String(validating: slice, as: UTF8.self)
+    }
     /// Indices (into `UsageRecord.keys`) of the values that are numbers.
     private static let decimalKey = 8
     private static let integerKeys: Set<Int> = [9, 13, 14]
@@ -18,8 +36,8 @@ enum UsageFastRead {
     static func json(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UsageRecord? {
         var i = start
         func ws() { while i < end, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 } }
-        /// A string without escapes or control characters; i moves past its closing quote.
-        func string() -> String? {
+        /// The bounds of a string without escapes or control characters; i moves past its closing quote.
+        func span() -> (Int, Int)? {
             guard i < end, b[i] == 0x22 else { return nil }
             i += 1
             let s = i
@@ -28,8 +46,8 @@ enum UsageFastRead {
                 i += 1
             }
             guard i < end else { return nil }
-            defer { i += 1 }
-            return String(validating: UnsafeBufferPointer(rebasing: b[s..<i]), as: UTF8.self)
+            i += 1
+            return (s, i - 1)
         }
         var values = [Value?](repeating: nil, count: UsageRecord.keys.count)
         ws()
@@ -39,20 +57,20 @@ enum UsageFastRead {
         if i < end, b[i] == 0x7D { return nil }  // {} lacks the required keys
         while true {
             ws()
-            guard let key = string(), let k = keyIndex[key], values[k] == nil else { return nil }
+            guard let (ks, ke) = span(), ke > ks, let k = key(b, ks, ke), values[k] == nil else { return nil }
             ws()
             guard i < end, b[i] == 0x3A else { return nil }
             i += 1
             ws()
             guard i < end else { return nil }
             if b[i] == 0x22 {
-                guard let s = string() else { return nil }
+                guard let (vs, ve) = span(), let s = text(b, vs, ve) else { return nil }
                 values[k] = .text(s)
             } else {
                 let s = i
                 while i < end, b[i] == 0x2D || b[i] == 0x2E || (b[i] >= 0x30 && b[i] <= 0x39) { i += 1 }
-                guard i > s, let text = String(validating: UnsafeBufferPointer(rebasing: b[s..<i]), as: UTF8.self) else { return nil }
-                values[k] = .number(text)
+                guard i > s else { return nil }
+                values[k] = .number(String(decoding: UnsafeBufferPointer(rebasing: b[s..<i]), as: UTF8.self))
             }
             ws()
             guard i < end else { return nil }
@@ -70,7 +88,7 @@ enum UsageFastRead {
     static func csv(names: [String], fields: [String]) -> UsageRecord? {
         var values = [Value?](repeating: nil, count: UsageRecord.keys.count)
         for (n, v) in zip(names, fields) where !v.isEmpty {
-            guard let k = keyIndex[n], values[k] == nil else { return nil }
+            guard let k = UsageRecord.keys.firstIndex(of: n), values[k] == nil else { return nil }
             values[k] = (k == decimalKey || integerKeys.contains(k)) ? .number(v) : .text(v)
         }
         return record(values)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SQLKit
 
@@ -31,11 +32,18 @@ public struct UsageRecord: Codable, Sendable, Equatable {
     }
 
     /// A digest of the content, so a repeated record id can be told from a conflicting one.
+    /// The digest of the fields joined by U+001F, gathered as bytes and hashed at once.
     var contentHash: String {
         let parts: [String] = [recordID, customerID, resourceID, cloudServiceType, resourceType, resourceSpec, region, usageType,
                                Money.format(usageValue), String(usageMeasureID), beginTime, endTime, resourceName ?? "",
                                resourceSize.map(String.init) ?? "", sizeMeasureID.map(String.init) ?? ""]
-        return SDKSignature.hexSHA256(Array(parts.joined(separator: "\u{1f}").utf8))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(parts.reduce(parts.count) { $0 + $1.utf8.count })
+        for (i, part) in parts.enumerated() {
+            if i > 0 { bytes.append(0x1F) }
+            bytes.append(contentsOf: part.utf8)
+        }
+        return SHA256.hash(data: bytes).hex
     }
 }
 
@@ -65,30 +73,35 @@ public enum UsageFile {
         var out: [(Int, UsageRecord)] = []
         let isJSON = data.first { !(0x20 == $0 || 0x09 == $0 || 0x0A == $0 || 0x0D == $0) } == 0x7B
         if isJSON {
-            // Line by line on the bytes; a line the fast reader declines is decoded in full.
+            // Large files are read in a few parts at once, each starting at a line start;
+            // line numbers are made whole again when the parts are joined.
             data.withUnsafeBytes { raw in
                 let b = raw.bindMemory(to: UInt8.self)
-                var start = 0, line = 0
-                while start <= b.count {
-                    line += 1
-                    var end = start
-                    while end < b.count, b[end] != 0x0A { end += 1 }
-                    defer { start = end + 1 }
-                    var s = start, e = end
-                    while s < e, b[s] == 0x20 || b[s] == 0x09 || b[s] == 0x0D { s += 1 }
-                    while e > s, b[e - 1] == 0x20 || b[e - 1] == 0x09 || b[e - 1] == 0x0D { e -= 1 }
-                    if s == e { continue }
-                    if let r = UsageFastRead.json(b, s, e) { out.append((line, r)); continue }
-                    let trimmed = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                    guard !trimmed.isEmpty else { continue }
-                    do {
-                        out.append((line, try decode(Data(trimmed.utf8))))
-                    } catch let e as ImportProblem {
-                        problems.append(ImportProblem(line: line, field: e.field, message: e.message))
-                    } catch {
-                        problems.append(ImportProblem(line: line, field: "record", message: "is not a JSON object"))
-                    }
+                let parts = b.count < 4 << 20 ? 1 : max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+                var bounds = [0]
+                for k in 1..<parts {
+                    var cut = max(bounds[k - 1], b.count * k / parts)
+                    while cut < b.count, b[cut - 1] != 0x0A { cut += 1 }
+                    bounds.append(cut)
                 }
+                bounds.append(b.count)
+                let results = UnsafeMutableBufferPointer<JSONLinesPart>.allocate(capacity: parts)
+                defer { results.deallocate() }
+                // Each part writes only its own slot.
+                struct Shared: @unchecked Sendable {
+                    let b: UnsafeBufferPointer<UInt8>, bounds: [Int], results: UnsafeMutableBufferPointer<JSONLinesPart>
+                }
+                let shared = Shared(b: b, bounds: bounds, results: results)
+                DispatchQueue.concurrentPerform(iterations: parts) { k in
+                    (shared.results.baseAddress! + k).initialize(to: jsonLines(shared.b, shared.bounds[k], shared.bounds[k + 1]))
+                }
+                var before = 0
+                for k in 0..<parts {
+                    out += results[k].records.map { ($0.0 + before, $0.1) }
+                    problems += results[k].problems.map { ImportProblem(line: $0.line + before, field: $0.field, message: $0.message) }
+                    before += results[k].lines
+                }
+                _ = results.deinitialize()
             }
         } else {
             let text = String(decoding: data, as: UTF8.self)
@@ -120,6 +133,37 @@ public enum UsageFile {
             }
         }
         return (out, problems)
+    }
+
+    struct JSONLinesPart { var records: [(Int, UsageRecord)] = []; var problems: [ImportProblem] = []; var lines = 0 }
+
+    /// The JSON Lines in `b[from..<to]` (which starts at a line start), numbered from 1;
+    /// a line the fast reader declines is decoded in full.
+    static func jsonLines(_ b: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> JSONLinesPart {
+        var part = JSONLinesPart()
+        var start = from
+        while start < to {
+            part.lines += 1
+            let line = part.lines
+            var end = start
+            while end < to, b[end] != 0x0A { end += 1 }
+            defer { start = end + 1 }
+            var s = start, e = end
+            while s < e, b[s] == 0x20 || b[s] == 0x09 || b[s] == 0x0D { s += 1 }
+            while e > s, b[e - 1] == 0x20 || b[e - 1] == 0x09 || b[e - 1] == 0x0D { e -= 1 }
+            if s == e { continue }
+            if let r = UsageFastRead.json(b, s, e) { part.records.append((line, r)); continue }
+            let trimmed = String(decoding: UnsafeBufferPointer(rebasing: b[s..<e]), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { continue }
+            do {
+                part.records.append((line, try decode(Data(trimmed.utf8))))
+            } catch let e as ImportProblem {
+                part.problems.append(ImportProblem(line: line, field: e.field, message: e.message))
+            } catch {
+                part.problems.append(ImportProblem(line: line, field: "record", message: "is not a JSON object"))
+            }
+        }
+        return part
     }
 
     static func quote(_ s: String) -> String {

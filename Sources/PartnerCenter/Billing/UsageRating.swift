@@ -14,14 +14,14 @@ public struct BillingStore: Sendable {
         String(WireTime.utc(millis + WireTime.beijingOffset).prefix(7))
     }
 
-    struct Rated { var plan: PricePlan; var official: Int64; var consume: Int64; var discount: Int64; var truncated: Int64 }
+    struct Rated { var plan: PricePlan; var official: Int64; var consume: Int64; var discount: Int64; var truncated: Int64; var begin: Int64; var end: Int64 }
 
     /// Validates a record against storage; nil when fine, else the field and reason.
     static func rate(_ db: any SQLDatabase, _ r: UsageRecord, converter: UnitConverter, cache: ImportCache) async throws -> Result<Rated, ImportProblem> {
         func bad(_ f: String, _ m: String) -> Result<Rated, ImportProblem> { .failure(ImportProblem(line: 0, field: f, message: m)) }
         for (v, f, m) in [(r.recordID, "record_id", 128), (r.customerID, "customer_id", 64), (r.resourceID, "resource_id", 128),
                           (r.cloudServiceType, "cloud_service_type", 400), (r.resourceType, "resource_type", 400), (r.resourceSpec, "resource_spec", 400),
-                          (r.region, "region", 64), (r.usageType, "usage_type", 64)] where v.isEmpty || v.count > m {
+                          (r.region, "region", 64), (r.usageType, "usage_type", 64)] where v.isEmpty || (v.utf8.count > m && v.count > m) {
             return bad(f, "must be 1-\(m) characters")
         }
         guard let begin = WireTime.parseUTC(r.beginTime) else { return bad("begin_time", "must be a UTC time like 2026-01-01T00:00:00Z") }
@@ -48,8 +48,9 @@ public struct BillingStore: Sendable {
         let official = try Units.from(RatingMath.truncate(raw, scale: Units.scale))
         let exact = try Units.from(RatingMath.truncate(discounted, scale: Units.scale))
         // The amount due is kept to the fen; the part below it is written off (抹零).
-        let consume = try Units.from(RatingMath.truncate(Units.decimal(exact), scale: 2))
-        return .success(Rated(plan: plan, official: official, consume: consume, discount: official - exact, truncated: exact - consume))
+        // In units of 10^-8, a fen is 10^6; `%` truncates toward zero, as the rule does.
+        let consume = exact - exact % 1_000_000
+        return .success(Rated(plan: plan, official: official, consume: consume, discount: official - exact, truncated: exact - consume, begin: begin, end: end))
     }
 
     /// Imports a batch: every record is checked first and any bad one refuses the batch.
@@ -75,60 +76,73 @@ public struct BillingStore: Sendable {
             // Which ids are known already (rated usage or bandwidth points), in a few queries for the whole batch.
             var stored: [String: String] = [:]
             let ids = Array(Set(records.map(\.record.recordID)))
-            for table in ["usage_records", "usage_samples"] {
+            for table in ["fee_records", "usage_samples"] {
                 for row in try await BulkLookup.rows(db, backend: backend, select: "t.record_id, t.content_hash", from: table, key: "record_id", in: ids) {
                     stored[try row.decode(column: "record_id", as: String.self)] = try row.decode(column: "content_hash", as: String.self)
                 }
             }
-            var fresh: [(UsageRecord, Rated, String)] = []
-            var samples: [(UsageRecord, Decimal, String)] = []
+            // One pass: each record is checked and, while the batch has no bad row, written at
+            // once, so the database writes on one core while the next records are rated on the
+            // other. After the first bad row nothing more is written, the rest is only checked
+            // (every bad row is named), and the transaction is rolled back.
+            let writer = UsageWriter(backend: backend, cache: cache)
+            var rated = 0, sampled = 0
             var points: [String: String] = [:]
             var seen: [String: String] = [:]
             var duplicates = 0
-            for (line, r) in records {
-                let hash = r.contentHash
-                if let earlier = seen[r.recordID] {
-                    if earlier == hash { duplicates += 1 } else { problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) appears twice with different content")) }
-                    continue
+            do {
+                if problems.isEmpty {
+                    var customers: [String] = []
+                    for c in Set(records.map(\.record.customerID)) where try await cache.partner(db, customer: c) != nil { customers.append(c) }
+                    try await writer.prepare(db, resources: records.map(\.record.resourceID), customers: customers)
                 }
-                seen[r.recordID] = hash
-                if let known = stored[r.recordID] {
-                    if known == hash { duplicates += 1 } else {
-                        problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) was imported before with different content"))
+                let all = records.count
+                for (i, (line, r)) in records.enumerated() {
+                    if (i + 1) % 1000 == 0 { progress?(i + 1, all) }
+                    let hash = r.contentHash
+                    if let earlier = seen[r.recordID] {
+                        if earlier == hash { duplicates += 1 } else { problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) appears twice with different content")) }
+                        continue
                     }
-                    continue
-                }
-                if Bandwidth95.isSample(r) {
-                    switch try await Bandwidth95.check(db, r, converter: converter, cache: cache) {
-                    case .success(let mbps):
-                        if let first = points.updateValue(r.recordID, forKey: Bandwidth95.pointKey(r)) {
-                            problems.append(ImportProblem(line: line, field: "begin_time", message: "this resource's point at \(r.beginTime) is also record \(first) of this batch"))
-                        } else {
-                            samples.append((r, mbps, hash))
+                    seen[r.recordID] = hash
+                    if let known = stored[r.recordID] {
+                        if known == hash { duplicates += 1 } else {
+                            problems.append(ImportProblem(line: line, field: "record_id", message: "\(r.recordID) was imported before with different content"))
+                        }
+                        continue
+                    }
+                    if Bandwidth95.isSample(r) {
+                        switch try await Bandwidth95.check(db, r, converter: converter, cache: cache) {
+                        case .success(let mbps):
+                            if let first = points.updateValue(r.recordID, forKey: Bandwidth95.pointKey(r)) {
+                                problems.append(ImportProblem(line: line, field: "begin_time", message: "this resource's point at \(r.beginTime) is also record \(first) of this batch"))
+                            } else if problems.isEmpty {
+                                // 95 bandwidth points are priced by the month, not one by one: they are kept as points.
+                                try await writer.sample(db, r, mbps: mbps, hash: hash)
+                                sampled += 1
+                            }
+                        case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
+                        }
+                        continue
+                    }
+                    switch try await Self.rate(db, r, converter: converter, cache: cache) {
+                    case .success(let fee):
+                        if problems.isEmpty {
+                            try await writer.bill(db, r, fee, hash: hash, converter: converter)
+                            rated += 1
                         }
                     case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
                     }
-                    continue
                 }
-                switch try await Self.rate(db, r, converter: converter, cache: cache) {
-                case .success(let rated): fresh.append((r, rated, hash))
-                case .failure(let p): problems.append(ImportProblem(line: line, field: p.field, message: p.message))
-                }
+                if !problems.isEmpty { throw ImportFailed(problems: problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
+                try await writer.finish(db)
+            } catch let failed as ImportFailed {
+                _ = await writer.abandon()
+                throw failed
+            } catch {
+                throw await writer.abandon() ?? error
             }
-            if !problems.isEmpty { throw ImportFailed(problems: problems.sorted { ($0.line, $0.field) < ($1.line, $1.field) }) }
-            // Checking is about a third of the work, writing the rest.
-            let all = records.count
-            progress?(all / 3, all)
-            let writer = UsageWriter(backend: backend, cache: cache)
-            try await writer.prepare(db, fresh.map(\.0))
-            for (i, (r, rated, hash)) in fresh.enumerated() {
-                try await writer.bill(db, r, rated, hash: hash, converter: converter)
-                if (i + 1) % 1000 == 0 { progress?(all / 3 + (i + 1) * (all - all / 3) / max(fresh.count, 1), all) }
-            }
-            // 95 bandwidth points are priced by the month, not one by one: they are kept as points.
-            for (r, mbps, hash) in samples { try await writer.sample(db, r, mbps: mbps, hash: hash) }
-            try await writer.finish(db)
-            return UsageImportSummary(imported: fresh.count + samples.count, duplicates: duplicates, rejected: 0, feeRecords: fresh.count)
+            return UsageImportSummary(imported: rated + sampled, duplicates: duplicates, rejected: 0, feeRecords: rated)
         }
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 import SQLKit
 
 /// The writing half of a usage import: each checked record becomes a fee record paid
-/// from packages, coupons, cash and arrears, and a usage row that marks it imported.
+/// from packages, coupons, cash and arrears; the fee record (its record_id and
+/// content_hash) is also what marks the usage record imported.
 /// Rows are written many to a statement and transfers through one ledger batch; all of it
 /// inside the import's one transaction, so a failure anywhere leaves nothing behind.
 final class UsageWriter {
@@ -10,17 +11,21 @@ final class UsageWriter {
     let cache: ImportCache
     let payments: Payments
     private var known: Set<String> = []
-    private var fees = BulkInsert("fee_records", columns: [
+    /// Rows are written in the background while the next records are rated.
+    private let chain = WriteChain()
+    private var fees: BulkInsert
+    private var resources: BulkInsert
+    private var samples: BulkInsert
+    private static let feeColumns = [
         "id", "customer_id", "partner_id", "bill_cycle", "service_type", "resource_type", "region", "resource_id", "resource_name", "resource_spec",
         "product_id", "usage_type", "usage_value", "usage_measure_id", "charging_mode", "bill_type", "consume_begin", "consume_end", "trade_time", "trade_id",
-        "official", "discount", "truncated", "consume", "cash", "credit", "coupon", "debt", "record_id", "free_usage", "free_measure_id"])
-    private var usage = BulkInsert("usage_records", columns: ["record_id", "content_hash", "customer_id", "fee_record_id", "imported_at"])
-    private var resources = BulkInsert("customer_resources", columns: [
+        "official", "discount", "truncated", "consume", "cash", "credit", "coupon", "debt", "record_id", "free_usage", "free_measure_id", "content_hash"]
+    private static let resourceColumns = [
         "id", "resource_id", "customer_id", "resource_name", "region", "service_type", "resource_type", "resource_spec", "project_id",
-        "product_id", "is_main", "charge_mode", "status", "effective_at", "expire_policy", "spec_size", "spec_size_measure_id", "created_at", "updated_at"])
-    private var samples = BulkInsert("usage_samples", columns: [
+        "product_id", "is_main", "charge_mode", "status", "effective_at", "expire_policy", "spec_size", "spec_size_measure_id", "created_at", "updated_at"]
+    private static let sampleColumns = [
         "record_id", "content_hash", "customer_id", "bill_cycle", "service_type", "resource_type", "usage_type", "resource_id", "region",
-        "stat_time", "mbps", "imported_at"])
+        "stat_time", "mbps", "imported_at"]
     /// Fee and trade ids: a random stem per import and a counter, so ids are unique and
     /// each import's fee rows land side by side in the id index.
     private let stem = String(Identifiers.domainID().prefix(12))
@@ -29,7 +34,12 @@ final class UsageWriter {
     init(backend: Database.Backend, cache: ImportCache) {
         self.backend = backend
         self.cache = cache
-        self.payments = Payments(backend: backend, now: cache.now)
+        self.payments = Payments(backend: backend, now: cache.now, chain: chain)
+        // Stored, not lazy: a lazy property is copied out and back around each await,
+        // and its row buffer with it.
+        self.fees = BulkInsert("fee_records", chain: chain, columns: Self.feeColumns)
+        self.resources = BulkInsert("customer_resources", chain: chain, columns: Self.resourceColumns)
+        self.samples = BulkInsert("usage_samples", chain: chain, columns: Self.sampleColumns)
     }
 
     private func nextID(_ prefix: String) -> String {
@@ -39,18 +49,18 @@ final class UsageWriter {
 
     /// Reads what the records will touch in a few queries: which resources are in the
     /// inventory already, and every ledger account paying may move (locked in id order).
-    func prepare(_ db: any SQLDatabase, _ records: [UsageRecord]) async throws {
-        let ids = Array(Set(records.map(\.resourceID)))
+    func prepare(_ db: any SQLDatabase, resources: [String], customers: [String]) async throws {
+        let ids = Array(Set(resources))
         for row in try await BulkLookup.rows(db, backend: backend, select: "t.resource_id", from: "customer_resources", key: "resource_id", in: ids) {
             known.insert(try row.decode(column: "resource_id", as: String.self))
         }
-        try await payments.prepare(db, customers: records.map(\.customerID))
+        try await payments.prepare(db, customers: customers)
     }
 
     /// Writes the fee record and pays it: packages, then coupons for the service, then cash, then arrears.
     func bill(_ db: any SQLDatabase, _ r: UsageRecord, _ fullRate: BillingStore.Rated, hash: String, converter: UnitConverter) async throws {
         let now = cache.now
-        let begin = WireTime.parseUTC(r.beginTime)!, end = WireTime.parseUTC(r.endTime)!
+        let begin = fullRate.begin, end = fullRate.end
         guard let partner = try await cache.partner(db, customer: r.customerID) else { preconditionFailure("a rated record's customer exists") }
         let feeID = nextID("FE")
         // Resource packages come first; only the usage they leave is priced.
@@ -71,37 +81,47 @@ final class UsageWriter {
         // A pay-per-use resource seen for the first time joins the customer's inventory.
         if known.insert(r.resourceID).inserted {
             let linear = rated.plan.isLinear
-            try await resources.add(db, [Identifiers.domainID(), r.resourceID, r.customerID, r.resourceName ?? r.resourceID, r.region, r.cloudServiceType,
-                                         r.resourceType, r.resourceSpec, "0", rated.plan.productID, 1, "on_demand", 2, begin, 0,
-                                         linear ? r.resourceSize : nil, linear ? rated.plan.sizeMeasureID : nil, now, now])
+            try await resources.add(db, [.text(Identifiers.domainID()), .text(r.resourceID), .text(r.customerID), .text(r.resourceName ?? r.resourceID),
+                                         .text(r.region), .text(r.cloudServiceType), .text(r.resourceType), .text(r.resourceSpec), "0",
+                                         .text(rated.plan.productID), 1, "on_demand", 2, .int(begin), 0,
+                                         .int(linear ? r.resourceSize : nil), .int(linear ? rated.plan.sizeMeasureID : nil), .int(now), .int(now)])
         }
         let cycle = BillingStore.cycle(begin)
-        try await fees.add(db, [feeID, r.customerID, partner, cycle, r.cloudServiceType, r.resourceType, r.region, r.resourceID, r.resourceName ?? r.resourceID,
-                                r.resourceSpec, rated.plan.productID, r.usageType, Money.format(r.usageValue), r.usageMeasureID, 3, 5, begin, end, now,
-                                nextID("TR"), rated.official, rated.discount, rated.truncated, rated.consume, cash, Int64(0), coupon, debt, r.recordID,
-                                covered > 0 ? Money.format(covered) : nil, covered > 0 ? r.usageMeasureID : nil])
+        try await fees.add(db, [.text(feeID), .text(r.customerID), .text(partner), .text(cycle), .text(r.cloudServiceType), .text(r.resourceType),
+                                .text(r.region), .text(r.resourceID), .text(r.resourceName ?? r.resourceID), .text(r.resourceSpec), .text(rated.plan.productID),
+                                .text(r.usageType), .text(Money.format(r.usageValue)), .int(r.usageMeasureID), 3, 5, .int(begin), .int(end), .int(now),
+                                .text(nextID("TR")), .int(rated.official), .int(rated.discount), .int(rated.truncated), .int(rated.consume), .int(cash), 0,
+                                .int(coupon), .int(debt), .text(r.recordID), .text(covered > 0 ? Money.format(covered) : nil),
+                                .int(covered > 0 ? r.usageMeasureID : nil), .text(hash)])
         cache.sums.add(.init(partner: partner, customer: r.customerID, cycle: cycle, day: (now + WireTime.beijingOffset) / WireTime.dayMillis,
                              service: r.cloudServiceType, resource: r.resourceType, chargingMode: 3, billType: 5),
                        official: rated.official, discount: rated.discount, truncated: rated.truncated, consume: rated.consume,
                        cash: cash, credit: 0, coupon: coupon, debt: debt)
-        try await usage.add(db, [r.recordID, hash, r.customerID, feeID, now])
     }
 
     /// A 95 bandwidth point, kept as a point: such usage is priced by the month.
     func sample(_ db: any SQLDatabase, _ r: UsageRecord, mbps: Decimal, hash: String) async throws {
         let begin = WireTime.parseUTC(r.beginTime)!
-        try await samples.add(db, [r.recordID, hash, r.customerID, BillingStore.cycle(begin), r.cloudServiceType, r.resourceType, r.usageType,
-                                   r.resourceID, r.region, begin, Money.format(mbps), cache.now])
+        try await samples.add(db, [.text(r.recordID), .text(hash), .text(r.customerID), .text(BillingStore.cycle(begin)), .text(r.cloudServiceType),
+                                   .text(r.resourceType), .text(r.usageType), .text(r.resourceID), .text(r.region), .int(begin), .text(Money.format(mbps)),
+                                   .int(cache.now)])
     }
 
-    /// Writes what is still gathered: inventory, fees, usage rows, points, transfers with
+    /// Writes what is still gathered: inventory, fees, points, transfers with
     /// the accounts' balances, and the bill sums.
     func finish(_ db: any SQLDatabase) async throws {
         try await resources.flush(db)
         try await fees.flush(db)
-        try await usage.flush(db)
         try await samples.flush(db)
         try await payments.finish(db)
         try await cache.sums.flush(db)
+        try await chain.drain()
+    }
+
+    /// After a failure: waits for the statements still running (none may outlive the
+    /// transaction) and gives the first of their failures, which is the cause to report
+    /// (on PostgreSQL a failed insert makes every later statement fail as well).
+    func abandon() async -> (any Error)? {
+        do { try await chain.drain(); return nil } catch { return error }
     }
 }

@@ -7,7 +7,8 @@ import SQLKit
 /// `Ledger.post` writes them; each account's balance and version are written once at
 /// `finish`. The books end the same as posting one by one, with far fewer statements,
 /// which is what a usage import of a million fees needs.
-/// Must live inside one `Database.transaction` and be finished before it commits.
+/// Must live inside one `Database.transaction` and be finished before it commits (a batch
+/// dropped unfinished is what a rolled-back transaction leaves, and writes nothing).
 final class LedgerBatch {
     private struct Account {
         var balance: Int64
@@ -18,8 +19,7 @@ final class LedgerBatch {
     let backend: Database.Backend
     let now: Int64
     private var accounts: [String: Account] = [:]
-    private var rows = BulkInsert("transfers", columns: ["id", "kind", "from_account", "to_account", "amount", "currency", "from_balance_after",
-                                                        "to_balance_after", "from_version", "to_version", "partner_id", "counterparty_id", "created_at"])
+    private var rows: BulkInsert
     /// Transfer ids are `Ledger.transferID`'s shape with a counter in place of the random
     /// tail: distinct within the batch by construction, however many share a second.
     private let stamp: String
@@ -27,13 +27,13 @@ final class LedgerBatch {
     private(set) var posted = 0
     private var finished = false
 
-    init(backend: Database.Backend, now: Int64) {
+    init(backend: Database.Backend, now: Int64, chain: WriteChain? = nil) {
         self.backend = backend
         self.now = now
+        self.rows = BulkInsert("transfers", chain: chain, columns: ["id", "kind", "from_account", "to_account", "amount", "currency", "from_balance_after",
+                                                                    "to_balance_after", "from_version", "to_version", "partner_id", "counterparty_id", "created_at"])
         self.stamp = WireTime.utc(now).filter(\.isNumber)
     }
-
-    deinit { assert(finished || posted == 0, "a ledger batch with transfers was dropped without finish") }
 
     private func load(_ db: any SQLDatabase, _ id: String) async throws -> Account {
         if let a = accounts[id] { return a }
@@ -88,7 +88,8 @@ final class LedgerBatch {
         accounts[to] = b
         sequence &+= 1
         let id = idPrefix + stamp + Self.hex(UInt64(sequence), width: 8)
-        try await rows.add(db, [id, kind, from, to, units, Ledger.currency, fromAfter, toAfter, a.version, b.version, partnerID, counterpartyID, now])
+        try await rows.add(db, [.text(id), .text(kind), .text(from), .text(to), .int(units), .text(Ledger.currency), .int(fromAfter), .int(toAfter),
+                                .int(a.version), .int(b.version), .text(partnerID), .text(counterpartyID), .int(now)])
         posted += 1
         return id
     }

@@ -55,8 +55,8 @@ public enum LedgerVerifier {
             || sums.decode(column: "fees_official", as: Int64.self) != sums.decode(column: "days_official", as: Int64.self) {
             out.append("the daily bill sums do not add up to the fee records")
         }
-        let unrated = try await db.raw("SELECT COUNT(*) AS n FROM usage_records u WHERE NOT EXISTS (SELECT 1 FROM fee_records f WHERE f.record_id = u.record_id)").first()!.decode(column: "n", as: Int.self)
-        if unrated > 0 { out.append("\(unrated) imported usage records have no fee record") }
+        let unmarked = try await db.raw("SELECT COUNT(*) AS n FROM fee_records WHERE record_id IS NOT NULL AND content_hash IS NULL").first()!.decode(column: "n", as: Int.self)
+        if unmarked > 0 { out.append("\(unmarked) fee records of usage records lack the usage record's content hash") }
         // Quantities are decimal text: compare in Decimal, item by item.
         let items = try await db.raw("SELECT free_resource_id, total, remaining FROM package_items").all()
         for item in items {

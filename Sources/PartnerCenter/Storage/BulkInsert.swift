@@ -1,5 +1,32 @@
 import Foundation
 import SQLKit
+import SQLiteNIO
+
+/// A value of a bulk-written row: text or integer, either possibly NULL.
+enum BulkValue: Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    case text(String?)
+    case int(Int64?)
+
+    init(stringLiteral value: String) { self = .text(value) }
+    init(integerLiteral value: Int64) { self = .int(value) }
+    static func int(_ value: Int?) -> BulkValue { .int(value.map(Int64.init)) }
+
+    var sqlite: SQLiteData {
+        switch self {
+        case .text(let s?): return .text(s)
+        case .int(let i?): return .integer(Int(i))
+        case .text(nil), .int(nil): return .null
+        }
+    }
+
+    /// Typed even when NULL, so PostgreSQL can match a column's values across rows.
+    var encodable: any Encodable & Sendable {
+        switch self {
+        case .text(let s): return s
+        case .int(let i): return i
+        }
+    }
+}
 
 /// Rows for one table gathered by a large job and written many to a statement
 /// (`INSERT ... VALUES (...), (...), ...`). At import sizes a statement per row spends far
@@ -9,18 +36,19 @@ import SQLKit
 struct BulkInsert {
     let table: String
     let columns: [String]
-    /// e.g. "ON CONFLICT DO NOTHING"; empty for a plain insert.
-    let suffix: String
     /// Rows per statement: SQLite binds at most 32766 values, PostgreSQL 65535.
     let rowsPerStatement: Int
-    private var values: [any Encodable & Sendable] = []
+    private var values: [BulkValue] = []
+    private var statements: [Int: String] = [:]
     private(set) var written = 0
+    /// When set, statements run in the background in submission order (see `WriteChain`).
+    let chain: WriteChain?
 
-    init(_ table: String, columns: [String], suffix: String = "") {
+    init(_ table: String, chain: WriteChain? = nil, columns: [String]) {
         precondition(!columns.isEmpty, "a row has at least one column")
         self.table = table
         self.columns = columns
-        self.suffix = suffix
+        self.chain = chain
         self.rowsPerStatement = max(1, min(500, 30_000 / columns.count))
         values.reserveCapacity(rowsPerStatement * columns.count)
     }
@@ -28,7 +56,7 @@ struct BulkInsert {
     var pending: Int { values.count / columns.count }
 
     /// Adds one row, its values in `columns` order; writes a full statement's worth.
-    mutating func add(_ db: any SQLDatabase, _ row: [any Encodable & Sendable]) async throws {
+    mutating func add(_ db: any SQLDatabase, _ row: [BulkValue]) async throws {
         precondition(row.count == columns.count, "\(table): a row carries exactly its columns")
         values.append(contentsOf: row)
         if pending >= rowsPerStatement { try await flush(db) }
@@ -37,31 +65,76 @@ struct BulkInsert {
     /// Writes what has gathered.
     mutating func flush(_ db: any SQLDatabase) async throws {
         guard !values.isEmpty else { return }
-        let statement = Statement(head: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ",
-                                  width: columns.count, values: values, suffix: suffix)
-        written += pending
-        values.removeAll(keepingCapacity: true)
-        try await db.execute(sql: statement) { _ in }
+        let rows = pending
+        defer { written += rows; values.removeAll(keepingCapacity: true) }
+        if let session = db as? SQLiteSession {
+            // SQLite: the statement text is made once per row count, values bound as they are.
+            let sql = statements[rows] ?? {
+                let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+                return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+            }()
+            statements[rows] = sql
+            // Converted in the statement's own task: off the producer's path when chained.
+            let connection = session.connection, rowValues = values
+            try await run { _ = try await connection.query(sql, rowValues.map(\.sqlite)) }
+        } else {
+            let statement = Statement(head: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ", width: columns.count, values: values)
+            try await run { try await db.execute(sql: statement) { _ in } }
+        }
     }
 
-    /// The statement itself: placeholders written straight into the serializer, no
-    /// intermediate query-string fragments per value.
+    private func run(_ work: @escaping @Sendable () async throws -> Void) async throws {
+        if let chain { try await chain.submit(work) } else { try await work() }
+    }
+
+    /// The statement through SQLKit: placeholders written straight into the serializer.
     private struct Statement: SQLExpression {
         let head: String
         let width: Int
-        let values: [any Encodable & Sendable]
-        let suffix: String
+        let values: [BulkValue]
 
         func serialize(to s: inout SQLSerializer) {
             s.write(head)
             for (i, v) in values.enumerated() {
-                let column = i % width
-                s.write(column == 0 ? (i == 0 ? "(" : "), (") : ", ")
-                s.write(bind: v)
+                s.write(i % width == 0 ? (i == 0 ? "(" : "), (") : ", ")
+                s.write(bind: v.encodable)
             }
             s.write(")")
-            if !suffix.isEmpty { s.write(" " + suffix) }
         }
+    }
+}
+
+/// Statements that run one after another in the background while their producer goes
+/// on: a bulk job computes its next rows on one core while the database writes the last
+/// ones on the other. Order is kept (each statement waits for the one before); at most
+/// `depth` wait at a time, so memory stays bounded; the first failure fails all later
+/// statements and reaches the producer at its next submit or at `drain`. The producer
+/// must `drain` before its transaction ends, on success and on failure alike, so no
+/// statement runs after a COMMIT or ROLLBACK.
+final class WriteChain: @unchecked Sendable {
+    private var tail: Task<Void, any Error>?
+    private var waiting: [Task<Void, any Error>] = []
+    let depth: Int
+
+    init(depth: Int = 4) { self.depth = depth }
+
+    func submit(_ work: @escaping @Sendable () async throws -> Void) async throws {
+        let previous = tail
+        let next = Task {
+            try await previous?.value
+            try await work()
+        }
+        tail = next
+        waiting.append(next)
+        if waiting.count > depth { try await waiting.removeFirst().value }
+    }
+
+    /// Waits for every submitted statement; throws the first failure.
+    func drain() async throws {
+        waiting.removeAll()
+        let last = tail
+        tail = nil
+        try await last?.value
     }
 }
 

@@ -597,6 +597,17 @@ public enum Migrations {
             // "every usage record was rated once" check reads an index instead of scanning.
             "CREATE UNIQUE INDEX fee_records_record ON fee_records (record_id) WHERE record_id IS NOT NULL",
         ]),
+        Migration(version: 15, name: "a usage record is its fee record", statements: [
+            // A rated usage record is marked by its fee record alone (record_id is unique
+            // there, content_hash tells a repeat from a conflict); a second table with a row
+            // and an index per record only doubled the writing of an import.
+            "ALTER TABLE fee_records ADD COLUMN content_hash TEXT",
+            """
+            UPDATE fee_records SET content_hash = (SELECT u.content_hash FROM usage_records u WHERE u.record_id = fee_records.record_id)
+            WHERE record_id IS NOT NULL
+            """,
+            "DROP TABLE usage_records",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

@@ -60,12 +60,13 @@ struct UsageFileTests {
             let bytes = Array(text.utf8)
             return bytes.withUnsafeBufferPointer { UsageFastRead.json($0, 0, $0.count) }
         }
-        let taken = [
+        let taken: [String] = [
             line,
             line.replacingOccurrences(of: "}", with: #", "resource_name" : "云硬盘 A", "resource_size": 40, "size_measure_id": 17 }"#),
             line.replacingOccurrences(of: "0.12345678", with: "-0.5"),
             line.replacingOccurrences(of: "0.12345678", with: "120"),
             line.replacingOccurrences(of: ",", with: " ,\t"),
+            line.replacingOccurrences(of: "}", with: #","resource_name":""}"#),
         ]
         for text in taken {
             let f = try #require(fast(text), "declined \(text)")
@@ -73,7 +74,7 @@ struct UsageFileTests {
         }
         #expect(fast(taken[1])?.resourceName == "云硬盘 A")
         #expect(fast(taken[2])?.usageValue == Decimal(string: "-0.5"))
-        let declined = [
+        let declined: [String] = [
             line.replacingOccurrences(of: "0.12345678", with: "1e3"),            // exponent
             line.replacingOccurrences(of: "0.12345678", with: "01.5"),           // leading zero
             line.replacingOccurrences(of: "0.12345678", with: "\"1.5\""),        // a string
@@ -86,6 +87,11 @@ struct UsageFileTests {
             line.replacingOccurrences(of: "}", with: "},"),
             line + " x",
             "{}",
+            line.replacingOccurrences(of: "{", with: #"{"":1,"#),
+            line.replacingOccurrences(of: #""region""#, with: #""regio""#),
+            line.replacingOccurrences(of: #""region""#, with: #""regiox""#),
+            String(line.dropLast()),
+            line.replacingOccurrences(of: #""vm""#, with: "\"v\u{01}m\""),    // a control character
         ]
         for text in declined { #expect(fast(text) == nil, "took \(text)") }
         // Each declined line still gets the decoder's verdict, the same as before.
@@ -109,5 +115,35 @@ struct UsageFileTests {
     @Test func crlfLinesAreRead() throws {
         let records = try UsageFile.parse(Data((line + "\r\n" + line.replacingOccurrences(of: "\"r1\"", with: "\"r2\"") + "\r\n").utf8))
         #expect(records.map(\.record.recordID) == ["r1", "r2"])
+    }
+
+    /// Stored hashes must keep matching: the digest is of the fields joined by U+001F.
+    @Test func contentHashIsTheJoinedFields() throws {
+        var r = try UsageFile.decode(Data(line.utf8))
+        r.resourceName = "云硬盘"
+        r.resourceSize = 40
+        let joined = ["r1", "c", "vm", "s", "r", "x", "g", "Duration", "0.12345678", "4", "2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z", "云硬盘", "40", ""]
+            .joined(separator: "\u{1f}")
+        #expect(r.contentHash == SDKSignature.hexSHA256(Array(joined.utf8)))
+        #expect(r.contentHash.count == 64)
+    }
+
+    /// A large file is read in parts at once; line numbers and results match one pass.
+    @Test func largeFilesReadInPartsKeepTheirLineNumbers() throws {
+        var lines: [String] = []
+        for n in 0..<40_000 {
+            if n == 5 || n == 20_011 || n == 39_998 { lines.append(#"{"record_id": nope}"#); continue }
+            if n % 997 == 0 { lines.append("  "); continue }
+            lines.append(line.replacingOccurrences(of: #""r1""#, with: "\"r\(n)\""))
+        }
+        let data = Data((lines.joined(separator: "\n") + "\n").utf8)
+        #expect(data.count > 4 << 20)
+        let (records, problems) = try UsageFile.parseCollecting(data)
+        #expect(problems.map(\.line) == [6, 20_012, 39_999])
+        let whole = data.withUnsafeBytes { UsageFile.jsonLines($0.bindMemory(to: UInt8.self), 0, data.count) }
+        #expect(records.map(\.line) == whole.records.map(\.0))
+        #expect(records.map(\.record) == whole.records.map(\.1))
+        #expect(records.first?.record.recordID == "r1" && records.last?.record.recordID == "r39999")
+        #expect(records.count == 40_000 - 3 - (0..<40_000).filter { $0 % 997 == 0 && ![5, 20_011, 39_998].contains($0) }.count)
     }
 }
