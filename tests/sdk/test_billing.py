@@ -48,7 +48,7 @@ from conftest import (
     pc_env,
     sign_and_send,
 )
-from funds_support import customer_balances, fund, grant, grant_reseller, verify_ledger
+from funds_support import customer_balances, customer_cash, fund, grant, grant_reseller, own_balances, verify_ledger
 
 D = Decimal
 EC2, VM = "hws.service.type.ec2", "hws.resource.type.vm"
@@ -1389,6 +1389,69 @@ def test_concurrent_imports_of_the_same_file_rate_each_record_once(world, tmp_pa
     bal = principal.client.show_customer_account_balances(ShowCustomerAccountBalancesRequest())
     assert dec(bal.debt_amount) == D("0.22") * n - 30
     assert {b.account_type: dec(b.amount) for b in bal.account_balances}.get(1, D(0)) == 0
+    verify_ledger(world.cli)
+
+
+def test_a_large_import_shows_its_progress_and_pays_every_fee(world, tmp_path):
+    """3000 records: the CLI's bar moves in steps as records are written, ends at the
+    total, and the fees (rated and paid while the next ones were checked) add up."""
+    dist = world.partners.distributor()
+    fund(world.cli, dist.domain_id, "1000")
+    cust = world.customers.create(dist)
+    grant(dist, cust.domain_id, "100")
+    principal = world.customers.principal(cust)
+    n = 3000
+    rows = [record(cust.domain_id, f"bar-{i}", "small", 1, 4,
+                   utc(parse_utc("2026-04-01T00:00:00Z") + dt.timedelta(minutes=i))) for i in range(n)]
+    path = write_jsonl(tmp_path / "bar.jsonl", rows)
+    # bytes, not text: text mode would turn the bar's carriage returns into newlines
+    proc = subprocess.run([str(world.cli.binary), "admin", "usage", "import", str(path), "--json", "--database", world.cli.database],
+                          capture_output=True, env=pc_env(), timeout=300)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert json.loads(proc.stdout) == {"imported": n, "duplicates": 0, "rejected": 0, "fee_records": n}
+    frames = [f for f in err.split("\r") if f.startswith("importing [")]
+    counts = [int(f.split("] ")[1].split("/")[0]) for f in frames]
+    assert counts[0] == 0 and counts[-1] == n, counts
+    assert {1000, 2000} <= set(counts), counts
+    assert counts == sorted(counts), counts
+    assert frames[-1].endswith(f"[{'#' * 30}] {n}/{n}\n"), frames[-1]
+    recs = customer_records(principal, cycle="2026-04")
+    assert len(recs) == n
+    # 0.22 each: 100 yuan of cash pays 454 of them and 0.12 of the 455th, the rest is arrears
+    assert sum((dec(r["cash_amount"]) for r in recs), D(0)) == D(100)
+    assert sum((dec(r["debt_amount"]) for r in recs), D(0)) == D("0.22") * n - 100
+    verify_ledger(world.cli)
+
+
+def test_a_bad_row_late_in_a_large_file_undoes_what_was_already_written(world, tmp_path):
+    """Records are written while later ones are still checked: a bad row at line 2501 of
+    3000 must still leave nothing behind (fees, payments, inventory), and the same file
+    without it then imports whole."""
+    dist = world.partners.distributor()
+    fund(world.cli, dist.domain_id, "1000")
+    cust = world.customers.create(dist)
+    grant(dist, cust.domain_id, "100")
+    principal = world.customers.principal(cust)
+    n = 3000
+    rows = [record(cust.domain_id, f"late-{i}", "small", 1, 4,
+                   utc(parse_utc("2026-04-01T00:00:00Z") + dt.timedelta(minutes=i))) for i in range(n)]
+    bad = dict(rows[2500], customer_id="no-such-customer")
+    path = write_jsonl(tmp_path / "late.jsonl", rows[:2500] + [bad] + rows[2501:])
+    argv = [str(world.cli.binary), "admin", "usage", "import", str(path), "--json", "--database", world.cli.database]
+    proc = subprocess.run(argv, capture_output=True, text=True, env=pc_env(), timeout=300)
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout) == {"imported": 0, "duplicates": 0, "rejected": 1, "fee_records": 0}
+    assert "line 2501" in proc.stderr and "customer_id" in proc.stderr, proc.stderr
+    assert customer_records(principal, cycle="2026-04") == []
+    assert customer_cash(dist, cust.domain_id) == D(100)
+    assert dec(own_balances(principal).debt_amount) == 0
+    verify_ledger(world.cli)
+    good = write_jsonl(tmp_path / "good.jsonl", rows[:2500] + rows[2501:])
+    proc = subprocess.run(argv[:4] + [str(good)] + argv[5:], capture_output=True, text=True, env=pc_env(), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"imported": n - 1, "duplicates": 0, "rejected": 0, "fee_records": n - 1}
+    assert len(customer_records(principal, cycle="2026-04")) == n - 1
     verify_ledger(world.cli)
 
 
