@@ -170,18 +170,23 @@ extension BillingStore {
             let total = try await db.raw("SELECT COUNT(DISTINCT resource_id) AS n FROM usage_samples WHERE \(scope)").first()?.decode(column: "n", as: Int.self) ?? 0
             let ids = try await db.raw("SELECT DISTINCT resource_id FROM usage_samples WHERE \(scope) ORDER BY resource_id LIMIT \(bind: f.page.limit) OFFSET \(bind: f.page.offset)")
                 .all().map { try $0.decode(column: "resource_id", as: String.self) }
-            let published = Bandwidth95.published(cycle: f.cycle, now: now)
-            var list: [StatUsageSummaryInfo] = []
-            for id in ids {
-                guard published else {
-                    list.append(StatUsageSummaryInfo(resourceID: id))
-                    continue
+            guard Bandwidth95.published(cycle: f.cycle, now: now) else {
+                return ResourceUsageSummary(totalCount: total, summaryUsageInfoList: ids.map { StatUsageSummaryInfo(resourceID: $0) })
+            }
+            // The page's points in one query, grouped here.
+            var points: [String: [Decimal]] = [:]
+            if !ids.isEmpty {
+                for row in try await db.raw("SELECT resource_id, mbps FROM usage_samples WHERE \(scope) AND resource_id IN (\(binds: ids))").all() {
+                    if let v = Money.parse(try row.decode(column: "mbps", as: String.self)) {
+                        points[try row.decode(column: "resource_id", as: String.self), default: []].append(v)
+                    }
                 }
-                let values = try await db.raw("SELECT mbps FROM usage_samples WHERE \(scope) AND resource_id = \(bind: id)").all()
-                    .compactMap { Money.parse(try $0.decode(column: "mbps", as: String.self)) }
+            }
+            let list = ids.map { id in
+                let values = points[id] ?? []
                 let band = Bandwidth95.percentile95(values).map(Money.format)
-                list.append(StatUsageSummaryInfo(resourceID: id, actualDays: Bandwidth95.actualDays(points: values.count), bandWidth: band,
-                                                 bandWidthMeasureID: band == nil ? nil : Bandwidth95.mbps))
+                return StatUsageSummaryInfo(resourceID: id, actualDays: Bandwidth95.actualDays(points: values.count), bandWidth: band,
+                                            bandWidthMeasureID: band == nil ? nil : Bandwidth95.mbps)
             }
             return ResourceUsageSummary(totalCount: total, summaryUsageInfoList: list)
         }
