@@ -608,6 +608,11 @@ public enum Migrations {
             """,
             "DROP TABLE usage_records",
         ]),
+        Migration(version: 16, name: "partner day sums by day", statements: [
+            // The partner's monthly bills subtract today's (and later) daily sums; without this
+            // index that read walked every daily row of the partner's customers.
+            "CREATE INDEX bill_day_sums_partner_day ON bill_day_sums (partner_id, bill_cycle, day)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
