@@ -70,7 +70,7 @@ extension CouponStore {
                 } else if try row?.decode(column: "association_type", as: String.self) != "2" {
                     failure = APIError(.ok, "CBC.99000014", "Coupons cannot be issued to a customer of this cooperation type.")
                 } else {
-                    let couponID = Self.couponID(now: now)
+                    let couponID = try await Self.couponID(db, now: now)
                     let account = try await Ledger.ensure(db, owner: nil, type: .couponValue, object: couponID)
                     do {
                         let t = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_ISSUE", from: quotaAccount, to: account, units: units,

@@ -15,11 +15,22 @@ public struct CouponStore: Sendable {
         "(CASE WHEN c.status = 2 AND \(bind: now) >= c.expires_at THEN 4 WHEN c.status = 2 AND \(bind: now) < c.effective_at THEN 1 ELSE c.status END)"
     }
 
-    static func quotaID(now: Int64) -> String {
-        WireTime.utc(now).filter(\.isNumber) + String(format: "%04d", Int.random(in: 0..<10000))
+    /// Huawei's quota ids: the second and four random digits. Several quotas made in one
+    /// second would collide on those digits, so the id is drawn until it is unused.
+    static func quotaID(_ db: any SQLDatabase, now: Int64) async throws -> String {
+        try await unused(db, table: "coupon_quotas") { WireTime.utc(now).filter(\.isNumber) + String(format: "%04d", Int.random(in: 0..<10000)) }
     }
-    static func couponID(now: Int64) -> String {
-        "CP" + WireTime.utc(now).filter(\.isNumber).dropFirst(2) + String(format: "%06d", Int.random(in: 0..<1_000_000))
+    static func couponID(_ db: any SQLDatabase, now: Int64) async throws -> String {
+        try await unused(db, table: "coupons") { "CP" + WireTime.utc(now).filter(\.isNumber).dropFirst(2) + String(format: "%06d", Int.random(in: 0..<1_000_000)) }
+    }
+
+    /// An id from `make` that `table` does not hold yet (read in the caller's transaction).
+    static func unused(_ db: any SQLDatabase, table: String, _ make: () -> String) async throws -> String {
+        for _ in 0..<100 {
+            let id = make()
+            if try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first() == nil { return id }
+        }
+        throw APIError(.tooManyRequests, "CBC.0999", "Too many \(table) were created in this second; try again.")
     }
     static func recordID() -> String { "R" + Identifiers.domainID().prefix(20) }
 
@@ -63,9 +74,9 @@ public struct CouponStore: Sendable {
         guard expires > start else { throw APIError.parameter("expires", "must be after the effective time") }
         guard expires > now else { throw APIError.parameter("expires", "must be in the future") }
         let limits = serviceTypes.isEmpty ? [] : [QuotaLimitInfo(limitKey: "cloudServiceType", limitValues: serviceTypes.map { LimitValue(value1: $0, value2: "") })]
-        let id = Self.quotaID(now: now)
         let backend = database.backend
-        try await database.transaction { db in
+        let id = try await database.transaction { db in
+            let id = try await Self.quotaID(db, now: now)
             guard let row = try await db.raw("SELECT kind FROM accounts WHERE id = \(bind: partnerID)").first(),
                   let kind = AccountKind(rawValue: try row.decode(column: "kind", as: String.self)), kind.isPartner else {
                 throw APIError(.notFound, "CBC.0100", "Invalid parameter: domain_id \(partnerID) is not a partner.")
@@ -78,6 +89,7 @@ public struct CouponStore: Sendable {
                         \(bind: account), \(bind: now), \(bind: now))
                 """).run()
             _ = try await Ledger.post(db, backend: backend, .init(kind: "QUOTA_GRANT", from: source, to: account, units: units, partnerID: partnerID, idPrefix: "QG"))
+            return id
         }
         return try await quota(id: id)!
     }
@@ -139,7 +151,7 @@ public struct CouponStore: Sendable {
                     errors.append(ErrorDetail(reseller, APIError(.badRequest, "CBC.99000037", "You have no permission to operate on the cloud reseller \(reseller).")))
                     continue
                 }
-                let childID = Self.quotaID(now: now)
+                let childID = try await Self.quotaID(db, now: now)
                 let account = try await Ledger.ensure(db, owner: nil, type: .quota, object: childID)
                 try await db.raw("""
                     INSERT INTO coupon_quotas (id, partner_id, parent_quota_id, quota_type, quota_value, status, effective_at, expires_at, limits, ledger_account, created_at, updated_at)

@@ -42,6 +42,29 @@ struct StorageTests {
         await p.close()
     }
 
+    /// Quota ids are the second plus four random digits; many quotas in one second must
+    /// still each get their own id, never a duplicate-key failure.
+    @Test(arguments: backends()) func quotasMadeInOneSecondGetDistinctIDs(url: String) async throws {
+        let p = try await Self.platform(url)
+        let (partner, _) = try await p.accounts.createPartner(name: "quota\(UInt32.random(in: 0...UInt32.max))", kind: .distributor, parentID: nil, password: nil)
+        var ids: Set<String> = []
+        for _ in 0..<200 {
+            let q = try await p.coupons.grantQuota(partnerID: partner.domainID, amount: 1, effective: nil, expires: WireTime.nowMillis() + 86_400_000,
+                                                   quotaType: 0, serviceTypes: [])
+            ids.insert(q.quotaID)
+        }
+        #expect(ids.count == 200)
+        #expect(ids.allSatisfy { $0.count == 18 && $0.allSatisfy(\.isNumber) })
+        // A drawn id that is taken is drawn again.
+        let taken = try #require(ids.first)
+        let picked = try await p.database.transaction { db in
+            var draws = [taken, "fresh-id"]
+            return try await CouponStore.unused(db, table: "coupon_quotas") { draws.removeFirst() }
+        }
+        #expect(picked == "fresh-id")
+        await p.close()
+    }
+
     @Test(arguments: backends()) func failedTransactionWritesNothing(url: String) async throws {
         let p = try await Self.platform(url)
         let name = "rollback\(UInt32.random(in: 0...UInt32.max))"
