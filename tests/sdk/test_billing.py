@@ -1359,15 +1359,21 @@ def test_same_file_twice_changes_nothing(world, side, tmp_path):
     verify_ledger(world.cli)
 
 
-def test_concurrent_imports_of_the_same_file_rate_each_record_once(world, tmp_path):
+def minute_records(world, cash: str, prefix: str, n: int):
+    """A funded distributor's customer with `cash` yuan, and `n` one-hour small-VM records
+    (0.22 each) starting a minute apart on 1 April 2026."""
     dist = world.partners.distributor()
     fund(world.cli, dist.domain_id, "1000")
     cust = world.customers.create(dist)
-    grant(dist, cust.domain_id, "30")
-    principal = world.customers.principal(cust)
-    n = 300
-    rows = [record(cust.domain_id, f"conc-{i}", "small", 1, 4,
+    grant(dist, cust.domain_id, cash)
+    rows = [record(cust.domain_id, f"{prefix}-{i}", "small", 1, 4,
                    utc(parse_utc("2026-04-01T00:00:00Z") + dt.timedelta(minutes=i))) for i in range(n)]
+    return dist, cust, world.customers.principal(cust), rows
+
+
+def test_concurrent_imports_of_the_same_file_rate_each_record_once(world, tmp_path):
+    n = 300
+    dist, cust, principal, rows = minute_records(world, "30", "conc", n)
     path = write_jsonl(tmp_path / "conc.jsonl", rows)
     argv = [str(world.cli.binary), "admin", "usage", "import", str(path), "--json", "--database", world.cli.database]
     procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=pc_env())
@@ -1395,14 +1401,8 @@ def test_concurrent_imports_of_the_same_file_rate_each_record_once(world, tmp_pa
 def test_a_large_import_shows_its_progress_and_pays_every_fee(world, tmp_path):
     """3000 records: the CLI's bar moves in steps as records are written, ends at the
     total, and the fees (rated and paid while the next ones were checked) add up."""
-    dist = world.partners.distributor()
-    fund(world.cli, dist.domain_id, "1000")
-    cust = world.customers.create(dist)
-    grant(dist, cust.domain_id, "100")
-    principal = world.customers.principal(cust)
     n = 3000
-    rows = [record(cust.domain_id, f"bar-{i}", "small", 1, 4,
-                   utc(parse_utc("2026-04-01T00:00:00Z") + dt.timedelta(minutes=i))) for i in range(n)]
+    dist, cust, principal, rows = minute_records(world, "100", "bar", n)
     path = write_jsonl(tmp_path / "bar.jsonl", rows)
     # bytes, not text: text mode would turn the bar's carriage returns into newlines
     proc = subprocess.run([str(world.cli.binary), "admin", "usage", "import", str(path), "--json", "--database", world.cli.database],
@@ -1428,14 +1428,8 @@ def test_a_bad_row_late_in_a_large_file_undoes_what_was_already_written(world, t
     """Records are written while later ones are still checked: a bad row at line 2501 of
     3000 must still leave nothing behind (fees, payments, inventory), and the same file
     without it then imports whole."""
-    dist = world.partners.distributor()
-    fund(world.cli, dist.domain_id, "1000")
-    cust = world.customers.create(dist)
-    grant(dist, cust.domain_id, "100")
-    principal = world.customers.principal(cust)
     n = 3000
-    rows = [record(cust.domain_id, f"late-{i}", "small", 1, 4,
-                   utc(parse_utc("2026-04-01T00:00:00Z") + dt.timedelta(minutes=i))) for i in range(n)]
+    dist, cust, principal, rows = minute_records(world, "100", "late", n)
     bad = dict(rows[2500], customer_id="no-such-customer")
     path = write_jsonl(tmp_path / "late.jsonl", rows[:2500] + [bad] + rows[2501:])
     argv = [str(world.cli.binary), "admin", "usage", "import", str(path), "--json", "--database", world.cli.database]
