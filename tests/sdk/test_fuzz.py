@@ -37,7 +37,7 @@ def callers(start_server, binary):
     dist = partners.distributor()
     reseller = partners.reseller(dist)
     customers = CustomerFactory(partners)
-    cust = customers.principal(customers.create(dist))
+    cust = customers.principal(customers.create(dist, indirect_partner_id=reseller.domain_id))
     op = cli("admin", "key", "create", "--operator", "--json")
     return srv, {"distributor": (dist.access_key, dist.secret_key), "reseller": (reseller.access_key, reseller.secret_key),
                  "customer": (cust.access_key, cust.secret_key), "operator": (op["access_key"], op["secret_key"])}

@@ -14,6 +14,9 @@ public enum CatalogImport {
     public static func parse(_ data: Data) throws -> CatalogDocument {
         let text = String(decoding: data, as: UTF8.self)
         if text.drop(while: { $0.isWhitespace }).first == "{" {
+            if case .nul(let field) = StrictJSON.check(Array(data)) {
+                throw ImportFailed(problems: [ImportProblem(line: 0, field: field, message: "must not contain a NUL character")])
+            }
             do {
                 return try JSONDecoder().decode(CatalogDocument.self, from: data)
             } catch let e as DecodingError {
@@ -42,6 +45,10 @@ public enum CatalogImport {
             var f: [String: String] = [:]
             if row.fields.count != names.count {
                 problems.append(ImportProblem(line: row.line, field: "row", message: "has \(row.fields.count) fields, the header has \(names.count)"))
+                continue
+            }
+            if let i = row.fields.firstIndex(where: { $0.unicodeScalars.contains("\u{0}") }) {
+                problems.append(ImportProblem(line: row.line, field: names[i], message: "must not contain a NUL character"))
                 continue
             }
             for (n, v) in zip(names, row.fields) where !v.isEmpty { f[n] = v }

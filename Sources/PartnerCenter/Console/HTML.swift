@@ -86,8 +86,13 @@ enum FormData {
         return out
     }
 
+    /// A posted form; a field holding a NUL (`%00`) is refused, as everywhere on the wire.
     static func body(_ request: Request, limit: Int = 2 * 1024 * 1024) async throws -> [String: String] {
         let buffer = try await request.body.collect(upTo: limit)
-        return parse(String(buffer: buffer))
+        let form = parse(String(buffer: buffer))
+        if let bad = form.first(where: { $0.key.unicodeScalars.contains("\u{0}") || $0.value.unicodeScalars.contains("\u{0}") }) {
+            throw APIError.containsNUL(bad.key.unicodeScalars.contains("\u{0}") ? "form" : bad.key)
+        }
+        return form
     }
 }

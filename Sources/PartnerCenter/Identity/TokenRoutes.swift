@@ -102,6 +102,9 @@ public enum TokenRoutes {
     static func issue(_ request: inout Request, context: PCContext, accounts: AccountStore, authenticator: Authenticator, ttlSeconds: Int) async throws -> Response {
         let body = try await request.collectBody(upTo: 64 * 1024)
         let parsed: AuthRequest
+        if case .nul(let field) = StrictJSON.check(Array(buffer: body)) {
+            return iamError(.badRequest, "IAM.0001", "The request body is invalid: \(field) must not contain a NUL character.")
+        }
         do {
             parsed = try JSONDecoder().decode(AuthRequest.self, from: Data(buffer: body))
         } catch {

@@ -40,6 +40,11 @@ extension APIError {
     public static func parameter(_ field: String, _ why: String) -> APIError {
         APIError(.badRequest, "CBC.0100", "Invalid parameter: \(field) \(why).")
     }
+    /// A NUL character in a string field or parameter. PostgreSQL text cannot store one and
+    /// no Huawei field allows one, so it is refused at the edge on every backend alike.
+    public static func containsNUL(_ field: String) -> APIError {
+        parameter(field, "must not contain a NUL character")
+    }
     public static func invalid(_ field: String, _ why: String) -> APIError {
         APIError(.badRequest, "CBC.0101", "Invalid parameter: \(field) \(why).")
     }

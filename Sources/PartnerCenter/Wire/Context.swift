@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// Per-request state: the request id every response and log line carries.
@@ -33,6 +34,7 @@ struct WireMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: PCContext, next: (Request, PCContext) async throws -> Response) async throws -> Response {
         var response: Response
         do {
+            if let field = Self.nulField(request.uri) { throw APIError.containsNUL(field) }
             response = try await next(request, context)
         } catch {
             let apiError = Self.apiError(for: error, context: context)
@@ -41,6 +43,18 @@ struct WireMiddleware: RouterMiddleware {
         }
         response.headers[.xRequestID] = context.requestID
         return response
+    }
+
+    /// The parameter whose percent-decoded name or value holds a NUL (`%00`), or "path".
+    /// Checked here, before routing, so no page, API or console ever passes one to storage.
+    static func nulField(_ uri: URI) -> String? {
+        if uri.path.contains("%00") || uri.path.unicodeScalars.contains("\u{0}") { return "path" }
+        guard let query = uri.query, query.contains("%00") else { return nil }
+        for item in query.split(separator: "&") where item.contains("%00") {
+            let name = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            return name.contains("%00") ? "query" : SDKSignature.percentDecode(name)
+        }
+        return nil
     }
 
     static func apiError(for error: any Error, context: PCContext) -> APIError {

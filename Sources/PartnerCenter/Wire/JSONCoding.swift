@@ -21,7 +21,11 @@ public enum WireJSON {
     public static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         var data = Data(buffer: body)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { data = Data("{}".utf8) }
-        guard StrictJSON.isValid(Array(data)) else { throw APIError.parameter("body", "is not valid JSON") }
+        switch StrictJSON.check(Array(data)) {
+        case .valid: break
+        case .malformed: throw APIError.parameter("body", "is not valid JSON")
+        case .nul(let field): throw APIError.containsNUL(field)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {

@@ -1,20 +1,43 @@
+import Foundation
+
 /// A strict RFC 8259 syntax check run before decoding, because Foundation's decoder
 /// tolerates things (trailing commas) that Huawei's gateway refuses. Depth is bounded
 /// so a hostile body cannot exhaust the stack.
+///
+/// The same pass finds a NUL character (`\u0000`) in any string: PostgreSQL text cannot
+/// hold one, so no string carrying it may reach storage. Refusing it here, where every
+/// JSON body enters, keeps the rule in one place for both backends.
 enum StrictJSON {
     static let maxDepth = 64
 
+    enum Verdict: Equatable {
+        case valid
+        case malformed
+        /// Well-formed, but the string at this field (`a.b[0].c`) holds a NUL.
+        case nul(field: String)
+    }
+
     static func isValid(_ bytes: [UInt8]) -> Bool {
+        check(bytes) != .malformed
+    }
+
+    static func check(_ bytes: [UInt8]) -> Verdict {
         var p = Parser(b: bytes)
         p.ws()
-        guard p.value(depth: 0) else { return false }
+        guard p.value(depth: 0) else { return .malformed }
         p.ws()
-        return p.i == bytes.count
+        guard p.i == bytes.count else { return .malformed }
+        if let field = p.nulField { return .nul(field: field) }
+        return .valid
     }
 
     struct Parser {
         let b: [UInt8]
         var i = 0
+        /// Where the parser is: object keys and `[i]` array positions.
+        var path: [String] = []
+        /// The first field whose string (or key) holds a NUL.
+        var nulField: String?
 
         var peek: UInt8? { i < b.count ? b[i] : nil }
 
@@ -54,7 +77,10 @@ enum StrictJSON {
             if eat(UInt8(ascii: "}")) { return true }
             while true {
                 ws()
+                let keyStart = i
                 guard string() else { return false }
+                path.append(Self.keyName(b[keyStart..<i]))
+                defer { path.removeLast() }
                 ws()
                 guard eat(UInt8(ascii: ":")) else { return false }
                 ws()
@@ -69,8 +95,12 @@ enum StrictJSON {
             i += 1
             ws()
             if eat(UInt8(ascii: "]")) { return true }
+            var index = 0
             while true {
                 ws()
+                path.append("[\(index)]")
+                defer { path.removeLast() }
+                index += 1
                 guard value(depth: depth) else { return false }
                 ws()
                 if eat(UInt8(ascii: ",")) { continue }
@@ -92,10 +122,13 @@ enum StrictJSON {
                          UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                         continue
                     case UInt8(ascii: "u"):
+                        var code = 0
                         for _ in 0..<4 {
                             guard let h = peek, isHex(h) else { return false }
+                            code = code * 16 + Self.hexValue(h)
                             i += 1
                         }
+                        if code == 0, nulField == nil { nulField = Self.fieldName(path) }
                     default: return false
                     }
                 default:
@@ -103,6 +136,30 @@ enum StrictJSON {
                 }
             }
             return false
+        }
+
+        static func hexValue(_ c: UInt8) -> Int {
+            switch c {
+            case 48...57: return Int(c) - 48
+            case 65...70: return Int(c) - 55
+            default: return Int(c) - 87
+            }
+        }
+
+        /// A key as the caller wrote it (escapes decoded when there are any).
+        static func keyName(_ quoted: ArraySlice<UInt8>) -> String {
+            let inner = quoted.dropFirst().dropLast()
+            if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
+            return (try? JSONDecoder().decode(String.self, from: Data(quoted))) ?? String(decoding: inner, as: UTF8.self)
+        }
+
+        /// `a.b[0].c`, as `WireJSON.fieldName` writes decoding paths; the top level is `body`.
+        static func fieldName(_ path: [String]) -> String {
+            var out = ""
+            for p in path {
+                if p.hasPrefix("[") || out.isEmpty { out += p } else { out += "." + p }
+            }
+            return out.isEmpty ? "body" : out
         }
 
         func isHex(_ c: UInt8) -> Bool {
