@@ -24,6 +24,31 @@ struct CodingTests {
         #expect(Money.format(total) == "1")
     }
 
+    @Test func aNULAnywhereInABodyIsNamedByItsField() throws {
+        let cases: [(String, StrictJSON.Verdict)] = [
+            (#"{"customer_id": "abc\u0000"}"#, .nul(field: "customer_id")),
+            (#"{"a": {"b": [1, {"c": "x\u0000y"}]}}"#, .nul(field: "a.b[1].c")),
+            (#"["ok", "\u0000"]"#, .nul(field: "[1]")),
+            (#""\u0000""#, .nul(field: "body")),
+            (#"{"k\u0000": 1}"#, .nul(field: "body")),
+            (#"{"a\"b": "\u0000"}"#, .nul(field: "a\"b")),
+            (#"{"x": "\u0001\u001f\u007f\u2028\n"}"#, .valid),
+            (#"{"x": "\u0100"}"#, .valid),
+            (#"{"x": "a\u000"}"#, .malformed),
+            ("{\"x\": \"a\u{0}\"}", .malformed),  // a raw control byte is not JSON at all
+        ]
+        for (text, verdict) in cases {
+            #expect(StrictJSON.check(Array(text.utf8)) == verdict, "\(text)")
+        }
+        #expect(throws: Never.self) { _ = try WireJSON.decode(Amounts.self, from: ByteBuffer(string: #"{"amount": 1, "note": "\u0001"}"#)) }
+        do {
+            _ = try WireJSON.decode(Amounts.self, from: ByteBuffer(string: #"{"amount": 1, "note": "n\u0000"}"#))
+            Issue.record("a NUL was decoded")
+        } catch let e as APIError {
+            #expect(e.code == "CBC.0100" && e.message.contains("note") && e.message.contains("NUL"))
+        }
+    }
+
     @Test func nullsAreOmitted() throws {
         let out = String(buffer: try WireJSON.encode(Amounts(amount: 1, note: nil)))
         #expect(!out.contains("note"))
