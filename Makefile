@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 PG_DIR := /tmp/partner-center-make-pg
 PG_PORT ?= 55432
 PORT ?= 8080
+RATE_LIMIT ?= 10
 
 .PHONY: build run test test-swift test-sdk deps deps-build deps-system deps-python clean
 
@@ -20,7 +21,7 @@ deps-build:
 	fi
 
 run: build
-	$(BIN) serve --demo --port $(PORT)
+	$(BIN) serve --demo --port $(PORT) --rate-limit $(RATE_LIMIT)
 
 # System packages the tests need, installed only when missing: the PostgreSQL server,
 # xmlsec1 (an independent signature check) and headless Chromium with its driver.

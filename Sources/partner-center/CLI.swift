@@ -103,6 +103,13 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
+    /// What a sandbox user meets first when paging fast: Huawei's default of 10 calls a second.
+    static func flowControlLine(_ limit: Int) -> String {
+        limit == 0
+            ? "flow control: off (--rate-limit 0)"
+            : "flow control: \(limit) requests/s per API per caller, then 429 APIGW.0308; raise it with --rate-limit N, 0 turns it off (make run RATE_LIMIT=0)"
+    }
+
     func serve(_ platform: Platform, logger: Logger) async throws {
         if demo {
             let creds = try await Demo.seed(platform)
@@ -112,6 +119,8 @@ struct Serve: AsyncParsableCommand {
                           "    secret_key: \(c.secretKey)", "    password:   \(c.password)"]
                 if let x = c.xaccountType { lines.append("    xaccount_type: \(x)") }
             }
+            lines += ["  customers: demo-customer-01 and demo-customer-02 (of demo-partner), demo-customer-03 (of demo-reseller); password \(Demo.password)",
+                      "  " + Self.flowControlLine(rateLimit)]
             // Written straight to the descriptor so it shows at once even when stdout is a file.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
         }
@@ -131,6 +140,9 @@ struct Serve: AsyncParsableCommand {
             _ = try await platform.saml.spKeyPair()
         default: throw ConfigError("--saml-key and --saml-cert go together")
         }
+        // The CLI's `saml idp enable-builtin` registers built-in IdPs at the URL recorded here.
+        let wildcard = ["0.0.0.0", "::", "[::]", ""].contains(host)
+        try await platform.saml.recordServedURL(publicUrl == nil && wildcard ? nil : options.ssoConfig.publicURL)
         logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])
         let app = Server.application(platform: platform, options: options, logger: logger)
         // runService handles SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit.
@@ -786,15 +798,22 @@ struct SAMLCommands: AsyncParsableCommand {
         struct EnableBuiltin: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Register partner-center's own IdP (/idp/{partner}/) as the partner's IdP.")
             @Option(help: "The partner's domain id.") var domainId: String
-            @Option(help: "Base URL the server is reached at (env PARTNER_CENTER_PUBLIC_URL; default http://127.0.0.1:8080).")
-            var publicUrl: String = ProcessInfo.processInfo.environment["PARTNER_CENTER_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
+            @Option(help: "Base URL the server is reached at (env PARTNER_CENTER_PUBLIC_URL; default: the URL the server running on this database recorded at start).")
+            var publicUrl: String? = ProcessInfo.processInfo.environment["PARTNER_CENTER_PUBLIC_URL"]
             @Option(help: "Where first-login binding results are POSTed.") var notifyUrl: String?
             @Flag(help: "Print JSON {xaccount_type, entity_id}.") var json = false
             @OptionGroup var storage: StorageOptions
 
             func run() async throws {
                 try await guarded {
-                    let r = try await storage.with { try await $0.saml.enableBuiltinIdP(partnerID: domainId, publicURL: publicUrl, notifyURL: notifyUrl) }
+                    let r = try await storage.with { platform in
+                        var recorded: String? = publicUrl
+                        if recorded == nil { recorded = try await platform.saml.servedURL() }
+                        guard let base = recorded else {
+                            throw ConfigError("no server has started on this database yet, so its public URL is unknown: start `partner-center serve` once, or pass --public-url")
+                        }
+                        return try await platform.saml.enableBuiltinIdP(partnerID: domainId, publicURL: base, notifyURL: notifyUrl)
+                    }
                     if json { try printJSON(r) } else { print("built-in IdP enabled for \(domainId); xAccountType \(r.xaccountType)") }
                 }
             }

@@ -14,6 +14,16 @@ extension BillingStore {
         return n(b) - n(a)
     }
 
+    /// Partner Center's views of customers' bills reach back 18 months from the business
+    /// clock's month (Huawei's window for ListSubCustomerBillDetail and ListSubcustomerMonthlyBills).
+    static let billWindowMonths = 18
+
+    static func checkWindow(_ cycle: String, _ field: String, now: Int64) throws {
+        guard months(cycle, Self.cycle(now)) <= billWindowMonths else {
+            throw APIError.parameter(field, "must be within the last \(billWindowMonths) months")
+        }
+    }
+
     /// A Beijing-day window inside the cycle, given together or not at all.
     static func dayWindow(cycle: String, begin: String?, end: String?) throws -> (Int64, Int64)? {
         let b = Check.nonEmpty(begin), e = Check.nonEmpty(end)
@@ -154,7 +164,7 @@ extension BillingStore {
         let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         let now = try await database.businessNow()
-        guard Self.months(cycle, Self.cycle(now)) <= 18 else { throw APIError.parameter("bill_cycle", "must be within the last 18 months") }
+        try Self.checkWindow(cycle, "bill_cycle", now: now)
         return try await database.read { db in
             let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: true)
             var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND f.bill_cycle = \(bind: cycle)"
@@ -216,6 +226,7 @@ extension BillingStore {
         try Check.length(q.query("indirect_partner_id"), "indirect_partner_id", max: 64)
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxOffset: Int(Int32.max))
         let now = try await database.businessNow()
+        try Self.checkWindow(cycle, "cycle", now: now)
         let todayStart = WireTime.beijingDayStart(now)
         return try await database.read { db in
             let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: false)

@@ -1,7 +1,9 @@
 import Foundation
 
-/// `serve --demo`: a distributor, a reseller under it and three customers, created once
-/// and reused on every later start. Ids and keys are fixed so examples and scripts written
+/// `serve --demo`: a solution provider with two customers of its own, a distributor with a
+/// reseller under it and one customer of that reseller, created once and reused on every
+/// later start. (A distributor acquires customers only for its resellers, as at Huawei, so
+/// the examples that need direct customers use the solution provider.) Ids and keys are fixed so examples and scripts written
 /// against the sandbox work as written on any machine; never use --demo for real tenants.
 public enum Demo {
     public struct Credentials: Codable, Sendable {
@@ -20,6 +22,8 @@ public enum Demo {
 
     public static let password = "Demo@2026pass"
 
+    public static let partnerID = "0d15781b07a4e10c8e0f4f7ad9ab4e03"
+    public static let partnerKeys = AccountStore.KeyPair(accessKey: "DEMOPARTNERAK0000001", secretKey: "DemoPartnerSecretKey00000000000000000001")
     public static let distributorID = "0d15781b07a4e10c8e0f4f7ad9ab4e01"
     public static let resellerID = "0d15781b07a4e10c8e0f4f7ad9ab4e02"
     public static let distributorKeys = AccountStore.KeyPair(accessKey: "DEMODISTRIBUTORAK001", secretKey: "DemoDistributorSecretKey0000000000000001")
@@ -39,15 +43,18 @@ public enum Demo {
     }
 
     public static func seed(_ platform: Platform) async throws -> [Credentials] {
+        let provider = try await partner(platform, name: "demo-partner", kind: .solutionProvider, parent: nil, id: partnerID, keys: partnerKeys)
         let distributor = try await partner(platform, name: "demo-distributor", kind: .distributor, parent: nil, id: distributorID, keys: distributorKeys)
         let reseller = try await partner(platform, name: "demo-reseller", kind: .reseller, parent: distributor.domainID, id: resellerID, keys: resellerKeys)
-        let principal = Principal(domainID: distributor.domainID, domainName: distributor.domainName, kind: .distributor, parentID: nil, via: "demo")
+        let asProvider = Principal(domainID: provider.domainID, domainName: provider.domainName, kind: .solutionProvider, parentID: nil, via: "demo")
+        let asDistributor = Principal(domainID: distributor.domainID, domainName: distributor.domainName, kind: .distributor, parentID: nil, via: "demo")
         for (name, xid, forReseller) in [("demo-customer-01", "demo-user-01", false), ("demo-customer-02", "demo-user-02", false), ("demo-customer-03", "demo-user-03", true)]
         where try await platform.accounts.account(name: name) == nil {
-            _ = try await platform.customers.create(caller: principal, CreateCustomerRequest(
-                domainName: name, xaccountID: xid, xaccountType: distributor.xaccountType, password: password,
+            // The distributor creates its reseller's customer (indirect_partner_id), as Huawei requires.
+            _ = try await platform.customers.create(caller: forReseller ? asDistributor : asProvider, CreateCustomerRequest(
+                domainName: name, xaccountID: xid, xaccountType: forReseller ? distributor.xaccountType : provider.xaccountType, password: password,
                 indirectPartnerID: forReseller ? reseller.domainID : nil))
         }
-        return [distributor, reseller]
+        return [provider, distributor, reseller]
     }
 }
