@@ -12,7 +12,6 @@ final class ImportCache {
     private var plans: [String: [(from: Int64, until: Int64?, plan: PricePlan)]] = [:]
     private var discounts: [String: [(from: Int64, until: Int64, service: String, rate: Decimal)]] = [:]
     private var packages: [String: Bool] = [:]
-    var sums = BillSums()
 
     init(now: Int64) { self.now = now }
 
@@ -66,63 +65,5 @@ final class ImportCache {
         let has = try await db.raw("SELECT id FROM resource_packages WHERE customer_id = \(bind: customer) AND status = 1 LIMIT 1").first() != nil
         packages[customer] = has
         return has
-    }
-}
-
-/// Daily and monthly bill sums gathered in memory and added to storage once per key.
-struct BillSums {
-    struct Key: Hashable {
-        var partner: String, customer: String, cycle: String, day: Int64, service: String, resource: String, chargingMode: Int, billType: Int
-    }
-    struct Amounts {
-        var official: Int64 = 0, discount: Int64 = 0, truncated: Int64 = 0, consume: Int64 = 0
-        var cash: Int64 = 0, credit: Int64 = 0, coupon: Int64 = 0, debt: Int64 = 0, fees: Int64 = 0
-    }
-    private(set) var days: [Key: Amounts] = [:]
-
-    mutating func add(_ key: Key, official: Int64, discount: Int64, truncated: Int64, consume: Int64, cash: Int64, credit: Int64, coupon: Int64, debt: Int64) {
-        var a = days[key, default: Amounts()]
-        a.official += official; a.discount += discount; a.truncated += truncated; a.consume += consume
-        a.cash += cash; a.credit += credit; a.coupon += coupon; a.debt += debt; a.fees += 1
-        days[key] = a
-    }
-
-    /// The ON CONFLICT update that adds an inserted sums row (`excluded`) to the stored one (`t`).
-    static let addExcluded: SQLQueryString = """
-        official = t.official + excluded.official, discount = t.discount + excluded.discount, truncated = t.truncated + excluded.truncated,
-        consume = t.consume + excluded.consume, cash = t.cash + excluded.cash, credit = t.credit + excluded.credit,
-        coupon = t.coupon + excluded.coupon, debt = t.debt + excluded.debt, fees = t.fees + excluded.fees
-        """
-
-    /// Adds the gathered sums to `bill_day_sums` and `bill_month_sums`.
-    func flush(_ db: any SQLDatabase) async throws {
-        let add = Self.addExcluded
-        var months: [Key: Amounts] = [:]
-        for (k, a) in days {
-            try await db.raw("""
-                INSERT INTO bill_day_sums AS t (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
-                                               official, discount, truncated, consume, cash, credit, coupon, debt, fees)
-                VALUES (\(bind: k.partner), \(bind: k.customer), \(bind: k.cycle), \(bind: k.day), \(bind: k.service), \(bind: k.resource),
-                        \(bind: k.chargingMode), \(bind: k.billType), \(bind: a.official), \(bind: a.discount), \(bind: a.truncated), \(bind: a.consume),
-                        \(bind: a.cash), \(bind: a.credit), \(bind: a.coupon), \(bind: a.debt), \(bind: a.fees))
-                ON CONFLICT (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
-                """).run()
-            var mk = k
-            mk.day = 0
-            var m = months[mk, default: Amounts()]
-            m.official += a.official; m.discount += a.discount; m.truncated += a.truncated; m.consume += a.consume
-            m.cash += a.cash; m.credit += a.credit; m.coupon += a.coupon; m.debt += a.debt; m.fees += a.fees
-            months[mk] = m
-        }
-        for (k, a) in months {
-            try await db.raw("""
-                INSERT INTO bill_month_sums AS t (partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
-                                                 official, discount, truncated, consume, cash, credit, coupon, debt, fees)
-                VALUES (\(bind: k.partner), \(bind: k.customer), \(bind: k.cycle), \(bind: k.service), \(bind: k.resource),
-                        \(bind: k.chargingMode), \(bind: k.billType), \(bind: a.official), \(bind: a.discount), \(bind: a.truncated), \(bind: a.consume),
-                        \(bind: a.cash), \(bind: a.credit), \(bind: a.coupon), \(bind: a.debt), \(bind: a.fees))
-                ON CONFLICT (partner_id, bill_cycle, customer_id, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
-                """).run()
-        }
     }
 }

@@ -61,43 +61,18 @@ extension BillingStore {
         return refund
     }
 
-    /// Adds one fee record to its day's and its month's sums (the caller's transaction).
-    static func addToDaySums(_ db: any SQLDatabase, feeID: String) async throws {
-        let add = BillSums.addExcluded
-        try await db.raw("""
-            INSERT INTO bill_day_sums AS t (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type,
-                                       official, discount, truncated, consume, cash, credit, coupon, debt, fees)
-            SELECT partner_id, customer_id, bill_cycle, (trade_time + 28800000) / 86400000, service_type, resource_type, charging_mode, bill_type,
-                   official, discount, truncated, consume, cash, credit, coupon, debt, 1
-            FROM fee_records WHERE id = \(bind: feeID)
-            ON CONFLICT (partner_id, customer_id, bill_cycle, day, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
-            """).run()
-        try await db.raw("""
-            INSERT INTO bill_month_sums AS t (partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
-                                         official, discount, truncated, consume, cash, credit, coupon, debt, fees)
-            SELECT partner_id, customer_id, bill_cycle, service_type, resource_type, charging_mode, bill_type,
-                   official, discount, truncated, consume, cash, credit, coupon, debt, 1
-            FROM fee_records WHERE id = \(bind: feeID)
-            ON CONFLICT (partner_id, bill_cycle, customer_id, service_type, resource_type, charging_mode, bill_type) DO UPDATE SET \(add)
-            """).run()
-    }
-
+    /// A subscription's fee (purchase, renewal or refund), through the fee book: a book of one.
     static func insertFee(_ db: any SQLDatabase, row r: any SQLRow, customer: String, partner: String, productID: String, chargingMode: Int, billType: Int,
                           begin: Int64, end: Int64, now: Int64, official: Int64, discount: Int64, consume: Int64, cash: Int64, coupon: Int64, debt: Int64) async throws {
-        precondition(coupon + cash + debt == consume, "a fee's payment split adds up to its amount due")
-        precondition(official == discount + consume, "official = discount + amount due")
-        let feeID = "FE" + Identifiers.domainID().prefix(24)
-        try await db.raw("""
-            INSERT INTO fee_records (id, customer_id, partner_id, bill_cycle, service_type, resource_type, region, resource_id, resource_name, resource_spec,
-                product_id, charging_mode, bill_type, consume_begin, consume_end, trade_time, trade_id, official, discount, truncated, consume, cash, credit, coupon, debt)
-            VALUES (\(bind: feeID), \(bind: customer), \(bind: partner), \(bind: cycle(now)),
-                \(bind: try r.decode(column: "service_type", as: String.self)), \(bind: try r.decode(column: "resource_type", as: String.self)),
-                \(bind: try r.decode(column: "region", as: String.self)), \(bind: try r.decode(column: "resource_id", as: String.self)),
-                \(bind: try r.decode(column: "resource_name", as: String.self)), \(bind: try r.decode(column: "resource_spec", as: String.self)),
-                \(bind: productID), \(bind: chargingMode), \(bind: billType), \(bind: begin), \(bind: end), \(bind: now),
-                \(bind: "CS" + Identifiers.domainID().prefix(18)), \(bind: official), \(bind: discount), 0, \(bind: consume), \(bind: cash), 0,
-                \(bind: coupon), \(bind: debt))
-            """).run()
-        try await addToDaySums(db, feeID: feeID)
+        let book = FeeBook()
+        try await book.add(db, FeeBook.Fee(
+            id: "FE" + Identifiers.domainID().prefix(24), customerID: customer, partnerID: partner, cycle: cycle(now),
+            serviceType: try r.decode(column: "service_type", as: String.self), resourceType: try r.decode(column: "resource_type", as: String.self),
+            region: try r.decode(column: "region", as: String.self), resourceID: try r.decode(column: "resource_id", as: String.self),
+            resourceName: try r.decode(column: "resource_name", as: String.self), resourceSpec: try r.decode(column: "resource_spec", as: String.self),
+            productID: productID, chargingMode: chargingMode, billType: billType, begin: begin, end: end, tradeTime: now,
+            tradeID: "CS" + Identifiers.domainID().prefix(18), official: official, discount: discount, consume: consume, cash: cash,
+            coupon: coupon, debt: debt))
+        try await book.finish(db)
     }
 }

@@ -13,16 +13,9 @@ final class UsageWriter {
     private var known: Set<String> = []
     /// Rows are written in the background while the next records are rated.
     private let chain = WriteChain()
-    private var fees: BulkInsert
-    private var resources: BulkInsert
+    private let fees: FeeBook
+    private let resources: ResourceBook
     private var samples: BulkInsert
-    private static let feeColumns = [
-        "id", "customer_id", "partner_id", "bill_cycle", "service_type", "resource_type", "region", "resource_id", "resource_name", "resource_spec",
-        "product_id", "usage_type", "usage_value", "usage_measure_id", "charging_mode", "bill_type", "consume_begin", "consume_end", "trade_time", "trade_id",
-        "official", "discount", "truncated", "consume", "cash", "credit", "coupon", "debt", "record_id", "free_usage", "free_measure_id", "content_hash"]
-    private static let resourceColumns = [
-        "id", "resource_id", "customer_id", "resource_name", "region", "service_type", "resource_type", "resource_spec", "project_id",
-        "product_id", "is_main", "charge_mode", "status", "effective_at", "expire_policy", "spec_size", "spec_size_measure_id", "created_at", "updated_at"]
     private static let sampleColumns = [
         "record_id", "content_hash", "customer_id", "bill_cycle", "service_type", "resource_type", "usage_type", "resource_id", "region",
         "stat_time", "mbps", "imported_at"]
@@ -37,8 +30,8 @@ final class UsageWriter {
         self.payments = Payments(backend: backend, now: cache.now, chain: chain)
         // Stored, not lazy: a lazy property is copied out and back around each await,
         // and its row buffer with it.
-        self.fees = BulkInsert("fee_records", chain: chain, columns: Self.feeColumns)
-        self.resources = BulkInsert("customer_resources", chain: chain, columns: Self.resourceColumns)
+        self.fees = FeeBook(chain: chain)
+        self.resources = ResourceBook(chain: chain)
         self.samples = BulkInsert("usage_samples", chain: chain, columns: Self.sampleColumns)
     }
 
@@ -76,27 +69,23 @@ final class UsageWriter {
             rated = partial
         }
         let (coupon, cash, debt) = try await payments.pay(db, customerID: r.customerID, partner: partner, service: r.cloudServiceType, amount: rated.consume)
-        precondition(coupon + cash + debt == rated.consume, "a fee's payment split adds up to its amount due")
-        precondition(rated.discount + rated.truncated + rated.consume == rated.official, "official = discount + truncated + amount due")
         // A pay-per-use resource seen for the first time joins the customer's inventory.
         if known.insert(r.resourceID).inserted {
             let linear = rated.plan.isLinear
-            try await resources.add(db, [.text(Identifiers.domainID()), .text(r.resourceID), .text(r.customerID), .text(r.resourceName ?? r.resourceID),
-                                         .text(r.region), .text(r.cloudServiceType), .text(r.resourceType), .text(r.resourceSpec), "0",
-                                         .text(rated.plan.productID), 1, "on_demand", 2, .int(begin), 0,
-                                         .int(linear ? r.resourceSize : nil), .int(linear ? rated.plan.sizeMeasureID : nil), .int(now), .int(now)])
+            try await resources.add(db, .init(
+                resourceID: r.resourceID, customerID: r.customerID, name: r.resourceName ?? r.resourceID, region: r.region,
+                serviceType: r.cloudServiceType, resourceType: r.resourceType, spec: r.resourceSpec, productID: rated.plan.productID,
+                chargeMode: "on_demand", effectiveAt: begin, specSize: linear ? r.resourceSize : nil,
+                specSizeMeasureID: linear ? rated.plan.sizeMeasureID : nil, now: now))
         }
-        let cycle = BillingStore.cycle(begin)
-        try await fees.add(db, [.text(feeID), .text(r.customerID), .text(partner), .text(cycle), .text(r.cloudServiceType), .text(r.resourceType),
-                                .text(r.region), .text(r.resourceID), .text(r.resourceName ?? r.resourceID), .text(r.resourceSpec), .text(rated.plan.productID),
-                                .text(r.usageType), .text(Money.format(r.usageValue)), .int(r.usageMeasureID), 3, 5, .int(begin), .int(end), .int(now),
-                                .text(nextID("TR")), .int(rated.official), .int(rated.discount), .int(rated.truncated), .int(rated.consume), .int(cash), 0,
-                                .int(coupon), .int(debt), .text(r.recordID), .text(covered > 0 ? Money.format(covered) : nil),
-                                .int(covered > 0 ? r.usageMeasureID : nil), .text(hash)])
-        cache.sums.add(.init(partner: partner, customer: r.customerID, cycle: cycle, day: (now + WireTime.beijingOffset) / WireTime.dayMillis,
-                             service: r.cloudServiceType, resource: r.resourceType, chargingMode: 3, billType: 5),
-                       official: rated.official, discount: rated.discount, truncated: rated.truncated, consume: rated.consume,
-                       cash: cash, credit: 0, coupon: coupon, debt: debt)
+        try await fees.add(db, FeeBook.Fee(
+            id: feeID, customerID: r.customerID, partnerID: partner, cycle: BillingStore.cycle(begin), serviceType: r.cloudServiceType,
+            resourceType: r.resourceType, region: r.region, resourceID: r.resourceID, resourceName: r.resourceName ?? r.resourceID,
+            resourceSpec: r.resourceSpec, productID: rated.plan.productID, usageType: r.usageType, usageValue: Money.format(r.usageValue),
+            usageMeasureID: r.usageMeasureID, chargingMode: 3, billType: 5, begin: begin, end: end, tradeTime: now, tradeID: nextID("TR"),
+            official: rated.official, discount: rated.discount, truncated: rated.truncated, consume: rated.consume, cash: cash, coupon: coupon,
+            debt: debt, recordID: r.recordID, freeUsage: covered > 0 ? Money.format(covered) : nil, freeMeasureID: covered > 0 ? r.usageMeasureID : nil,
+            contentHash: hash))
     }
 
     /// A 95 bandwidth point, kept as a point: such usage is priced by the month.
@@ -107,14 +96,13 @@ final class UsageWriter {
                                    .int(cache.now)])
     }
 
-    /// Writes what is still gathered: inventory, fees, points, transfers with
-    /// the accounts' balances, and the bill sums.
+    /// Writes what is still gathered: inventory, fees with their bill sums, points, and
+    /// transfers with the accounts' balances.
     func finish(_ db: any SQLDatabase) async throws {
-        try await resources.flush(db)
-        try await fees.flush(db)
+        try await resources.finish(db)
+        try await fees.finish(db)
         try await samples.flush(db)
         try await payments.finish(db)
-        try await cache.sums.flush(db)
         try await chain.drain()
     }
 

@@ -83,7 +83,7 @@ public struct ResourceStore: Sendable {
             let from = max(old, now)
             let newExpiry = Self.expiry(start: from, periodType: type, periodNum: periodNum)
             for rid in [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) }) {
-                try await db.raw("UPDATE customer_resources SET expires_at = \(bind: newExpiry), status = 2, period_type = \(bind: type), updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
+                try await ResourceBook.extend(db, resourceID: rid, expiresAt: newExpiry, periodType: type, now: now)
                 try await BillingStore.chargeSubscription(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
                                                           periodStart: from, periodEnd: newExpiry, now: now)
                 try await BillingStore.renewPackage(db, backend: backend, resourceID: rid, periods: periodNum, periodType: type, expires: newExpiry)
@@ -113,7 +113,7 @@ public struct ResourceStore: Sendable {
             var refund: Int64 = 0
             for rid in ids {
                 refund += try await BillingStore.refundSubscription(db, backend: backend, resourceID: rid, now: now)
-                try await db.raw("UPDATE customer_resources SET status = 3, updated_at = \(bind: now) WHERE resource_id = \(bind: rid)").run()
+                try await ResourceBook.close(db, resourceID: rid, now: now)
                 // A bought package ends with its subscription (status 4, unsubscribed).
                 try await db.raw("UPDATE resource_packages SET status = 4 WHERE resource_id = \(bind: rid)").run()
             }
@@ -152,16 +152,14 @@ public struct ResourceStore: Sendable {
             guard try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: rid)").first() == nil else {
                 throw APIError.parameter("resource_id", "\(rid) already exists")
             }
-            try await db.raw("""
-                INSERT INTO customer_resources (id, resource_id, customer_id, resource_name, region, service_type, resource_type, resource_spec, project_id,
-                    product_id, parent_resource_id, is_main, charge_mode, status, period_type, period_num, effective_at, expires_at, expire_policy,
-                    spec_size, spec_size_measure_id, order_id, created_at, updated_at)
-                VALUES (\(bind: id), \(bind: rid), \(bind: customer), \(bind: r.resourceName ?? "\(spec)-\(rid.prefix(8))"), \(bind: region), \(bind: service),
-                    \(bind: resource), \(bind: spec), \(bind: r.projectID ?? "0"), \(bind: plan.productID), \(bind: r.parentResourceID), \(bind: isMain),
-                    \(bind: mode), 2, \(bind: periodType), \(bind: periodNum), \(bind: start), \(bind: expires), \(bind: r.autoRenew == true ? 3 : 0),
-                    \(bind: plan.isLinear ? r.resourceSize : nil), \(bind: plan.isLinear ? plan.sizeMeasureID : nil), \(bind: "CS" + Identifiers.domainID().prefix(18)),
-                    \(bind: now), \(bind: now))
-                """).run()
+            let book = ResourceBook()
+            try await book.add(db, .init(
+                id: id, resourceID: rid, customerID: customer, name: r.resourceName ?? "\(spec)-\(rid.prefix(8))", region: region, serviceType: service,
+                resourceType: resource, spec: spec, projectID: r.projectID ?? "0", productID: plan.productID, parentResourceID: r.parentResourceID,
+                isMain: isMain == 1, chargeMode: mode, periodType: periodType, periodNum: periodNum, effectiveAt: start, expiresAt: expires,
+                expirePolicy: r.autoRenew == true ? 3 : 0, specSize: plan.isLinear ? r.resourceSize : nil,
+                specSizeMeasureID: plan.isLinear ? plan.sizeMeasureID : nil, orderID: "CS" + Identifiers.domainID().prefix(18), now: now))
+            try await book.finish(db)
             // A purchase is charged at once (bill type 1), for the period it buys.
             if mode == "period", let expires {
                 try await BillingStore.chargeSubscription(db, backend: self.database.backend, resourceID: rid, billType: 1,

@@ -100,13 +100,8 @@ public enum Ledger {
         public var replayed: Bool
     }
 
-    /// Transfer ids in Huawei's shape: two letters, the UTC time, random hex.
-    static func transferID(prefix: String, now: Int64) -> String {
-        let t = WireTime.utc(now).filter(\.isNumber)
-        return prefix + t + Identifiers.domainID().prefix(8)
-    }
-
-    /// Posts one transfer. Must run inside `Database.transaction`.
+    /// Posts one transfer (a replay of an idempotency key answers the first one). Must run
+    /// inside `Database.transaction`.
     public static func post(_ db: any SQLDatabase, backend: Database.Backend, _ m: Movement) async throws -> Posted {
         precondition(m.units > 0, "a transfer moves a positive amount")
         precondition(m.from != m.to, "a transfer joins two different accounts")
@@ -117,32 +112,13 @@ public enum Ledger {
                           fromBalanceAfter: try row.decode(column: "from_balance_after", as: Int64.self),
                           toBalanceAfter: try row.decode(column: "to_balance_after", as: Int64.self), replayed: true)
         }
-        // Lock both rows in id order, so two transfers over the same pair never deadlock.
-        let lock = backend.forUpdate
-        let rows = try await db.raw("SELECT id, balance, allow_negative, version FROM ledger_accounts WHERE id IN (\(bind: m.from), \(bind: m.to)) ORDER BY id\(lock)").all()
-        var state: [String: (balance: Int64, allowNegative: Bool, version: Int64)] = [:]
-        for r in rows {
-            state[try r.decode(column: "id", as: String.self)] = (try r.decode(column: "balance", as: Int64.self),
-                                                                 try r.decode(column: "allow_negative", as: Int.self) == 1,
-                                                                 try r.decode(column: "version", as: Int64.self))
-        }
-        guard let from = state[m.from], let to = state[m.to] else { preconditionFailure("ledger accounts must exist before a transfer") }
-        let (fromAfter, o1) = from.balance.subtractingReportingOverflow(m.units)
-        let (toAfter, o2) = to.balance.addingReportingOverflow(m.units)
-        guard !o1, !o2 else { throw LedgerError.overflow }
-        if !from.allowNegative && fromAfter < 0 { throw LedgerError.insufficient(account: m.from) }
-        let now = try await BusinessClock.now(db)
-        let id = transferID(prefix: m.idPrefix, now: now)
-        try await db.raw("UPDATE ledger_accounts SET balance = \(bind: fromAfter), version = \(bind: from.version + 1) WHERE id = \(bind: m.from)").run()
-        try await db.raw("UPDATE ledger_accounts SET balance = \(bind: toAfter), version = \(bind: to.version + 1) WHERE id = \(bind: m.to)").run()
-        try await db.raw("""
-            INSERT INTO transfers (id, kind, from_account, to_account, amount, currency, from_balance_after, to_balance_after,
-                                   from_version, to_version, partner_id, counterparty_id, idempotency_key, request_hash, request_id, created_at)
-            VALUES (\(bind: id), \(bind: m.kind), \(bind: m.from), \(bind: m.to), \(bind: m.units), \(bind: currency), \(bind: fromAfter), \(bind: toAfter),
-                    \(bind: from.version + 1), \(bind: to.version + 1), \(bind: m.partnerID), \(bind: m.counterpartyID),
-                    \(bind: m.idempotencyKey), \(bind: m.requestHash), \(bind: m.requestID), \(bind: now))
-            """).run()
-        return Posted(id: id, fromBalanceAfter: fromAfter, toBalanceAfter: toAfter, replayed: false)
+        // A batch of one: the same transfer rule as every batch. Both rows are read and
+        // locked in id order first, so two transfers over the same pair never deadlock.
+        let batch = LedgerBatch(backend: backend, now: try await BusinessClock.now(db))
+        try await batch.preload(db, [m.from, m.to])
+        let posted = try await batch.post(db, m)
+        try await batch.finish(db)
+        return posted
     }
 
     /// The balance, with the row locked until the transaction ends (PostgreSQL), for a

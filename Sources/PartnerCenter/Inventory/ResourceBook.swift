@@ -1,0 +1,90 @@
+import Foundation
+import SQLKit
+
+/// The resource book: the one writer of `customer_resources`, a customer's inventory of
+/// yearly/monthly and pay-per-use resources. Provisioning, renewals, unsubscriptions and
+/// the usage import (a pay-per-use resource seen for the first time) all write here.
+///
+/// New resources are gathered and written many to a statement (a single provision is a
+/// book of one); changes to existing ones are single statements in the caller's
+/// transaction. Like the fee book, a book lives inside one `Database.transaction`.
+///
+/// Invariants, asserted where a row is written:
+/// - an attached resource names its main resource; a main resource names none;
+/// - a yearly/monthly resource has an expiry; a pay-per-use one has none.
+final class ResourceBook {
+    /// Resource statuses as Huawei's APIs show them.
+    enum Status: Int { case inUse = 2, closed = 3, expired = 5 }
+
+    struct NewResource: Sendable {
+        var id: String = Identifiers.domainID()
+        var resourceID: String
+        var customerID: String
+        var name: String
+        var region: String
+        var serviceType: String
+        var resourceType: String
+        var spec: String
+        var projectID: String = "0"
+        var productID: String
+        var parentResourceID: String? = nil
+        var isMain: Bool = true
+        /// "period" (yearly/monthly) or "on_demand".
+        var chargeMode: String
+        var status: Status = .inUse
+        var periodType: Int? = nil
+        var periodNum: Int? = nil
+        var effectiveAt: Int64
+        var expiresAt: Int64? = nil
+        var expirePolicy: Int = 0
+        var specSize: Int? = nil
+        var specSizeMeasureID: Int? = nil
+        var orderID: String? = nil
+        var now: Int64
+    }
+
+    static let columns = [
+        "id", "resource_id", "customer_id", "resource_name", "region", "service_type", "resource_type", "resource_spec", "project_id",
+        "product_id", "parent_resource_id", "is_main", "charge_mode", "status", "period_type", "period_num", "effective_at", "expires_at",
+        "expire_policy", "spec_size", "spec_size_measure_id", "order_id", "created_at", "updated_at"]
+
+    private var rows: BulkInsert
+    private(set) var added = 0
+
+    init(chain: WriteChain? = nil) {
+        rows = BulkInsert("customer_resources", chain: chain, columns: Self.columns)
+    }
+
+    func add(_ db: any SQLDatabase, _ r: NewResource) async throws {
+        precondition(r.isMain == (r.parentResourceID == nil), "an attached resource names its main resource, a main one none")
+        if r.chargeMode == "period" {
+            precondition(r.expiresAt != nil, "a yearly/monthly resource has an expiry")
+        } else {
+            precondition(r.expiresAt == nil, "a pay-per-use resource does not expire")
+        }
+        try await rows.add(db, [.text(r.id), .text(r.resourceID), .text(r.customerID), .text(r.name), .text(r.region), .text(r.serviceType),
+                                .text(r.resourceType), .text(r.spec), .text(r.projectID), .text(r.productID), .text(r.parentResourceID),
+                                .int(r.isMain ? 1 : 0), .text(r.chargeMode), .int(r.status.rawValue), .int(r.periodType), .int(r.periodNum),
+                                .int(r.effectiveAt), .int(r.expiresAt), .int(r.expirePolicy), .int(r.specSize), .int(r.specSizeMeasureID),
+                                .text(r.orderID), .int(r.now), .int(r.now)])
+        added += 1
+    }
+
+    func finish(_ db: any SQLDatabase) async throws {
+        try await rows.flush(db)
+        assert(rows.written == added, "every added resource was written")
+    }
+
+    /// A renewal: the resource is in use until `expiresAt`, renewed by periods of `periodType`.
+    static func extend(_ db: any SQLDatabase, resourceID: String, expiresAt: Int64, periodType: Int, now: Int64) async throws {
+        try await db.raw("""
+            UPDATE customer_resources SET expires_at = \(bind: expiresAt), status = \(bind: Status.inUse.rawValue), period_type = \(bind: periodType),
+                updated_at = \(bind: now) WHERE resource_id = \(bind: resourceID)
+            """).run()
+    }
+
+    /// An unsubscription: the resource is closed.
+    static func close(_ db: any SQLDatabase, resourceID: String, now: Int64) async throws {
+        try await db.raw("UPDATE customer_resources SET status = \(bind: Status.closed.rawValue), updated_at = \(bind: now) WHERE resource_id = \(bind: resourceID)").run()
+    }
+}
