@@ -1566,3 +1566,46 @@ def test_operator_api_registers_shows_and_deletes(server, sp, operator, partners
     r = requests.get(base + "/authui/saml/login", params={"xAccountType": new_type, "service": "/console/"},
                      allow_redirects=False, timeout=TIMEOUT)
     assert r.status_code == 400 and "no IdP is registered" in r.text
+
+
+# --------------------------------------------------------------------------
+# the built-in IdP follows the URL the server records at start
+# --------------------------------------------------------------------------
+
+def test_enable_builtin_uses_the_url_the_server_recorded(start_server, binary):
+    # Any port, no --public-url anywhere (as `make run PORT=8081`): the CLI beside the server
+    # registers the built-in IdP where that server is, and the round trip works there.
+    from conftest import Cli, CustomerFactory, PartnerFactory
+    srv = start_server("saml-served-url", ["--rate-limit", "0"])
+    cli = Cli(binary, srv.database)
+    partners = PartnerFactory(cli, srv.base_url)
+    provider = partners.solution_provider()
+    cust = CustomerFactory(partners).create(provider)
+    out = cli("admin", "saml", "idp", "enable-builtin", "--domain-id", provider.domain_id, "--json")
+    assert out == {"xaccount_type": provider.xaccount_type, "entity_id": f"{srv.base_url}/idp/{provider.domain_id}/metadata"}, out
+
+    s = requests.Session()
+    ls = start_login(s, srv.base_url, provider.xaccount_type)
+    assert ls.location.startswith(f"{srv.base_url}/idp/{provider.domain_id}/sso?"), ls.location
+    _, form = builtin_login_form(s, ls)
+    r = s.post(srv.base_url + form.action, data={"token": form.fields["token"], "username": cust.domain_name,
+                                                  "password": cust.password}, timeout=TIMEOUT)
+    post = only_form(r.text, "SAMLAssertionConsumer")
+    assert post.action == f"{srv.base_url}/authui/saml/SAMLAssertionConsumer"
+    done = s.post(post.action, data=post.fields, allow_redirects=False, timeout=TIMEOUT)
+    assert_signed_in(done, s, srv.base_url, cust.domain_id, cust.domain_name)
+
+    # An explicit --public-url still wins over the recorded one.
+    other = cli("admin", "saml", "idp", "enable-builtin", "--domain-id", provider.domain_id,
+                "--public-url", "https://sso.example.com", "--json")
+    assert other["entity_id"] == f"https://sso.example.com/idp/{provider.domain_id}/metadata"
+
+
+def test_enable_builtin_refuses_to_guess_when_no_server_ever_ran(binary, backend):
+    from conftest import Cli
+    cli = Cli(binary, backend.new_database("saml-never-served"))
+    p = cli("admin", "partner", "create", "--name", unique("spro"), "--kind", "solution-provider", "--json")
+    proc = cli.run("admin", "saml", "idp", "enable-builtin", "--domain-id", p["domain_id"], "--json")
+    assert proc.returncode == 1, proc.stdout
+    assert "--public-url" in proc.stderr and "no server has started" in proc.stderr, proc.stderr
+    assert proc.stdout == ""

@@ -31,11 +31,6 @@ public struct CustomerStore: Sendable {
         try Check.length(req.verificationCode, "verification_code", max: 32)
         try Check.length(req.password, "password", max: 64)
         try Check.oneOf(Check.nonEmpty(req.isCloseMarketMs), "is_close_market_ms", ["true", "false"])
-        // Huawei's rule: a tier-1 distributor acquires customers only for its cloud resellers.
-        if caller.kind == .distributor && Check.nonEmpty(req.indirectPartnerID) == nil {
-            throw APIError(.badRequest, "CBC.50010059",
-                           "A tier-1 distributor cannot associate customers itself: pass indirect_partner_id to create the customer for one of its cloud resellers.")
-        }
         if req.verificationCode == "" { throw APIError.parameter("verification_code", "must not be an empty string") }
         if req.password == "" { throw APIError.parameter("password", "must not be an empty string") }
         let name = Check.nonEmpty(req.domainName) ?? CustomerRules.randomDomainName()
