@@ -4,6 +4,8 @@ public enum CSV {
     public struct Row: Sendable {
         public var line: Int
         public var fields: [String]
+        /// The first field holding a NUL, which no column may store.
+        var nulField: Int? { fields.firstIndex(where: \.containsNUL) }
     }
 
     public static func rows(_ text: String) -> [Row] {

@@ -15,7 +15,7 @@ public enum CatalogImport {
         let text = String(decoding: data, as: UTF8.self)
         if text.drop(while: { $0.isWhitespace }).first == "{" {
             if case .nul(let field) = StrictJSON.check(Array(data)) {
-                throw ImportFailed(problems: [ImportProblem(line: 0, field: field, message: "must not contain a NUL character")])
+                throw ImportFailed(problems: [ImportProblem(line: 0, field: field, message: APIError.nulReason)])
             }
             do {
                 return try JSONDecoder().decode(CatalogDocument.self, from: data)
@@ -47,8 +47,8 @@ public enum CatalogImport {
                 problems.append(ImportProblem(line: row.line, field: "row", message: "has \(row.fields.count) fields, the header has \(names.count)"))
                 continue
             }
-            if let i = row.fields.firstIndex(where: { $0.unicodeScalars.contains("\u{0}") }) {
-                problems.append(ImportProblem(line: row.line, field: names[i], message: "must not contain a NUL character"))
+            if let i = row.nulField {
+                problems.append(ImportProblem(line: row.line, field: names[i], message: APIError.nulReason))
                 continue
             }
             for (n, v) in zip(names, row.fields) where !v.isEmpty { f[n] = v }

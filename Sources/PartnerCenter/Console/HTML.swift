@@ -90,8 +90,8 @@ enum FormData {
     static func body(_ request: Request, limit: Int = 2 * 1024 * 1024) async throws -> [String: String] {
         let buffer = try await request.body.collect(upTo: limit)
         let form = parse(String(buffer: buffer))
-        if let bad = form.first(where: { $0.key.unicodeScalars.contains("\u{0}") || $0.value.unicodeScalars.contains("\u{0}") }) {
-            throw APIError.containsNUL(bad.key.unicodeScalars.contains("\u{0}") ? "form" : bad.key)
+        if let bad = form.first(where: { $0.key.containsNUL || $0.value.containsNUL }) {
+            throw APIError.containsNUL(bad.key.containsNUL ? "form" : bad.key)
         }
         return form
     }

@@ -103,7 +103,7 @@ public enum TokenRoutes {
         let body = try await request.collectBody(upTo: 64 * 1024)
         let parsed: AuthRequest
         if case .nul(let field) = StrictJSON.check(Array(buffer: body)) {
-            return iamError(.badRequest, "IAM.0001", "The request body is invalid: \(field) must not contain a NUL character.")
+            return iamError(.badRequest, "IAM.0001", "The request body is invalid: \(field) \(APIError.nulReason).")
         }
         do {
             parsed = try JSONDecoder().decode(AuthRequest.self, from: Data(buffer: body))

@@ -43,11 +43,18 @@ extension APIError {
     /// A NUL character in a string field or parameter. PostgreSQL text cannot store one and
     /// no Huawei field allows one, so it is refused at the edge on every backend alike.
     public static func containsNUL(_ field: String) -> APIError {
-        parameter(field, "must not contain a NUL character")
+        parameter(field, nulReason)
     }
+    /// The reason every NUL refusal gives, in API errors and import reports alike.
+    public static let nulReason = "must not contain a NUL character"
     public static func invalid(_ field: String, _ why: String) -> APIError {
         APIError(.badRequest, "CBC.0101", "Invalid parameter: \(field) \(why).")
     }
     public static let forbidden = APIError(.forbidden, "CBC.0151", "Access denied.")
     public static let internalError = APIError(.internalServerError, "CBC.0999", "Other errors.")
+}
+
+extension StringProtocol {
+    /// Whether the text holds a NUL (U+0000), which PostgreSQL text cannot store.
+    var containsNUL: Bool { unicodeScalars.contains("\u{0}") }
 }

@@ -48,7 +48,7 @@ struct WireMiddleware: RouterMiddleware {
     /// The parameter whose percent-decoded name or value holds a NUL (`%00`), or "path".
     /// Checked here, before routing, so no page, API or console ever passes one to storage.
     static func nulField(_ uri: URI) -> String? {
-        if uri.path.contains("%00") || uri.path.unicodeScalars.contains("\u{0}") { return "path" }
+        if uri.path.contains("%00") || uri.path.containsNUL { return "path" }
         guard let query = uri.query, query.contains("%00") else { return nil }
         for item in query.split(separator: "&") where item.contains("%00") {
             let name = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]

@@ -27,17 +27,30 @@ enum StrictJSON {
         guard p.value(depth: 0) else { return .malformed }
         p.ws()
         guard p.i == bytes.count else { return .malformed }
-        if let field = p.nulField { return .nul(field: field) }
-        return .valid
+        guard p.sawNUL else { return .valid }
+        // Rare: read again, this time keeping the path, to name the field.
+        var named = Parser(b: bytes, tracksPath: true)
+        named.ws()
+        _ = named.value(depth: 0)
+        return .nul(field: named.nulField ?? "body")
     }
 
     struct Parser {
         let b: [UInt8]
         var i = 0
+        /// Whether to keep `path`: only the second read of a body with a NUL does, so the
+        /// common case pays nothing for naming fields.
+        var tracksPath = false
         /// Where the parser is: object keys and `[i]` array positions.
         var path: [String] = []
-        /// The first field whose string (or key) holds a NUL.
+        var sawNUL = false
+        /// The first field whose string (or key) holds a NUL (when tracking the path).
         var nulField: String?
+
+        init(b: [UInt8], tracksPath: Bool = false) {
+            self.b = b
+            self.tracksPath = tracksPath
+        }
 
         var peek: UInt8? { i < b.count ? b[i] : nil }
 
@@ -79,8 +92,8 @@ enum StrictJSON {
                 ws()
                 let keyStart = i
                 guard string() else { return false }
-                path.append(Self.keyName(b[keyStart..<i]))
-                defer { path.removeLast() }
+                if tracksPath { path.append(Self.keyName(b[keyStart..<i])) }
+                defer { if tracksPath { path.removeLast() } }
                 ws()
                 guard eat(UInt8(ascii: ":")) else { return false }
                 ws()
@@ -98,8 +111,8 @@ enum StrictJSON {
             var index = 0
             while true {
                 ws()
-                path.append("[\(index)]")
-                defer { path.removeLast() }
+                if tracksPath { path.append("[\(index)]") }
+                defer { if tracksPath { path.removeLast() } }
                 index += 1
                 guard value(depth: depth) else { return false }
                 ws()
@@ -128,7 +141,10 @@ enum StrictJSON {
                             code = code * 16 + Self.hexValue(h)
                             i += 1
                         }
-                        if code == 0, nulField == nil { nulField = Self.fieldName(path) }
+                        if code == 0 {
+                            sawNUL = true
+                            if tracksPath, nulField == nil { nulField = Self.fieldName(path) }
+                        }
                     default: return false
                     }
                 default:
