@@ -100,7 +100,7 @@ final class LedgerBatch {
         let (toAfter, o2) = b.balance.addingReportingOverflow(m.units)
         guard !o1, !o2 else { throw LedgerError.overflow }
         if !a.allowNegative && fromAfter < 0 { throw LedgerError.insufficient(account: m.from) }
-        assert(fromAfter.addingReportingOverflow(toAfter) == a.balance.addingReportingOverflow(b.balance), "what leaves one side arrives on the other")
+        assert(fromAfter &+ toAfter == a.balance &+ b.balance, "what leaves one side arrives on the other")
         a.balance = fromAfter; a.version += 1
         b.balance = toAfter; b.version += 1
         assert(a.allowNegative || a.balance >= 0, "a balance never passes its floor")

@@ -11,6 +11,14 @@ struct LedgerTests {
         try await p.accounts.createPartner(name: "\(label)\(UInt32.random(in: 0...UInt32.max))", kind: .solutionProvider, parentID: nil, password: nil).0.domainID
     }
 
+    /// A new partner's cash account, and the platform's external account (which may go negative).
+    static func cashAndExternal(_ p: Platform, _ label: String) async throws -> (cash: String, external: String) {
+        let owner = try await partner(p, label)
+        return try await p.database.transaction { db in
+            (try await Ledger.ensure(db, owner: owner, type: .cash), try await Ledger.ensure(db, owner: nil, type: .external))
+        }
+    }
+
     struct Book { var balances: [Int64]; var versions: [Int64]; var afters: [[Int64]] }
 
     /// The accounts' balances and versions, and each transfer's balances after it, in order.
@@ -106,11 +114,8 @@ struct LedgerTests {
     @Test(arguments: StorageTests.backends()) func aTransferNeverPassesTheFloorAndARefusalWritesNothing(url: String) async throws {
         let p = try await StorageTests.platform(url)
         defer { Task { await p.close() } }
-        let owner = try await Self.partner(p, "floor")
         let backend = p.database.backend
-        let (cash, external) = try await p.database.transaction { db in
-            (try await Ledger.ensure(db, owner: owner, type: .cash), try await Ledger.ensure(db, owner: nil, type: .external))
-        }
+        let (cash, external) = try await Self.cashAndExternal(p, "floor")
         let funded = try await p.database.transaction { db in
             try await Ledger.post(db, backend: backend, .init(kind: "TEST", from: external, to: cash, units: 100, idPrefix: "TS"))
         }
@@ -127,16 +132,18 @@ struct LedgerTests {
             try await Ledger.post(db, backend: backend, .init(kind: "TEST", from: cash, to: external, units: 100, idPrefix: "TS"))
         }
         #expect(try await Self.book(p, [cash], transfers: []).balances == [0])
+        await #expect(throws: LedgerError.insufficient(account: cash)) {
+            _ = try await p.database.transaction { db in
+                try await Ledger.post(db, backend: backend, .init(kind: "TEST", from: cash, to: external, units: 1, idPrefix: "TS"))
+            }
+        }
     }
 
     @Test(arguments: StorageTests.backends()) func anIdempotencyKeyAnswersItsFirstTransfer(url: String) async throws {
         let p = try await StorageTests.platform(url)
         defer { Task { await p.close() } }
-        let owner = try await Self.partner(p, "idem")
         let backend = p.database.backend
-        let (cash, external) = try await p.database.transaction { db in
-            (try await Ledger.ensure(db, owner: owner, type: .cash), try await Ledger.ensure(db, owner: nil, type: .external))
-        }
+        let (cash, external) = try await Self.cashAndExternal(p, "idem")
         let key = "k-\(UUID().uuidString)"
         func post(_ hash: String) async throws -> Ledger.Posted {
             try await p.database.transaction { db in
