@@ -163,7 +163,7 @@ class Env:
     def __init__(self, server, cli, partners, customers, operator, tmp: Path):
         self.server, self.cli, self.partners, self.customers, self.operator = server, cli, partners, customers, operator
         self.tmp = tmp
-        self.dist = partners.distributor()
+        self.dist = partners.solution_provider()
         fund(cli, self.dist.domain_id, "100")
 
     def customer(self, partner: Optional[Principal] = None, cash: Optional[str] = None) -> Principal:
@@ -649,7 +649,7 @@ def test_bill_cycle_is_the_utc8_month(env):
 
 def test_tenancy(env):
     """Two customers with the same resource id at the same times stay apart."""
-    dist2 = env.partners.distributor()
+    dist2 = env.partners.solution_provider()
     a, b = env.customer(), env.customer(dist2)
     nobody = env.customer()
     cycle = "2025-08"

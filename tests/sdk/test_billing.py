@@ -327,7 +327,8 @@ class World:
     book: PriceBook
     model: Model
     tmp: Path
-    dist: Any = None
+    dp: Any = None      # a solution provider: A and B are its direct customers
+    dist: Any = None    # a distributor: R is a customer of its reseller
     resl: Any = None
     sp: Any = None
     dist2: Any = None
@@ -374,7 +375,7 @@ class World:
             self.operator["secret_key"], body=batch_body(records))))
 
     def partner_of(self, customer_id: str):
-        return {self.A.domain_id: self.dist, self.B.domain_id: self.dist,
+        return {self.A.domain_id: self.dp, self.B.domain_id: self.dp,
                 self.R.domain_id: self.resl, self.S.domain_id: self.sp}[customer_id]
 
 
@@ -409,27 +410,31 @@ def world(start_server, binary, tmp_path_factory):
     m = w.model
 
     # --- partners and customers
+    # A tier-1 distributor takes no direct customers (CBC.50010059): the direct customers
+    # A and B belong to a solution provider, and R to the distributor's reseller.
+    w.dp = partners.solution_provider()
     w.dist = partners.distributor()
     w.resl = partners.reseller(w.dist)
     w.sp = partners.solution_provider()
     w.dist2 = partners.distributor()
     w.resl2 = partners.reseller(w.dist2)
-    fund(cli, w.dist.domain_id, "10000")
+    fund(cli, w.dp.domain_id, "10000")
+    fund(cli, w.dist.domain_id, "1000")
     fund(cli, w.sp.domain_id, "1000")
     grant_reseller(w.dist, w.resl.domain_id, "100")
-    w.A = w.customers.create(w.dist)
-    w.B = w.customers.create(w.dist)
+    w.A = w.customers.create(w.dp)
+    w.B = w.customers.create(w.dp)
     w.R = w.customers.create(w.resl)
     w.S = w.customers.create(w.sp)
     w.pa, w.pb, w.pr, w.ps = (w.customers.principal(c) for c in (w.A, w.B, w.R, w.S))
 
     # --- money: cash, coupons (two of them ECS-only), discounts
     # a reseller's customers are funded by its distributor, naming the reseller
-    for partner, cust, amount, via in ((w.dist, w.A, "5", None), (w.dist, w.R, "2", w.resl.domain_id),
+    for partner, cust, amount, via in ((w.dp, w.A, "5", None), (w.dist, w.R, "2", w.resl.domain_id),
                                        (w.sp, w.S, "100", None)):
         grant(partner, cust.domain_id, amount, indirect=via)
         m.wallets[cust.domain_id].cash += D(amount)
-    quota = cli("admin", "quota", "grant", "--domain-id", w.dist.domain_id, "--amount", "100",
+    quota = cli("admin", "quota", "grant", "--domain-id", w.dp.domain_id, "--amount", "100",
                 "--expires", "2026-12-31", "--json")["quota_id"]
     for name, face, expires, services in (("ec2_soon", "2", "2026-03-17T00:00:00Z", [EC2]),
                                           ("any", "3", "2026-03-31T00:00:00Z", None),
@@ -437,7 +442,7 @@ def world(start_server, binary, tmp_path_factory):
         kw = {"expire_time": expires}
         if services:
             kw["cloud_service_types"] = services
-        cid = issue_one(w.dist, quota, w.A.domain_id, face, **kw)
+        cid = issue_one(w.dp, quota, w.A.domain_id, face, **kw)
         w.coupons[name] = cid
         m.wallets[w.A.domain_id].coupons.append(
             Coupon(cid, D(face), parse_utc(START), parse_utc(expires), set(services) if services else None))
@@ -481,7 +486,7 @@ def world(start_server, binary, tmp_path_factory):
     ]
     w.import_file(day1, "day1")
     w.snapshots["day1_same_day"] = monthly_bills_all(w)
-    w.snapshots["pay_per_use_list"] = w.dist.signed(
+    w.snapshots["pay_per_use_list"] = w.dp.signed(
         "POST", "/v2/orders/suscriptions/resources/query", {"customer_id": a})
     w.clock("advance", "1d")
     w.snapshots["day2_before_import"] = monthly_bills_all(w)
@@ -517,7 +522,7 @@ def world(start_server, binary, tmp_path_factory):
 
 def monthly_bills_all(w: World) -> dict:
     return {
-        "dist": ok(get(w.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100)),
+        "dist": ok(get(w.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100)),
         "resl": ok(get(w.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100,
                        indirect_partner_id=w.resl.domain_id)),
         "sp": ok(get(w.sp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100)),
@@ -811,7 +816,8 @@ def key_of(customer_id: str, begin: str) -> tuple:
 
 
 def test_partner_records_match_the_model(world):
-    cases = ((world.dist, {}, [world.A, world.B, world.R]),
+    cases = ((world.dp, {}, [world.A, world.B]),
+             (world.dist, {}, [world.R]),  # a distributor's records include its resellers' customers
              (world.dist, {"indirect_partner_id": world.resl.domain_id}, [world.R]),
              (world.sp, {}, [world.S]))
     for caller, extra, custs in cases:
@@ -823,17 +829,17 @@ def test_partner_records_match_the_model(world):
             expect_partner_record(world, g, want[(g["customer_id"], g["consume_time"])])
     # the customer's view and the partner's view are the same records
     mine = {g["id"]: g for g in customer_records(world.pa, include_zero_record="true")}
-    theirs = {g["id"]: g for g in partner_records(world.dist, customer_id=world.A.domain_id)}
+    theirs = {g["id"]: g for g in partner_records(world.dp, customer_id=world.A.domain_id)}
     assert set(mine) == set(theirs)
     for i, g in mine.items():
         assert theirs[i]["trade_id"] == g["trade_id"] and dec(theirs[i]["payment_amount"]) == dec(g["consume_amount"])
 
 
 def test_partner_record_filters(world):
-    d = world.dist
+    d = world.dp
     a = world.A.domain_id
     a_fees = world.model.of(a)
-    mine = [f for c in (world.A, world.B, world.R) for f in world.model.of(c.domain_id)]
+    mine = [f for c in (world.A, world.B) for f in world.model.of(c.domain_id)]
 
     def keys(fees):
         return sorted((f.customer, f.record["begin_time"]) for f in fees)
@@ -871,7 +877,7 @@ def test_partner_record_filters(world):
 
 
 def test_partner_records_through_the_sdk(world):
-    resp = world.dist.client.list_sub_customer_bill_detail(ListSubCustomerBillDetailRequest(
+    resp = world.dp.client.list_sub_customer_bill_detail(ListSubCustomerBillDetailRequest(
         bill_cycle=CYCLE, customer_id=world.B.domain_id, limit=100))
     fees = world.model.of(world.B.domain_id)
     assert resp.total_count == len(fees) == len(resp.fee_records)
@@ -926,36 +932,37 @@ def check_monthly_bills(data: dict, fees: list[Fee]):
 
 def test_monthly_bills_match_the_model(world):
     m = world.model
-    cases = ((world.dist, {}, [world.A, world.B]),
+    cases = ((world.dp, {}, [world.A, world.B]),
+             (world.dist, {}, []),  # monthly bills without indirect_partner_id: its own customers, none
              (world.dist, {"indirect_partner_id": world.resl.domain_id}, [world.R]),
              (world.sp, {}, [world.S]))
     for caller, extra, custs in cases:
         data = ok(get(caller, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100, **extra))
         check_monthly_bills(data, [f for c in custs for f in m.of(c.domain_id)])
-    one = ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", customer_id=world.B.domain_id))
+    one = ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", customer_id=world.B.domain_id))
     check_monthly_bills(one, m.of(world.B.domain_id))
-    obs = ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", cloud_service_type=OBS))
+    obs = ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", cloud_service_type=OBS))
     check_monthly_bills(obs, [f for c in (world.A, world.B) for f in m.of(c.domain_id) if f.service == OBS])
     for bt in ("1", "2"):
-        assert ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", bill_type=bt))["count"] == 0
-    check_monthly_bills(ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", bill_type="0",
+        assert ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", bill_type=bt))["count"] == 0
+    check_monthly_bills(ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", bill_type="0",
                                limit=100)), [f for c in (world.A, world.B) for f in m.of(c.domain_id)])
     for mode in ("1", "11"):
-        assert ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode=mode))["count"] == 0
+        assert ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode=mode))["count"] == 0
     # paging
-    full = ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100))
+    full = ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100))
     rows = []
     for offset in range(0, full["count"], 2):
-        page = ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", offset=offset, limit=2))
+        page = ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", offset=offset, limit=2))
         assert page["count"] == full["count"]
         rows += page["bill_sums"]
     assert rows == full["bill_sums"]
     # April: the fee of 31 March 16:30 UTC was charged today (2 April), so not yet
-    assert ok(get(world.dist, PARTNER_MONTHLY, cycle="2026-04", charge_mode="3"))["count"] == 0
+    assert ok(get(world.dp, PARTNER_MONTHLY, cycle="2026-04", charge_mode="3"))["count"] == 0
 
 
 def test_monthly_bills_through_the_sdk(world):
-    resp = world.dist.client.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
+    resp = world.dp.client.list_subcustomer_monthly_bills(ListSubcustomerMonthlyBillsRequest(
         cycle=CYCLE, charge_mode="3", customer_id=world.A.domain_id, limit=100))
     fees = world.model.of(world.A.domain_id)
     assert sum((dec(r.amount) for r in resp.bill_sums), D(0)) == fee_sum(fees, "consume")
@@ -979,8 +986,8 @@ def test_monthly_bills_only_count_days_that_have_passed(world):
 
 def test_the_three_views_of_a_month_agree(world):
     """Σ fee records = ShowCustomerMonthlySum = Σ ListSubcustomerMonthlyBills, per customer."""
-    for cust, principal, partner, extra in ((world.A, world.pa, world.dist, {}),
-                                            (world.B, world.pb, world.dist, {}),
+    for cust, principal, partner, extra in ((world.A, world.pa, world.dp, {}),
+                                            (world.B, world.pb, world.dp, {}),
                                             (world.R, world.pr, world.dist, {"indirect_partner_id": world.resl.domain_id}),
                                             (world.S, world.ps, world.sp, {})):
         recs = customer_records(principal, include_zero_record="true")
@@ -1022,7 +1029,7 @@ def test_coupons_used_soonest_expiring_first(world):
     m = world.model
     wallet = {c.coupon_id: c for c in m.wallets[world.A.domain_id].coupons + m.wallets[world.S.domain_id].coupons}
     statuses = {}
-    for partner, cust in ((world.dist, world.A), (world.sp, world.S)):
+    for partner, cust in ((world.dp, world.A), (world.sp, world.S)):
         resp = partner.client.list_issued_partner_coupons(ListIssuedPartnerCouponsRequest(customer_id=cust.domain_id))
         for c in resp.user_coupons:
             statuses[c.coupon_id] = c
@@ -1056,13 +1063,13 @@ def test_pay_per_use_resources_are_not_subscriptions(world):
 # ----------------------------------------------------------------------------- bill API errors
 
 def test_bill_apis_refuse_the_wrong_callers(world):
-    for who in (world.dist, world.sp, world.resl):
+    for who in (world.dp, world.dist, world.sp, world.resl):
         assert_error(get(who, MONTHLY_SUM, bill_cycle=CYCLE), 403, "CBC.0151")
         assert_error(get(who, FEE_RECORDS, bill_cycle=CYCLE), 403, "CBC.0151")
     for who in (world.pa, world.resl):
         assert_error(get(who, RES_FEE_RECORDS, bill_cycle=CYCLE), 403, "CBC.0151")
         assert_error(get(who, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3"), 403, "CBC.0151")
-    expect_sdk_error(lambda: world.dist.client.show_customer_monthly_sum(
+    expect_sdk_error(lambda: world.dp.client.show_customer_monthly_sum(
         ShowCustomerMonthlySumRequest(bill_cycle=CYCLE)), 403, "CBC.0151")
     expect_sdk_error(lambda: world.pa.client.list_sub_customer_bill_detail(
         ListSubCustomerBillDetailRequest(bill_cycle=CYCLE)), 403, "CBC.0151")
@@ -1115,7 +1122,7 @@ RES_FEE_BAD = [
 
 @pytest.mark.parametrize("query", RES_FEE_BAD, ids=lambda q: json.dumps(q))
 def test_partner_records_parameter_errors(world, query):
-    assert_error(world.dist.signed("GET", RES_FEE_RECORDS, query=query), 400, "CBC.0100")
+    assert_error(world.dp.signed("GET", RES_FEE_RECORDS, query=query), 400, "CBC.0100")
 
 
 MONTHLY_BILLS_BAD = [
@@ -1129,17 +1136,17 @@ MONTHLY_BILLS_BAD = [
 
 @pytest.mark.parametrize("query", MONTHLY_BILLS_BAD, ids=lambda q: json.dumps(q))
 def test_monthly_bills_parameter_errors(world, query):
-    assert_error(world.dist.signed("GET", PARTNER_MONTHLY, query=query), 400, "CBC.0100")
+    assert_error(world.dp.signed("GET", PARTNER_MONTHLY, query=query), 400, "CBC.0100")
 
 
 def test_limits_at_the_edges_are_accepted(world):
     ok(get(world.pa, MONTHLY_SUM, bill_cycle=CYCLE, limit=1000))
     ok(get(world.pa, MONTHLY_SUM, bill_cycle=CYCLE, limit=1))
-    ok(get(world.dist, RES_FEE_RECORDS, bill_cycle=CYCLE, limit=1000))
-    ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100))
-    ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=1))
+    ok(get(world.dp, RES_FEE_RECORDS, bill_cycle=CYCLE, limit=1000))
+    ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100))
+    ok(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=1))
     # 16 months back from the business clock (April 2026) is inside the 18-month window
-    ok(get(world.dist, RES_FEE_RECORDS, bill_cycle="2024-12"))
+    ok(get(world.dp, RES_FEE_RECORDS, bill_cycle="2024-12"))
 
 
 def test_indirect_partner_must_be_the_callers_reseller(world):
@@ -1164,16 +1171,20 @@ def test_no_partner_sees_another_partners_customers(world):
     assert partner_records(world.dist2) == []
     assert ok(get(world.dist2, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3"))["count"] == 0
     s = world.S.domain_id
-    assert visible(get(world.dist, RES_FEE_RECORDS, bill_cycle=CYCLE, customer_id=s)) == []
-    assert visible(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", customer_id=s)) == []
+    assert visible(get(world.dp, RES_FEE_RECORDS, bill_cycle=CYCLE, customer_id=s)) == []
+    assert visible(get(world.dp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", customer_id=s)) == []
+    for c in (world.A, world.B):
+        assert visible(get(world.dist, RES_FEE_RECORDS, bill_cycle=CYCLE, customer_id=c.domain_id)) == []
+    assert visible(get(world.dp, RES_FEE_RECORDS, bill_cycle=CYCLE, customer_id=world.R.domain_id)) == []
     for c in (world.A, world.B, world.R):
         assert visible(get(world.sp, RES_FEE_RECORDS, bill_cycle=CYCLE, customer_id=c.domain_id)) == []
         assert visible(get(world.dist2, RES_FEE_RECORDS, bill_cycle=CYCLE, customer_id=c.domain_id)) == []
         assert visible(get(world.sp, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", customer_id=c.domain_id)) == []
     assert {g["customer_id"] for g in partner_records(world.sp)} == {s}
-    # without indirect_partner_id a distributor's monthly bills cover its own customers only
+    # without indirect_partner_id a distributor's monthly bills cover its own customers only,
+    # and it has none
     rows = ok(get(world.dist, PARTNER_MONTHLY, cycle=CYCLE, charge_mode="3", limit=100))["bill_sums"]
-    assert {r["customer_id"] for r in rows} <= {world.A.domain_id, world.B.domain_id}
+    assert rows == []
 
 
 def test_customers_see_only_their_own_bills(world):
@@ -1191,8 +1202,8 @@ def test_customers_see_only_their_own_bills(world):
 
 @pytest.fixture(scope="module")
 def side(world):
-    """A distributor and a funded customer of its own, so imports here do not touch the month above."""
-    dist = world.partners.distributor()
+    """A partner and a funded customer of its own, so imports here do not touch the month above."""
+    dist = world.partners.solution_provider()
     fund(world.cli, dist.domain_id, "1000")
     cust = world.customers.create(dist)
     grant(dist, cust.domain_id, "10")
@@ -1362,7 +1373,7 @@ def test_same_file_twice_changes_nothing(world, side, tmp_path):
 def minute_records(world, cash: str, prefix: str, n: int):
     """A funded distributor's customer with `cash` yuan, and `n` one-hour small-VM records
     (0.22 each) starting a minute apart on 1 April 2026."""
-    dist = world.partners.distributor()
+    dist = world.partners.solution_provider()
     fund(world.cli, dist.domain_id, "1000")
     cust = world.customers.create(dist)
     grant(dist, cust.domain_id, cash)
@@ -1462,7 +1473,7 @@ def test_usage_is_priced_with_the_plan_in_force_at_begin_time(world, tmp_path):
     catalog = tmp_path / "plans.csv"
     catalog.write_text(header + "\n" + "\n".join(plans) + "\n")
     world.cli("admin", "catalog", "import", str(catalog), "--json")
-    dist = world.partners.distributor()
+    dist = world.partners.solution_provider()
     cust = world.customers.create(dist)
     principal = world.customers.principal(cust)
     c = cust.domain_id
@@ -1490,7 +1501,7 @@ def test_usage_is_priced_with_the_plan_in_force_at_begin_time(world, tmp_path):
 
 
 def test_coupons_not_yet_valid_or_for_other_services_are_not_used(world, tmp_path):
-    dist = world.partners.distributor()
+    dist = world.partners.solution_provider()
     fund(world.cli, dist.domain_id, "100")
     cust = world.customers.create(dist)
     principal = world.customers.principal(cust)

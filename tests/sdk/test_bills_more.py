@@ -23,7 +23,7 @@ def world(start_server, binary, tmp_path_factory):
     cli("admin", "clock", "set", "2026-03-20T04:00:00Z")
     partners = PartnerFactory(cli, srv.base_url)
     customers = CustomerFactory(partners)
-    sp, other = partners.solution_provider(), partners.distributor()
+    sp, other = partners.solution_provider(), partners.solution_provider()
     a, b, idle = customers.create(sp), customers.create(other), customers.create(sp)
     grant = cli("admin", "package", "grant", "--customer-id", a.domain_id, "--resource-type", "hws.resource.type.vm", "--usage-type", "Duration",
                 "--amount", "4", "--measure-id", "4", "--effective", "2026-03-01", "--expires", "2026-12-31", "--json")

@@ -142,7 +142,7 @@ class World:
         self.dist = self.partners.distributor()
         self.sp = self.partners.solution_provider()
         self.reseller = self.partners.reseller(self.dist)
-        self.customer = self.customers.principal(self.customers.create(self.dist))
+        self.customer = self.customers.principal(self.customers.create(self.sp))
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,28 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------
-# who takes customers directly
+# a distributor acquires customers only for its resellers (CBC.50010059)
 # --------------------------------------------------------------------------
+
+def test_distributor_cannot_take_direct_customers(partners, customers):
+    dist = partners.distributor()
+    reseller = partners.reseller(dist)
+    name = unique("cust")
+    expect_sdk_error(lambda: customers.create(dist, domain_name=name), 400, "CBC.50010059")
+    # Nothing was written: the distributor has no customer, and the name is still free.
+    assert not list_customers(dist).customer_infos
+    provider = partners.solution_provider()
+    assert customers.create(provider, domain_name=name).domain_name == name
+
+    # For one of its resellers it may: the customer is the reseller's.
+    made = customers.create(dist, indirect_partner_id=reseller.domain_id)
+    assert [c.customer_id for c in list_customers(reseller).customer_infos] == [made.domain_id]
+    # Another distributor's reseller is refused as before, whether it exists or not.
+    other = partners.reseller(partners.distributor())
+    expect_sdk_error(lambda: customers.create(dist, indirect_partner_id=other.domain_id), 400, "CBC.99000037")
+    # An empty indirect_partner_id is no reseller at all.
+    expect_sdk_error(lambda: customers.create(dist, indirect_partner_id=""), 400, "CBC.50010059")
+
 
 def test_solution_providers_and_resellers_still_take_their_own_customers(partners, customers):
     provider = partners.solution_provider()

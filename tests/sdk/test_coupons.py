@@ -208,7 +208,7 @@ def quota_service_types(q) -> set:
 @pytest.fixture
 def dist_with_quota(partners, customers, cli):
     """A distributor with a 1000.00 quota and two resale customers."""
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     q = grant_quota(cli, dist.domain_id, "1000.00")
     c1 = customers.create(dist)
     c2 = customers.create(dist)
@@ -218,7 +218,7 @@ def dist_with_quota(partners, customers, cli):
 # ================================================================= quota grant (operator)
 
 def test_cli_quota_grant_shape(partners, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     before = now_utc()
     day = in_days(30)
     out = grant_quota(cli, dist.domain_id, "1000.5", expires=day)
@@ -270,7 +270,7 @@ def test_cli_quota_grant_rejects_bad_amount(partners, cli, amount):
 
 
 def test_cli_quota_grant_rejects_past_expiry_and_unknown_partner(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     for args in (["--domain-id", dist.domain_id, "--expires", in_days(-1)],
                  ["--domain-id", dist.domain_id, "--expires", utc(now_utc() - dt.timedelta(minutes=1))],
@@ -325,7 +325,7 @@ def test_list_quotas_callers(partners, customers, cli):
     q = grant_quota(cli, sp.domain_id, "10")
     assert find_quota(sp, q["quota_id"]).quota_id == q["quota_id"]
     expect_sdk_error(lambda: list_quotas(res), 403, "CBC.0151")
-    cust = customers.principal(customers.create(dist))
+    cust = customers.principal(customers.create(sp))
     expect_sdk_error(lambda: list_quotas(cust), 403, "CBC.0151")
 
 
@@ -487,7 +487,7 @@ def test_child_quota_grant_partial_results(partners, cli):
 def test_child_quota_grant_request_errors(partners, cli):
     dist = partners.distributor()
     res = partners.reseller(dist)
-    other = partners.distributor()
+    other = partners.solution_provider()
     own = grant_quota(cli, dist.domain_id, "100")["quota_id"]
     foreign = grant_quota(cli, other.domain_id, "100")["quota_id"]
     child = grant_child(dist, own, res.domain_id, "10")
@@ -712,7 +712,7 @@ def test_issue_coupons_happy_path(dist_with_quota, customers):
 
 
 def test_issue_with_explicit_validity_and_limits(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     q = grant_quota(cli, dist.domain_id, "100", expires=in_days(30), service_types=[EC2, EBS])
     quota = q["quota_id"]
@@ -775,9 +775,9 @@ def test_issue_parameter_errors(dist_with_quota):
 
 
 def test_issue_per_customer_failures(partners, customers, cli):
-    dist = partners.distributor()
-    other = partners.distributor()
-    res = partners.reseller(dist)
+    dist = partners.solution_provider()
+    other = partners.solution_provider()
+    res = partners.reseller(partners.distributor())
     quota = grant_quota(cli, dist.domain_id, "25.00")["quota_id"]
     good1, good2, good3 = (customers.create(dist) for _ in range(3))
     consultant = customers.create(dist, cooperation_type="1")
@@ -815,8 +815,8 @@ def test_issue_per_customer_failures(partners, customers, cli):
 def test_issue_quota_errors(partners, customers, cli):
     dist = partners.distributor()
     res = partners.reseller(dist)
-    other = partners.distributor()
-    cust = customers.create(dist)
+    other = partners.solution_provider()
+    cust = customers.create(other)  # a customer the distributor's reseller does not serve
     own = grant_quota(cli, dist.domain_id, "100")["quota_id"]
     foreign = grant_quota(cli, other.domain_id, "100")["quota_id"]
     child = grant_child(dist, own, res.domain_id, "10")
@@ -855,7 +855,7 @@ def test_issue_type1_quota_makes_type4_coupons(partners, customers, cli):
 
 
 def test_issue_validity_boundaries_and_precision(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     q = grant_quota(cli, dist.domain_id, "12345678.91",
                     effective=utc(now_utc() - dt.timedelta(days=1)))
@@ -941,7 +941,7 @@ def test_reclaim_reseller_coupon_needs_indirect(partners, customers, cli):
 # ================================================================= ListIssuedPartnerCoupons
 
 def test_list_coupons_filters_and_paging(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     c1, c2 = customers.create(dist), customers.create(dist)
     quota = grant_quota(cli, dist.domain_id, "1000", expires=in_days(60))["quota_id"]
     early = [issue_one(dist, quota, c1.domain_id, "1"), issue_one(dist, quota, c2.domain_id, "2")]
@@ -1005,11 +1005,13 @@ def test_list_coupons_filters_and_paging(partners, customers, cli):
 
 
 def test_expired_quota_and_coupon(partners, customers, cli):
-    dist = partners.distributor()
-    res = partners.reseller(dist)
+    dist = partners.solution_provider()
     cust = customers.create(dist)
+    parent = partners.distributor()
+    res = partners.reseller(parent)
     expires = now_utc() + dt.timedelta(seconds=6)
     quota = grant_quota(cli, dist.domain_id, "100", expires=utc(expires))["quota_id"]
+    parent_quota = grant_quota(cli, parent.domain_id, "100", expires=utc(expires))["quota_id"]
     coupon = issue_one(dist, quota, cust.domain_id, "10")
     cp = customers.principal(cust)
     assert customer_coupon_value(cp) == D("10")
@@ -1025,7 +1027,8 @@ def test_expired_quota_and_coupon(partners, customers, cli):
     assert customer_coupon_value(cp) is None
     expect_sdk_error(lambda: issue(dist, quota, [cust.domain_id], "1"), 400, "CBC.99000017")
     expect_sdk_error(lambda: reclaim_coupon(dist, coupon), 400, "CBC.99000048")
-    expect_sdk_error(lambda: grant_children(dist, quota, [res.domain_id], "1"), 400, "CBC.99000012")
+    expect_sdk_error(lambda: grant_children(parent, parent_quota, [res.domain_id], "1"), 400, "CBC.99000012")
+    assert find_quota(parent, parent_quota).quota_status == 3
     assert dec(find_quota(dist, quota).balance) == D("90")
 
 
@@ -1083,7 +1086,7 @@ def test_coupon_records_filters(partners, customers, cli):
 # ================================================================= customer balances
 
 def test_customer_sees_usable_coupon_value(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     bystander = customers.create(dist)
     quota = grant_quota(cli, dist.domain_id, "100")["quota_id"]
@@ -1124,7 +1127,7 @@ def run_parallel(n: int, fn) -> list:
 
 
 def test_concurrent_issue_never_overdraws(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     quota = grant_quota(cli, dist.domain_id, "1000.00")["quota_id"]
     custs = [customers.create(dist) for _ in range(20)]
     clients = [make_client(dist.base_url, dist.access_key, dist.secret_key, dist.domain_id)
@@ -1163,31 +1166,27 @@ def test_concurrent_reclaim_of_one_coupon(dist_with_quota):
     assert errs == [(400, "CBC.99000048")] * 9, results
 
 
-def test_concurrent_child_grants_and_issues(partners, customers, cli):
+def test_concurrent_child_grants_share_the_parent_quota(partners, cli):
     dist = partners.distributor()
-    resellers = [partners.reseller(dist) for _ in range(6)]
-    custs = [customers.create(dist) for _ in range(6)]
+    resellers = [partners.reseller(dist) for _ in range(12)]
     parent = grant_quota(cli, dist.domain_id, "1000.00")["quota_id"]
     clients = [make_client(dist.base_url, dist.access_key, dist.secret_key, dist.domain_id)
                for _ in range(12)]
 
+    # A distributor's own quota goes only to its resellers (it has no direct customers):
+    # twelve concurrent grants of 100 from 1000, so ten fit and two find the quota short.
     def one(i):
-        if i < 6:
-            return clients[i].update_coupon_quotas(UpdateCouponQuotasRequest(body=AdjustCouponQuotasReq(
-                quota_id=parent, indirect_partner_ids=[resellers[i].domain_id], quota_amount=D("100"))))
-        return clients[i].create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
-            quota_id=parent, customer_ids=[custs[i - 6].domain_id], face_value=D("100"))))
+        return clients[i].update_coupon_quotas(UpdateCouponQuotasRequest(body=AdjustCouponQuotasReq(
+            quota_id=parent, indirect_partner_ids=[resellers[i].domain_id], quota_amount=D("100"))))
 
     results = run_parallel(12, one)
     assert all(kind == "ok" for kind, _ in results), results
-    grants = sum(len(r.simple_quota_infos or []) for _, r in results[:6])
-    coupons = sum(len(r.coupon_infos or []) for _, r in results[6:])
+    grants = sum(len(r.simple_quota_infos or []) for _, r in results)
     shorts = [code for _, r in results for code in details(r).values()]
-    assert grants + coupons == 10 and len(shorts) == 2, results
+    assert grants == 10 and len(shorts) == 2, results
     assert set(shorts) == {"CBC.99000013"}
     assert quota_balance(dist, parent) == D("0.00")
     assert issued_quotas(dist).total_count == grants
-    assert list_coupons(dist).total_count == coupons
 
 
 def test_concurrent_reclaims_of_one_child_quota(partners, cli):
@@ -1258,16 +1257,20 @@ def test_concurrent_child_reclaim_against_issues(partners, customers, cli):
 
 @pytest.fixture(scope="module")
 def world(partners, customers, cli):
-    """Two distributors with a reseller each and a solution provider, every one with
-    a quota, a customer and a coupon of 10.00."""
+    """Three solution providers (A, B, S), each with a quota, a customer and a coupon of
+    10.00; two distributors (DA, DB) with a quota each and a reseller each (A1, B1), which
+    holds a child quota, a customer and a coupon of 10.00. (A distributor has no direct
+    customers: it issues only for its resellers.)"""
     w = {}
-    for name, maker in (("A", partners.distributor), ("B", partners.distributor),
-                        ("S", partners.solution_provider)):
-        p = maker()
+    for name in ("A", "B", "S"):
+        p = partners.solution_provider()
         q = grant_quota(cli, p.domain_id, "1000.00")["quota_id"]
         c = customers.create(p)
         w[name] = dict(p=p, quota=q, cust=c, coupon=issue_one(p, q, c.domain_id, "10"))
-    for name, parent in (("A1", "A"), ("B1", "B")):
+    for name in ("DA", "DB"):
+        p = partners.distributor()
+        w[name] = dict(p=p, quota=grant_quota(cli, p.domain_id, "1000.00")["quota_id"])
+    for name, parent in (("A1", "DA"), ("B1", "DB")):
         d = w[parent]["p"]
         r = partners.reseller(d)
         q = grant_child(d, w[parent]["quota"], r.domain_id, "100.00")
@@ -1281,13 +1284,13 @@ ISSUERS = ("A", "B", "S")
 
 
 def victims(w, attacker):
-    """Quotas, customers and coupons that are not the attacker's own book."""
-    return [k for k in w if k != attacker]
+    """Books with a customer and a coupon that are not the attacker's own."""
+    return [k for k in w if k != attacker and "cust" in w[k]]
 
 
 def snapshot(w) -> dict:
     out = {}
-    for k in ("A", "B", "S"):
+    for k in ("A", "B", "S", "DA", "DB"):
         out[k] = quota_balance(w[k]["p"], w[k]["quota"])
     for k in ("A1", "B1"):
         d = w[w[k]["parent"]]["p"]
@@ -1358,7 +1361,7 @@ def test_tenancy_reads_see_only_own_book(world, attacker):
         assert coupon_records(p, quota_id=w[v]["quota"]).total_count == 0
 
 
-@pytest.mark.parametrize("attacker,own_res,foreign_res", [("A", "A1", "B1"), ("B", "B1", "A1")])
+@pytest.mark.parametrize("attacker,own_res,foreign_res", [("DA", "A1", "B1"), ("DB", "B1", "A1")])
 def test_tenancy_indirect_scope(world, attacker, own_res, foreign_res):
     w = world
     d = w[attacker]["p"]

@@ -40,7 +40,7 @@ def ids_of(resp):
 # ---------------------------------------------------------------- CreateSubCustomer
 
 def test_create_customer_then_token_and_key(partners, customers, server, token_for):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     name = unique("cust")
     req = CustomerFactory.request(dist, domain_name=name, password=DEFAULT_CUSTOMER_PASSWORD)
     resp = dist.client.create_sub_customer(req)
@@ -70,7 +70,7 @@ def test_solution_provider_creates_and_lists_customer(partners, customers):
 
 
 def test_create_without_domain_name_generates_one(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist, domain_name=None, password=None)
     assert len(cust.domain_name) == 32, cust.domain_name
     listed = list_customers(dist, customer_id=cust.domain_id)
@@ -78,15 +78,15 @@ def test_create_without_domain_name_generates_one(partners, customers):
 
 
 def test_create_with_empty_domain_name_generates_one(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.client.create_sub_customer(CustomerFactory.request(dist, domain_name=""))
     assert resp.domain_id
     assert len(resp.domain_name) == 32, resp.domain_name
 
 
 def test_wrong_xaccount_type_is_rejected(partners):
-    dist = partners.distributor()
-    other = partners.distributor()
+    dist = partners.solution_provider()
+    other = partners.solution_provider()
     for xtype in (other.xaccount_type, dist.xaccount_type + "_X"):
         req = CustomerFactory.request(dist, xaccount_type=xtype)
         expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.0101")
@@ -94,7 +94,7 @@ def test_wrong_xaccount_type_is_rejected(partners):
 
 
 def test_duplicate_domain_name_is_rejected(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     req = CustomerFactory.request(dist, domain_name=cust.domain_name)
     expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.99000038")
@@ -116,13 +116,13 @@ def test_duplicate_domain_name_is_rejected(partners, customers):
     "名字名字名字",          # non-ASCII
 ])
 def test_bad_domain_name_is_rejected(partners, bad):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     req = CustomerFactory.request(dist, domain_name=bad)
     expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.99000031")
 
 
 def test_duplicate_xaccount_id_is_rejected(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     req = CustomerFactory.request(dist, xaccount_id=cust.xaccount_id)
     expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.99000039")
@@ -135,7 +135,7 @@ def _reversed(s):
 
 @pytest.mark.parametrize("kind", ["short", "one-class", "equals-name", "reversed-name"])
 def test_bad_password_is_rejected(partners, kind):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     name = unique("Cust")
     password = {
         "short": "Ab1!x",
@@ -149,13 +149,13 @@ def test_bad_password_is_rejected(partners, kind):
 
 @pytest.mark.parametrize("mobile", ["12345", "abcdefghijk", "2380000000099"])
 def test_bad_mobile_is_rejected(partners, mobile):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     req = CustomerFactory.request(dist, mobile_phone=mobile, verification_code="123456")
     expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.5017")
 
 
 def test_missing_required_fields_are_rejected(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     for body in ({"xaccount_type": dist.xaccount_type},
                  {"xaccount_id": unique("x")}):
         resp = dist.signed("POST", "/v2/partners/sub-customers", body)
@@ -175,7 +175,7 @@ def test_foreign_indirect_partner_is_rejected_on_create(partners):
 # ---------------------------------------------------------------- ListSubCustomers
 
 def test_list_returns_customer_fields(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     resp = list_customers(dist)
     assert resp.count == 1
@@ -190,7 +190,7 @@ def test_list_returns_customer_fields(partners, customers):
 
 
 def test_list_filters_account_name_fuzzy(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     tag = unique("c")
     north = customers.create(dist, domain_name=f"{tag}_north_one").domain_id
     south = customers.create(dist, domain_name=f"{tag}_south_two").domain_id
@@ -211,7 +211,7 @@ def test_list_filters_account_name_fuzzy(partners, customers):
 
 
 def test_list_filters_customer_id(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     a = customers.create(dist)
     customers.create(dist)
     resp = list_customers(dist, customer_id=a.domain_id)
@@ -221,7 +221,7 @@ def test_list_filters_customer_id(partners, customers):
 
 
 def test_list_paging(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     created = {customers.create(dist, password=None).domain_id for _ in range(5)}
 
     pages = []
@@ -240,7 +240,7 @@ def test_list_paging(partners, customers):
 
 
 def test_list_default_limit_is_10(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     for _ in range(12):
         customers.create(dist, password=None)
     resp = list_customers(dist)
@@ -250,8 +250,8 @@ def test_list_default_limit_is_10(partners, customers):
 
 
 def test_other_distributor_never_sees_customers(partners, customers):
-    first = partners.distributor()
-    second = partners.distributor()
+    first = partners.solution_provider()
+    second = partners.solution_provider()
     cust = customers.create(first)
     assert list_customers(second).count == 0
     assert list_customers(second, customer_id=cust.domain_id).count == 0
@@ -261,12 +261,11 @@ def test_other_distributor_never_sees_customers(partners, customers):
 def test_distributor_lists_reseller_customers_only_by_indirect_partner_id(partners, customers):
     dist = partners.distributor()
     reseller = partners.reseller(dist)
-    own = customers.create(dist)
     for_reseller = customers.create(dist, indirect_partner_id=reseller.domain_id)
 
+    # The distributor's own list is empty: the customer it created is the reseller's.
     mine = list_customers(dist)
-    assert ids_of(mine) == [own.domain_id]
-    assert mine.count == 1
+    assert ids_of(mine) == [] and mine.count == 0
 
     theirs = list_customers(dist, indirect_partner_id=reseller.domain_id)
     assert theirs.count == 1
@@ -320,20 +319,20 @@ def test_list_indirect_partners(partners):
 
 def test_customer_name_cannot_reuse_a_partner_account_name(partners):
     # Partners and customers sign in by account name, so names are one namespace.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     other = partners.solution_provider()
     req = CustomerFactory.request(dist, domain_name=other.domain_name)
     expect_sdk_error(lambda: dist.client.create_sub_customer(req), 400, "CBC.99000038")
 
 
 def test_create_with_optional_flags(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist, include_association_result=True, is_close_market_ms="true")
     assert ids_of(list_customers(dist, customer_id=cust.domain_id)) == [cust.domain_id]
 
 
 def test_concurrent_creates_all_succeed(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     with ThreadPoolExecutor(max_workers=8) as pool:
         made = list(pool.map(lambda _: customers.create(dist, password=None).domain_id, range(8)))
     assert len(set(made)) == 8
@@ -345,7 +344,7 @@ def test_concurrent_creates_all_succeed(partners, customers):
 def test_concurrent_duplicate_names_have_one_winner(partners):
     # A race on the same account name must end in one account and clean
     # CBC.99000038 refusals, never a 500.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     name = unique("race")
 
     def attempt(_):
@@ -372,7 +371,7 @@ def _utc(delta_minutes: int) -> str:
 
 
 def test_list_filters_association_type_and_time_window(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     assert ids_of(list_customers(dist, association_type="2")) == [cust.domain_id]
     assert list_customers(dist, association_type="1").count == 0
@@ -389,12 +388,12 @@ def test_list_filters_association_type_and_time_window(partners, customers):
     ("offset", -1),
 ])
 def test_list_rejects_bad_filter_values(partners, field, value):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     expect_sdk_error(lambda: list_customers(dist, **{field: value}), 400, "CBC.0100")
 
 
 def test_create_and_list_with_token(partners, token_for, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     token = token_for(dist.domain_name, dist.password)
     name = unique("tokc")
     resp = token_request(server.base_url, "POST", "/v2/partners/sub-customers", token,

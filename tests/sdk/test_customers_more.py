@@ -254,7 +254,7 @@ def assert_application(app, customer, partner, kind, status):
 # ================================================================ CheckUserIdentity
 
 def test_check_free_name_is_available(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = check_identity(dist, "name", unique("free"))
     assert resp.check_result == "available"
     # the mobile counter belongs to mobile checks only
@@ -262,7 +262,7 @@ def test_check_free_name_is_available(partners):
 
 
 def test_check_name_of_customer_is_used(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     assert check_identity(dist, "name", cust.domain_name).check_result == "used_by_user"
 
@@ -270,14 +270,14 @@ def test_check_name_of_customer_is_used(partners, customers):
 @pytest.mark.parametrize("kind", ["distributor", "reseller", "solution-provider"])
 def test_check_name_of_partner_is_used(partners, kind):
     # partner and customer account names share one namespace
-    caller = partners.distributor()
+    caller = partners.solution_provider()
     parent = partners.distributor() if kind == "reseller" else None
     taken = partners.create(kind, parent=parent)
     assert check_identity(caller, "name", taken.domain_name).check_result == "used_by_user"
 
 
 def test_check_name_available_then_used_after_create(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     name = unique("soon")
     assert check_identity(dist, "name", name).check_result == "available"
     customers.create(dist, domain_name=name)
@@ -286,20 +286,20 @@ def test_check_name_available_then_used_after_create(partners, customers):
 
 def test_check_name_of_other_partners_customer_is_used(partners, customers):
     # Names are global: the answer does not depend on who owns the account.
-    cust = customers.create(partners.distributor())
+    cust = customers.create(partners.solution_provider())
     other = partners.solution_provider()
     assert check_identity(other, "name", cust.domain_name).check_result == "used_by_user"
 
 
 def test_check_free_mobile(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = check_identity(dist, "mobile", "0086-" + unique_mobile())
     assert resp.check_result == "available"
     assert resp.mobile_remain_available_num == 1
 
 
 def test_check_mobile_of_customer_is_used(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     mobile = unique_mobile()
     customers.create(dist, mobile_phone=mobile, verification_code="123456")
     resp = check_identity(dist, "mobile", "0086-" + mobile)
@@ -311,21 +311,21 @@ def test_check_mobile_of_customer_is_used(partners, customers):
 
 
 def test_check_email(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = check_identity(dist, "email", f"{unique('m')}@example.com")
     assert resp.check_result == "available"
     assert resp.mobile_remain_available_num is None
 
 
 def test_check_64_char_value_is_accepted(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     value = "a" * (64 - len("@example.com")) + "@example.com"
     assert len(value) == 64
     assert check_identity(dist, "email", value).check_result == "available"
 
 
 def test_check_raw_body_shape(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("POST", CHECK_PATH, {"search_type": "name", "search_value": unique("r")})
     assert resp.status_code == 200, resp.text
     data = resp.json()
@@ -360,7 +360,7 @@ def test_check_raw_body_shape(partners):
     ("mobile", "0086-" + "1" * 60),       # > 64 characters
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None)
 def test_check_bad_values_are_400(partners, search_type, value):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     expect_sdk_error(lambda: check_identity(dist, search_type, value), 400, "CBC.0100")
 
 
@@ -371,17 +371,17 @@ def test_check_bad_values_are_400(partners, search_type, value):
     {"search_type": "name", "search_value": None},
 ], ids=["empty", "no-value", "no-type", "value-number", "type-number", "value-null"])
 def test_check_missing_or_mistyped_fields_are_400(partners, body):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     assert_error(dist.signed("POST", CHECK_PATH, body), 400, "CBC.0100")
 
 
 def test_check_by_customer_is_forbidden(partners, customers):
-    cust = customers.principal(customers.create(partners.distributor()))
+    cust = customers.principal(customers.create(partners.solution_provider()))
     expect_sdk_error(lambda: check_identity(cust, "name", unique("n")), 403, "CBC.0151")
 
 
 def test_check_with_token(partners, token_for, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     token = token_for(dist.domain_name, dist.password)
     resp = token_request(server.base_url, "POST", CHECK_PATH, token,
                          {"search_type": "name", "search_value": dist.domain_name})
@@ -392,7 +392,7 @@ def test_check_with_token(partners, token_for, server):
 # ================================================================ QueryCustomerListOld
 
 def test_v1_list_returns_camel_case_fields(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     mobile = unique_mobile()
     cust = customers.create(dist, mobile_phone=mobile, verification_code="123456")
     resp = v1_list(dist)
@@ -416,14 +416,14 @@ def test_v1_list_returns_camel_case_fields(partners, customers):
 
 
 def test_v1_list_has_every_documented_key(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     customers.create(dist, mobile_phone=unique_mobile(), verification_code="123456")
     [info] = v1_ok(dist)["customerInfoList"]
     assert V1_KEYS <= set(info), f"missing keys: {sorted(V1_KEYS - set(info))}"
 
 
 def test_v1_list_empty_is_200(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     data = v1_ok(dist)
     assert data["count"] == 0
     assert data["customerInfoList"] == []
@@ -432,7 +432,7 @@ def test_v1_list_empty_is_200(partners):
 
 
 def test_v1_list_paging_is_by_page_number(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     created = {customers.create(dist, password=None).domain_id for _ in range(5)}
     pages = []
     for page in (1, 2, 3):
@@ -450,7 +450,7 @@ def test_v1_list_paging_is_by_page_number(partners, customers):
 
 
 def test_v1_list_default_limit_is_10(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     for _ in range(12):
         customers.create(dist, password=None)
     data = v1_ok(dist)
@@ -460,7 +460,7 @@ def test_v1_list_default_limit_is_10(partners, customers):
 
 
 def test_v1_list_filters(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     tag = unique("v")
     north = customers.create(dist, domain_name=f"{tag}_north").domain_id
     south = customers.create(dist, domain_name=f"{tag}_south").domain_id
@@ -499,20 +499,20 @@ def test_v1_list_filters(partners, customers):
     {"domainName": 5},
 ], ids=lambda b: "-".join(f"{k}={str(v)[:10]}" for k, v in b.items()))
 def test_v1_list_bad_values_are_400(partners, body):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     data = assert_error(v1_list(dist, body), 400, "CBC.0100")
     # v1.0 bodies are camelCase, but errors keep the snake_case keys
     assert "errorCode" not in data and "errorMsg" not in data, data
 
 
 def test_v1_list_malformed_json_is_400(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     assert_error(dist.signed("POST", v1_path(dist.domain_id), b'{"limit": '), 400, "CBC.0100")
 
 
 def test_v1_list_partner_id_must_be_the_caller(partners, customers):
-    dist = partners.distributor()
-    other = partners.distributor()
+    dist = partners.solution_provider()
+    other = partners.solution_provider()
     cust = customers.create(other)
     for wrong in (other.domain_id, NO_SUCH_ID, cust.domain_id, "x"):
         data = assert_error(v1_list(dist, {}, partner_id=wrong), 403, "CBC.0151")
@@ -520,12 +520,12 @@ def test_v1_list_partner_id_must_be_the_caller(partners, customers):
 
 
 def test_v1_list_by_customer_is_forbidden(partners, customers):
-    cust = customers.principal(customers.create(partners.distributor()))
+    cust = customers.principal(customers.create(partners.solution_provider()))
     assert_error(v1_list(cust), 403, "CBC.0151")
 
 
 def test_v1_list_with_token(partners, customers, token_for, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     token = token_for(dist.domain_name, dist.password)
     resp = token_request(server.base_url, "POST", v1_path(dist.domain_id), token, {})
@@ -534,7 +534,7 @@ def test_v1_list_with_token(partners, customers, token_for, server):
 
 
 def test_v1_list_matches_v2(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     for _ in range(3):
         customers.create(dist, password=None)
     v2 = list_customers(dist)
@@ -554,7 +554,7 @@ def test_v1_list_matches_v2(partners, customers):
 # ================================================================ real-name: full cycle
 
 def test_realname_individual_cycle(reviewer, partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
 
     # never applied: empty result, unverified customer
@@ -631,7 +631,7 @@ def test_realname_individual_cycle(reviewer, partners, customers):
 
 
 def test_realname_cli_all_lists_every_status(cli, partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     a, b, c = (customers.create(dist) for _ in range(3))
     for cust in (a, b, c):
         apply_individual(dist, individual_fields(cust, dist))
@@ -648,7 +648,7 @@ def test_realname_cli_all_lists_every_status(cli, partners, customers, http_revi
 
 
 def test_realname_cli_review_by_customer_id(cli, partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     apply_individual(dist, individual_fields(cust, dist, name="Ho Wing"))
     out = cli("admin", "realname", "approve", "--customer-id", cust.domain_id, "--json")
@@ -665,7 +665,7 @@ def test_realname_cli_review_by_customer_id(cli, partners, customers):
 
 
 def test_realname_cli_review_errors(cli, partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     apply_individual(dist, individual_fields(cust, dist))
     app = pending_app_of(http_reviewer, cust.domain_id)
@@ -692,7 +692,7 @@ def test_realname_cli_review_errors(cli, partners, customers, http_reviewer):
 
 
 def test_realname_operator_api_review_errors(operator, partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     apply_individual(dist, individual_fields(cust, dist))
     app = pending_app_of(http_reviewer, cust.domain_id)
@@ -715,7 +715,7 @@ def test_realname_operator_api_review_errors(operator, partners, customers, http
 
 
 def test_realname_operator_api_requires_operator(partners, customers, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     apply_individual(dist, individual_fields(cust, dist))
     assert_error(dist.signed("GET", OPERATOR_APPS, query={"status": "pending"}), 403, "CBC.0151")
@@ -726,7 +726,7 @@ def test_realname_operator_api_requires_operator(partners, customers, server):
 
 
 def test_realname_bank_card_is_approved_at_once(partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     # bank_fields sends no change_type: first-time authentication is the default
     body = bank_fields(cust, dist, name=unique("Li Lei "))
@@ -742,7 +742,7 @@ def test_realname_bank_card_is_approved_at_once(partners, customers, http_review
 
 
 def test_realname_enterprise_cycle(reviewer, partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     corp = unique("Acme Trading ")
     body = enterprise_fields(cust, dist, corp_name=corp)
@@ -776,7 +776,7 @@ def test_realname_enterprise_cycle(reviewer, partners, customers):
 
 
 def test_realname_enterprise_rejected_then_reapplied(partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     apply_enterprise(dist, enterprise_fields(cust, dist))
     http_reviewer.reject(pending_app_of(http_reviewer, cust.domain_id)["id"], "licence expired")
@@ -788,7 +788,7 @@ def test_realname_enterprise_rejected_then_reapplied(partners, customers, http_r
 
 
 def test_realname_enterprise_with_person_and_three_files(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     body = enterprise_fields(
         cust, dist, certificate_type=99,
@@ -800,14 +800,14 @@ def test_realname_enterprise_with_person_and_three_files(partners, customers):
 
 @pytest.mark.parametrize("certificate_type", [0, 1, 2, 3, 4, 99])
 def test_realname_enterprise_certificate_types(partners, customers, certificate_type):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     body = enterprise_fields(cust, dist, certificate_type=certificate_type)
     assert apply_enterprise(dist, body).is_review == 1
 
 
 def test_realname_change_individual_to_enterprise(reviewer, partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     person = unique("Chan ")
     assert apply_individual(dist, bank_fields(cust, dist, name=person)).is_review == 0
@@ -835,7 +835,7 @@ def test_realname_change_individual_to_enterprise(reviewer, partners, customers)
 
 
 def test_realname_change_rejected_keeps_individual(partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     person = unique("Wong ")
     apply_individual(dist, bank_fields(cust, dist, name=person))
@@ -850,7 +850,7 @@ def test_realname_change_rejected_keeps_individual(partners, customers, http_rev
 
 
 def test_realname_change_needs_individual_verification(partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     never = customers.create(dist)
     expect_sdk_error(lambda: apply_change(dist, change_fields(never, dist)), 400, "CBC.99007004")
 
@@ -866,7 +866,7 @@ def test_realname_change_needs_individual_verification(partners, customers, http
 
 @pytest.fixture
 def fresh(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     return dist, customers.create(dist)
 
 
@@ -917,7 +917,7 @@ def test_realname_individual_rejects(fresh, over, code):
 
 def test_realname_other_partners_xaccount_type_is_rejected(partners, fresh):
     dist, cust = fresh
-    other = partners.distributor()
+    other = partners.solution_provider()
     body = individual_fields(cust, dist, xaccount_type=other.xaccount_type)
     expect_sdk_error(lambda: apply_individual(dist, body), 400, "CBC.0100")
     _unchanged(dist, cust)
@@ -939,7 +939,7 @@ def test_realname_allowed_file_formats(fresh, ext):
 
 
 def test_realname_missing_customer_id(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     body = {k: v for k, v in individual_fields(
         type("C", (), {"domain_id": None})(), dist).items() if v is not None}
     expect_sdk_error(lambda: apply_individual(dist, body), 400, "CBC.0100")
@@ -1049,7 +1049,7 @@ CHANGE_BAD = [
 @pytest.mark.parametrize("over,code", [(o, c) for _, o, c in CHANGE_BAD],
                          ids=[i for i, _, _ in CHANGE_BAD])
 def test_realname_change_rejects(partners, customers, over, code):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     apply_individual(dist, bank_fields(cust, dist))
     body = {k: v for k, v in change_fields(cust, dist, **over).items() if v is not None}
@@ -1059,7 +1059,7 @@ def test_realname_change_rejects(partners, customers, over, code):
 
 
 def test_realname_result_requires_customer_id(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     assert_error(dist.signed("GET", RESULT_PATH), 400, "CBC.0100")
     assert_error(dist.signed("GET", RESULT_PATH, query={"customer_id": ""}), 400, "CBC.0100")
     assert_error(dist.signed("GET", RESULT_PATH, query={"customer_id": "a" * 65}),
@@ -1067,7 +1067,7 @@ def test_realname_result_requires_customer_id(partners):
 
 
 def test_realname_attempts_are_capped(partners, customers, http_reviewer):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     for i in range(10):
         assert apply_individual(dist, individual_fields(cust, dist)).is_review == 1, i
@@ -1083,7 +1083,7 @@ def test_realname_attempts_are_capped(partners, customers, http_reviewer):
 
 
 def test_realname_by_customer_is_forbidden(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     expect_sdk_error(lambda: apply_individual(me, individual_fields(cust, dist)),
@@ -1096,7 +1096,7 @@ def test_realname_by_customer_is_forbidden(partners, customers):
 
 
 def test_realname_with_token(partners, customers, token_for, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     token = token_for(dist.domain_name, dist.password)
     resp = token_request(server.base_url, "POST", INDIVIDUAL_PATH, token,
@@ -1125,15 +1125,19 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(partners, customers):
+    # Distributors hold no customers of their own (CBC.50010059): theirs are their
+    # resellers'. Two solution providers hold direct customers.
     d1 = partners.distributor()
     d2 = partners.distributor()
     r1 = partners.reseller(d1)
     r2 = partners.reseller(d1)
     r3 = partners.reseller(d2)
-    ps = {"D1": d1, "D2": d2, "R1": r1, "R2": r2, "R3": r3}
+    s1 = partners.solution_provider()
+    s2 = partners.solution_provider()
+    ps = {"D1": d1, "D2": d2, "R1": r1, "R2": r2, "R3": r3, "S1": s1, "S2": s2}
     cs = {
-        "cD1": customers.create(d1),
-        "cD2": customers.create(d2),
+        "cS1": customers.create(s1),
+        "cS2": customers.create(s2),
         "cR1": customers.create(r1),                                 # by the reseller itself
         "cR1d": customers.create(d1, indirect_partner_id=r1.domain_id),  # by D1 for R1
         "cR2": customers.create(r2),
@@ -1143,9 +1147,9 @@ def world(partners, customers):
     return World(ps, cs)
 
 
-CALLERS = ["D1", "D2", "R1", "R2"]
-TARGETS = ["cD1", "cD2", "cR1", "cR1d", "cR2", "cR2d", "cR3"]
-OWNER = {"cD1": "D1", "cD2": "D2", "cR1": "R1", "cR1d": "R1", "cR2": "R2", "cR2d": "R2",
+CALLERS = ["D1", "D2", "R1", "R2", "S1"]
+TARGETS = ["cS1", "cS2", "cR1", "cR1d", "cR2", "cR2d", "cR3"]
+OWNER = {"cS1": "S1", "cS2": "S2", "cR1": "R1", "cR1d": "R1", "cR2": "R2", "cR2d": "R2",
          "cR3": "R3"}
 PAIRS = [(c, t) for c in CALLERS for t in TARGETS]
 FOREIGN = [(c, t) for c, t in PAIRS if OWNER[t] != c]
@@ -1202,10 +1206,11 @@ def test_tenancy_realname_foreign_customer(world, caller, target):
         assert info.verified_status == "-1", info
 
 
-@pytest.mark.parametrize("kind", ["distributor", "reseller", "solution-provider"])
+@pytest.mark.parametrize("kind", ["reseller", "solution-provider"])
 def test_tenancy_realname_own_customer(partners, customers, kind):
-    # Every partner kind applies for its own customers. Fresh partners keep
-    # the shared matrix world unchanged.
+    # Every partner kind that holds customers applies for them (a distributor holds
+    # none: its customers are its resellers'). Fresh partners keep the shared matrix
+    # world unchanged.
     parent = partners.distributor() if kind == "reseller" else None
     p = partners.create(kind, parent=parent)
     own = customers.create(p)
@@ -1286,7 +1291,7 @@ def test_tenancy_distributor_foreign_indirect_partner_id(world, caller, indirect
 
 
 @pytest.mark.parametrize("caller,target", [("D1", "cR1"), ("D1", "cR2"), ("D2", "cR1"),
-                                           ("D2", "cD1"), ("D1", "cD2")],
+                                           ("D2", "cS1"), ("D1", "cS2")],
                          ids=lambda v: v)
 def test_tenancy_distributor_customer_id_filter_with_reseller(world, caller, target):
     # customer_id combined with indirect_partner_id never reaches outside that reseller
@@ -1332,12 +1337,12 @@ def test_tenancy_list_indirect_partners(world):
         expect_sdk_error(lambda: list_resellers(world.p(r)), 403, "CBC.0151")
 
 
-@pytest.mark.parametrize("caller", ["D1", "D2", "R1", "R2", "R3"])
+@pytest.mark.parametrize("caller", ["D1", "D2", "R1", "R2", "R3", "S1"])
 def test_tenancy_check_identity_for_every_partner(world, caller):
     p = world.p(caller)
     assert check_identity(p, "name", unique("ok")).check_result == "available"
     # names are global, whoever owns the account
-    for t in ("cD1", "cD2", "cR1", "cR2"):
+    for t in ("cS1", "cS2", "cR1", "cR2"):
         assert check_identity(p, "name", world.c(t).domain_name).check_result == "used_by_user"
     assert check_identity(p, "mobile", "0086-" + unique_mobile()).check_result == "available"
     assert check_identity(p, "email", "x@example.com").check_result == "available"

@@ -66,21 +66,21 @@ def assert_auth_failure(e_or_resp, *fragments):
 # ---------------------------------------------------------------- AK/SK
 
 def test_signed_sdk_call_succeeds(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = list_customers(dist)
     assert resp.count == 0
     assert resp.customer_infos == []
 
 
 def test_wrong_secret_key_is_rejected(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     client = dist.client_with(dist.access_key, dist.secret_key[::-1] + "x")
     e = expect_sdk_error(lambda: list_customers_with(client), 401, "APIGW.0301")
     assert_auth_failure(e, "verify aksk signature fail")
 
 
 def test_unknown_access_key_is_rejected(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     client = dist.client_with("UNKNOWN" + unique("ak").upper(), dist.secret_key)
     e = expect_sdk_error(lambda: list_customers_with(client), 401, "APIGW.0301")
     assert_auth_failure(e, r"\bak\b.*not (found|exist)")
@@ -88,7 +88,7 @@ def test_unknown_access_key_is_rejected(partners):
 
 @pytest.mark.parametrize("skew_minutes", [-20, 20], ids=["stale", "future"])
 def test_request_date_out_of_window_is_rejected(partners, skew_minutes):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("POST", QUERY_PATH, {},
                        date=utcnow() + dt.timedelta(minutes=skew_minutes))
     assert_auth_failure(resp, "request date")
@@ -96,7 +96,7 @@ def test_request_date_out_of_window_is_rejected(partners, skew_minutes):
 
 def test_request_date_within_window_is_accepted(partners):
     # 15 minutes is the allowed skew; a few minutes either way must pass.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     for minutes in (-5, 5):
         resp = dist.signed("POST", QUERY_PATH, {}, date=utcnow() + dt.timedelta(minutes=minutes))
         assert resp.status_code == 200, resp.text
@@ -109,7 +109,7 @@ def test_missing_credentials_are_rejected(server):
 
 def test_tampered_body_fails_signature(partners, server):
     # Sign one body, send another: the payload hash is part of the signature.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     good = dist.signed("POST", QUERY_PATH, {"limit": 5})
     assert good.status_code == 200, good.text
     host = server.base_url.split("://", 1)[1]
@@ -125,7 +125,7 @@ def test_tampered_body_fails_signature(partners, server):
 def test_repeated_signature_failures_lock_the_access_key(partners):
     # The gateway locks an AK for 5 minutes after 5 consecutive failed
     # AK/SK authentications (spec README); then even a correct signature fails.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     bad = dist.client_with(dist.access_key, "wrong" + dist.secret_key)
     for _ in range(5):
         expect_sdk_error(lambda: list_customers_with(bad), 401, "APIGW.0301")
@@ -134,7 +134,7 @@ def test_repeated_signature_failures_lock_the_access_key(partners):
 
 
 def test_revoked_key_is_rejected(partners, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     ak, sk = partners.key_for(dist.domain_id)
     second = dist.client_with(ak, sk)
     assert list_customers_with(second).count == 0
@@ -188,7 +188,7 @@ def test_token_issue_and_use(partners, server):
 
 
 def test_token_wrong_password(partners, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = issue_token(server.base_url, dist.domain_name, DEFAULT_PASSWORD + "nope")
     assert resp.status_code == 401, resp.text
     assert not resp.headers.get("X-Subject-Token")
@@ -207,7 +207,7 @@ def test_garbage_token_is_rejected(server):
 # ---------------------------------------------------------------- request ids, routing
 
 def test_request_id_on_success_and_errors(partners, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     ok = dist.signed("POST", QUERY_PATH, {})
     assert ok.status_code == 200
     unauth = requests.post(server.base_url + QUERY_PATH, json={}, timeout=30)
@@ -220,19 +220,19 @@ def test_request_id_on_success_and_errors(partners, server):
 
 
 def test_sdk_exception_carries_request_id(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     e = expect_sdk_error(lambda: list_customers(dist, limit=101), 400, "CBC.0100")
     assert e.request_id
 
 
 def test_unknown_path_is_404(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("POST", "/v2/partners/no-such-api", {})
     assert_error(resp, 404, "APIGW.0101")
 
 
 def test_wrong_method_is_404(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("GET", QUERY_PATH)
     assert_error(resp, 404, "APIGW.0101")
 
@@ -242,7 +242,7 @@ def test_wrong_method_is_404(partners):
 @pytest.mark.parametrize("raw", [b'{"limit": ', b"not json", b'{"limit": 10,}', b"[]"],
                          ids=["truncated", "text", "trailing-comma", "not-object"])
 def test_malformed_json_is_400(partners, raw):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("POST", QUERY_PATH, raw)
     assert_error(resp, 400, "CBC.0100")
 
@@ -251,7 +251,7 @@ def test_malformed_json_is_400(partners, raw):
                                   {"limit": 1.5}],
                          ids=["limit-string", "offset-string", "name-number", "limit-float"])
 def test_wrong_typed_field_is_400(partners, body):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("POST", QUERY_PATH, body)
     assert_error(resp, 400, "CBC.0100")
 
@@ -262,7 +262,7 @@ def test_wrong_typed_field_is_400(partners, body):
     ("associated_on_end", 20),
 ])
 def test_overlong_field_names_the_field(partners, field, max_len):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     e = expect_sdk_error(lambda: list_customers(dist, **{field: "a" * (max_len + 1)}),
                          400, "CBC.0100")
     assert field in e.error_msg, e.error_msg
@@ -286,7 +286,7 @@ def _all_partner_calls(client):
 
 
 def test_customer_key_cannot_call_partner_apis(partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.principal(customers.create(dist))
     for call in _all_partner_calls(cust.client):
         expect_sdk_error(call, 403, "CBC.0151")
@@ -296,7 +296,7 @@ def test_customer_key_cannot_call_partner_apis(partners, customers):
 
 
 def test_customer_token_cannot_call_partner_apis(partners, customers, token_for, server):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     token = token_for(cust.domain_name, cust.password)
     for path in (QUERY_PATH, RESELLERS_PATH):
@@ -315,7 +315,7 @@ def test_solution_provider_cannot_list_indirect_partners(partners):
 
 
 def test_partner_key_cannot_use_operator_api(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     assert_error(dist.signed("GET", "/operator/v1/keys", query={"domain_id": dist.domain_id}),
                  403, "CBC.0151")
     assert_error(dist.signed("POST", "/operator/v1/partners",
@@ -330,7 +330,7 @@ def test_flow_control(start_server, cli):
     srv = start_server("ratelimit", ["--rate-limit", "2"])
     factory = PartnerFactory(cli.for_database(srv.database), srv.base_url)
     dist = factory.distributor()
-    other = factory.distributor()
+    other = factory.solution_provider()
     client = dist.client
 
     outcomes = []
@@ -461,7 +461,7 @@ def test_cli_partner_create_prints_json(cli):
 
 def test_content_type_with_charset_is_accepted(partners):
     # The API reference documents `application/json;charset=UTF-8`.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = dist.signed("POST", QUERY_PATH, {"limit": 5},
                        headers={"Content-Type": "application/json;charset=UTF-8"})
     assert resp.status_code == 200, resp.text
@@ -470,7 +470,7 @@ def test_content_type_with_charset_is_accepted(partners):
 
 def test_signature_covers_non_ascii_body(partners):
     # The payload hash is over the raw UTF-8 bytes.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     body = json.dumps({"account_name": "名字", "customer": "客户"}, ensure_ascii=False)
     resp = dist.signed("POST", QUERY_PATH, body.encode("utf-8"))
     assert resp.status_code == 200, resp.text
@@ -479,7 +479,7 @@ def test_signature_covers_non_ascii_body(partners):
 
 def test_signature_covers_encoded_query(operator, partners):
     # Canonical query strings are percent-encoded and sorted before signing.
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = operator.signed("GET", "/operator/v1/keys",
                            query={"domain_id": dist.domain_id, "z": "a b/c~é"})
     assert resp.status_code == 200, resp.text

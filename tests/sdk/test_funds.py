@@ -54,7 +54,15 @@ def ledger_clean_after_module(cli):
 
 @pytest.fixture
 def funded(partners, cli):
-    """A distributor holding 1000.00 in cash."""
+    """A solution provider (it has direct customers) holding 1000.00 in cash."""
+    dist = partners.solution_provider()
+    fund(cli, dist.domain_id, "1000.00")
+    return dist
+
+
+@pytest.fixture
+def funded_distributor(partners, cli):
+    """A distributor holding 1000.00 in cash: the one kind that funds resellers."""
     dist = partners.distributor()
     fund(cli, dist.domain_id, "1000.00")
     return dist
@@ -67,7 +75,7 @@ def utc(when: dt.datetime) -> str:
 # ================================================================= funding
 
 def test_fund_cli_credits_cash_and_reports_balance(partners, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     assert cash(dist) == 0
     first = fund(cli, dist.domain_id, "100.5")
     assert dec(first["balance"]) == D("100.5")
@@ -89,7 +97,7 @@ def test_fund_cli_credits_cash_and_reports_balance(partners, cli):
 
 @pytest.mark.parametrize("amount", ["0", "-1", "1.234", "abc", "", "0.001"])
 def test_fund_cli_rejects_bad_amounts(partners, cli, amount):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     proc = cli.run("admin", "partner", "fund", "--domain-id", dist.domain_id, "--amount", amount,
                    "--json")
     assert proc.returncode != 0, proc.stdout
@@ -98,7 +106,7 @@ def test_fund_cli_rejects_bad_amounts(partners, cli, amount):
 
 
 def test_fund_cli_rejects_unknown_targets_and_accounts(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     for args in (["--domain-id", "0" * 32],
                  ["--domain-id", cust.domain_id],
@@ -110,7 +118,7 @@ def test_fund_cli_rejects_unknown_targets_and_accounts(partners, customers, cli)
 
 
 def test_fund_operator_http(partners, operator):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     resp = operator.signed("POST", f"/operator/v1/partners/{dist.domain_id}/fund",
                            {"amount": 100.5, "account": "cash"})
     assert resp.status_code == 200, resp.text
@@ -128,7 +136,7 @@ def test_fund_operator_http(partners, operator):
 
 
 def test_fund_operator_http_needs_operator(partners):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     assert_error(dist.signed("POST", f"/operator/v1/partners/{dist.domain_id}/fund",
                              {"amount": 10}), 403, "CBC.0151")
     assert_error(dist.signed("GET", "/operator/v1/ledger/verify"), 403, "CBC.0151")
@@ -136,7 +144,7 @@ def test_fund_operator_http_needs_operator(partners):
 
 
 def test_credit_funding_appears_as_credit_account(partners, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     bal = balances(dist)
     assert list(bal) == [1], f"before credit funding only cash is listed: {bal}"
     cash_acct = bal[1]
@@ -164,7 +172,7 @@ def test_credit_funding_appears_as_credit_account(partners, cli):
 
 
 def test_credit_is_not_grantable(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     fund(cli, dist.domain_id, "500", account="credit")
     expect_sdk_error(lambda: grant(dist, cust.domain_id, "1"), 400, "CBC.99005003")
@@ -196,7 +204,7 @@ def test_grant_and_reclaim_arithmetic(funded, customers):
 
 
 def test_grant_whole_balance_then_nothing_left(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     fund(cli, dist.domain_id, "10.10")
     cust = customers.create(dist)
     grant(dist, cust.domain_id, "10.10")
@@ -347,16 +355,17 @@ def test_customer_id_is_required(funded, path, body):
 
 
 @pytest.mark.parametrize("path", [INDIRECT_ADJUST_PATH, INDIRECT_RECLAIM_PATH])
-def test_indirect_partner_id_is_required(funded, path):
-    assert_error(funded.signed("POST", path, {"amount": 1}), 400, "CBC.0100")
-    assert cash(funded) == D("1000.00")
+def test_indirect_partner_id_is_required(funded_distributor, path):
+    assert_error(funded_distributor.signed("POST", path, {"amount": 1}), 400, "CBC.0100")
+    assert cash(funded_distributor) == D("1000.00")
 
 
 @pytest.mark.parametrize("path", [ADJUST_PATH, RECLAIM_PATH, INDIRECT_ADJUST_PATH,
                                   INDIRECT_RECLAIM_PATH])
 @pytest.mark.parametrize("raw", [b"{", b"[]", b"null", b'{"amount": 1,}'])
-def test_malformed_body_is_rejected(funded, path, raw):
-    assert_error(funded.signed("POST", path, raw), 400, "CBC.0100")
+def test_malformed_body_is_rejected(funded, funded_distributor, path, raw):
+    caller = funded_distributor if path in (INDIRECT_ADJUST_PATH, INDIRECT_RECLAIM_PATH) else funded
+    assert_error(caller.signed("POST", path, raw), 400, "CBC.0100")
 
 
 def test_amount_accepts_two_decimals_in_any_json_spelling(funded, customers):
@@ -389,7 +398,7 @@ def test_nonexistent_customer(funded):
 def test_partner_ids_are_not_customers(partners, customers, cli):
     dist = partners.distributor()
     reseller = partners.reseller(dist)
-    other = partners.distributor()
+    other = partners.solution_provider()
     fund(cli, dist.domain_id, "100")
     for target in (reseller.domain_id, other.domain_id, dist.domain_id):
         expect_sdk_error(lambda: grant(dist, target, "1"), 403, "CBC.0150")
@@ -481,7 +490,8 @@ def test_reseller_customer_needs_indirect_partner_id_and_own_customer_must_not_u
     reseller = partners.reseller(dist)
     fund(cli, dist.domain_id, "100")
     grant_reseller(dist, reseller.domain_id, "50")
-    own = customers.create(dist)
+    # A distributor has no direct customers: a customer outside the reseller stands in for one.
+    own = customers.create(partners.solution_provider())
     theirs = customers.create(dist, indirect_partner_id=reseller.domain_id)
     expect_sdk_error(lambda: grant(dist, theirs.domain_id, "1"), 403, "CBC.0150")
     expect_sdk_error(lambda: grant(dist, own.domain_id, "1", indirect=reseller.domain_id),
@@ -495,47 +505,55 @@ def test_reseller_customer_needs_indirect_partner_id_and_own_customer_must_not_u
 
 @pytest.fixture
 def world(partners, customers, cli):
-    """Two distributors, each with a reseller, an own customer and a reseller customer,
-    all holding money."""
+    """Two sides, each a distributor with a reseller and a reseller customer, and a solution
+    provider with a direct customer (distributors take no direct customers), all holding money."""
     w = {}
     for side in ("a", "b"):
         dist = partners.distributor()
         reseller = partners.reseller(dist)
+        sp = partners.solution_provider()
         fund(cli, dist.domain_id, "1000")
+        fund(cli, sp.domain_id, "500")
         grant_reseller(dist, reseller.domain_id, "300")
-        own = customers.create(dist)
+        own = customers.create(sp)
         rcust = customers.create(dist, indirect_partner_id=reseller.domain_id)
-        grant(dist, own.domain_id, "100")
+        grant(sp, own.domain_id, "100")
         grant(dist, rcust.domain_id, "50", indirect=reseller.domain_id)
-        w[side] = dict(dist=dist, reseller=reseller, own=own, rcust=rcust)
+        w[side] = dict(dist=dist, reseller=reseller, sp=sp, own=own, rcust=rcust)
     return w
 
 
 def snapshot(w):
     out = {}
     for side, x in w.items():
-        d, r = x["dist"], x["reseller"]
-        out[side] = (cash(d), cash(d, r.domain_id), customer_cash(d, x["own"].domain_id),
+        d, r, sp = x["dist"], x["reseller"], x["sp"]
+        out[side] = (cash(d), cash(d, r.domain_id), cash(sp), customer_cash(sp, x["own"].domain_id),
                      customer_cash(d, x["rcust"].domain_id, r.domain_id),
-                     adjust_page(d).total_count,
+                     adjust_page(d).total_count, adjust_page(sp).total_count,
                      adjust_page(d, indirect_partner_id=r.domain_id).total_count)
     return out
 
 
 def test_tenancy_nobody_moves_anothers_money(world):
     before = snapshot(world)
-    assert before["a"] == (D("600"), D("250"), D("100"), D("50"), 2, 1)
+    assert before["a"] == (D("700"), D("250"), D("400"), D("100"), D("50"), 1, 1, 1)
     a, b = world["a"], world["b"]
-    A = a["dist"]
+    A, S = a["dist"], a["sp"]
     nonexistent = "f" * 32
-    # another distributor's customers (own or reseller's) look exactly like nonexistent ones
+    # another side's customers (direct or a reseller's) look exactly like nonexistent ones,
+    # to the distributor and to the solution provider; a distributor has no direct customer
+    # at all, so its own side's direct customer is foreign to it too
     for cid in (b["own"].domain_id, b["rcust"].domain_id, nonexistent):
-        expect_sdk_error(lambda: grant(A, cid, "1"), 403, "CBC.0150")
-        expect_sdk_error(lambda: reclaim(A, cid, "1"), 403, "CBC.0150")
+        for caller in (A, S):
+            expect_sdk_error(lambda: grant(caller, cid, "1"), 403, "CBC.0150")
+            expect_sdk_error(lambda: reclaim(caller, cid, "1"), 403, "CBC.0150")
         expect_sdk_error(lambda: grant(A, cid, "1", indirect=a["reseller"].domain_id),
                          403, "CBC.0150")
         expect_sdk_error(lambda: reclaim(A, cid, "1", indirect=a["reseller"].domain_id),
                          403, "CBC.0150")
+    for cid in (a["own"].domain_id, a["rcust"].domain_id):
+        expect_sdk_error(lambda: grant(A, cid, "1"), 403, "CBC.0150")
+        expect_sdk_error(lambda: grant(S, a["rcust"].domain_id, "1"), 403, "CBC.0150")
     # another distributor's reseller, a nonexistent one, a distributor, a customer:
     # none is ours to name as indirect partner
     for rid in (b["reseller"].domain_id, nonexistent, b["dist"].domain_id, a["own"].domain_id,
@@ -551,11 +569,12 @@ def test_tenancy_nobody_moves_anothers_money(world):
 
 def test_tenancy_nobody_reads_anothers_money(world):
     a, b = world["a"], world["b"]
-    A = a["dist"]
+    A, S = a["dist"], a["sp"]
     nonexistent = "e" * 32
     # batch balance query silently leaves out customers that are not ours
-    got = customer_balances(A, [a["own"].domain_id, b["own"].domain_id, b["rcust"].domain_id,
-                                a["rcust"].domain_id, nonexistent])
+    ids = [a["own"].domain_id, b["own"].domain_id, b["rcust"].domain_id, a["rcust"].domain_id, nonexistent]
+    assert customer_balances(A, ids) == {}
+    got = customer_balances(S, ids)
     assert set(got) == {a["own"].domain_id}
     assert dec(got[a["own"].domain_id].amount) == D("100")
     assert got[a["own"].domain_id].currency == "CNY"
@@ -883,30 +902,34 @@ def test_client_token_replays_the_same_transfer(funded, customers):
 def test_client_token_on_reclaim_and_reseller_apis(partners, customers, cli):
     dist = partners.distributor()
     reseller = partners.reseller(dist)
+    sp = partners.solution_provider()  # distributors have no direct customers to reclaim from
     fund(cli, dist.domain_id, "100")
-    cust = customers.create(dist)
-    grant(dist, cust.domain_id, "50")
+    fund(cli, sp.domain_id, "100")
+    cust = customers.create(sp)
+    grant(sp, cust.domain_id, "50")
     cases = [
-        (RECLAIM_PATH, {"customer_id": cust.domain_id, "amount": 5}, "trans_id"),
-        (INDIRECT_ADJUST_PATH, {"indirect_partner_id": reseller.domain_id, "amount": 20},
+        (sp, RECLAIM_PATH, {"customer_id": cust.domain_id, "amount": 5}, "trans_id"),
+        (dist, INDIRECT_ADJUST_PATH, {"indirect_partner_id": reseller.domain_id, "amount": 20},
          "transfer_id"),
-        (INDIRECT_RECLAIM_PATH, {"indirect_partner_id": reseller.domain_id, "amount": 2.5},
+        (dist, INDIRECT_RECLAIM_PATH, {"indirect_partner_id": reseller.domain_id, "amount": 2.5},
          "trans_id"),
     ]
-    for path, body, field in cases:
+    for caller, path, body, field in cases:
         key = unique("idem")
-        first = dist.signed("POST", path, body, headers={"X-Client-Token": key})
+        first = caller.signed("POST", path, body, headers={"X-Client-Token": key})
         assert first.status_code == 200, (path, first.text)
-        again = dist.signed("POST", path, body, headers={"X-Client-Token": key})
+        again = caller.signed("POST", path, body, headers={"X-Client-Token": key})
         assert again.status_code == 200, (path, again.text)
         assert again.json()[field] == first.json()[field], path
         changed = dict(body, amount=body["amount"] + 1)
-        assert_error(dist.signed("POST", path, changed, headers={"X-Client-Token": key}),
+        assert_error(caller.signed("POST", path, changed, headers={"X-Client-Token": key}),
                      409, "CBC.0100")
-    assert customer_cash(dist, cust.domain_id) == D("45")
+    assert customer_cash(sp, cust.domain_id) == D("45")
+    assert cash(sp) == D("100") - D("50") + D("5")
     assert cash(dist, reseller.domain_id) == D("17.5")
-    assert cash(dist) == D("100") - D("50") + D("5") - D("20") + D("2.5")
-    assert adjust_page(dist).total_count == 4
+    assert cash(dist) == D("100") - D("20") + D("2.5")
+    assert adjust_page(dist).total_count == 2
+    assert adjust_page(sp).total_count == 2
 
 
 def test_client_token_is_per_caller(partners, customers, cli):
@@ -914,7 +937,7 @@ def test_client_token_is_per_caller(partners, customers, cli):
     key = unique("shared")
     results = []
     for _ in range(2):
-        dist = partners.distributor()
+        dist = partners.solution_provider()
         fund(cli, dist.domain_id, "10")
         cust = customers.create(dist)
         r = dist.signed("POST", ADJUST_PATH, {"customer_id": cust.domain_id, "amount": 1},
@@ -999,7 +1022,7 @@ def test_unbind_returns_cash_and_ends_association(funded, customers, cli):
 
 
 def test_unbind_errors(partners, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     for cid in ("0" * 32, dist.domain_id):
         proc = cli.run("admin", "customer", "unbind", "--customer-id", cid, "--json")
         assert proc.returncode != 0, (cid, proc.stdout)

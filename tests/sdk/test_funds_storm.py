@@ -145,7 +145,7 @@ def setup_partner(binary, srv: Server, n_customers: int = CUSTOMERS):
     cli = Cli(binary, srv.database)
     partners = PartnerFactory(cli, srv.base_url)
     customers = CustomerFactory(partners)
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     fund(cli, dist.domain_id, str(FUNDED))
     custs = [customers.create(dist).domain_id for _ in range(n_customers)]
     return cli, dist, custs

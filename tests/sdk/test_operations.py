@@ -64,7 +64,7 @@ def test_clock_operator_api(clock_world):
 def test_advancing_the_clock_expires_coupons_and_quotas(clock_world):
     """Coupons and quotas stop counting at their expiry on the business clock."""
     srv, cli, partners, customers = clock_world
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     payer = customers.principal(cust)
     today = cli("admin", "clock", "show", "--json")["now"][:10]
@@ -94,7 +94,7 @@ def test_advancing_the_clock_expires_coupons_and_quotas(clock_world):
 
 def test_subscription_expires_on_the_business_clock(clock_world):
     srv, cli, partners, customers = clock_world
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     res = cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", "hws.service.type.ec2",
               "--resource-type", "hws.resource.type.vm", "--spec", "s6.small.1.linux", "--region", "cn-north-4", "--json")
@@ -112,7 +112,7 @@ def test_subscription_expires_on_the_business_clock(clock_world):
 def test_sigterm_finishes_in_flight_requests_and_exits_cleanly(start_server, binary):
     srv = start_server("lifecycle", ["--rate-limit", "0"])
     cli = Cli(binary, srv.database)
-    dist = PartnerFactory(cli, srv.base_url).distributor()
+    dist = PartnerFactory(cli, srv.base_url).solution_provider()
     results: list = []
 
     def hammer():

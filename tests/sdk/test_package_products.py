@@ -272,7 +272,7 @@ class Shop:
     # --- parties
     def customer(self, cash: Optional[str] = None, dist=None):
         if dist is None:
-            dist = self.partners.distributor()
+            dist = self.partners.solution_provider()
             fund(self.cli, dist.domain_id, "100000")
         cust = self.customers.create(dist)
         if cash:

@@ -383,7 +383,7 @@ class World:
     # --- parties
     def customer(self, cash: Optional[str] = None, dist: Optional[Principal] = None):
         if dist is None:
-            dist = self.partners.distributor()
+            dist = self.partners.solution_provider()
             fund(self.cli, dist.domain_id, "100000")
         cust = self.customers.create(dist)
         if cash:
@@ -1164,9 +1164,10 @@ def test_package_apis_are_for_customers_only(world):
     w.set_clock("2026-05-10T04:00:00Z")
     dist, cust, me = w.customer()
     w.grant_package(cust.domain_id, VM, "Duration", "5", 4, "2026-12-01T00:00:00Z")
-    resl = w.partners.reseller(dist)
+    parent = w.partners.distributor()
+    resl = w.partners.reseller(parent)
     sp = w.partners.solution_provider()
-    for who in (dist, resl, sp):
+    for who in (dist, parent, resl, sp):
         assert_error(who.signed("POST", PACKAGES, {}), 403, "CBC.0151")
         assert_error(get(who, PACKAGE_USAGE, deduct_time_begin="2026-05-01", deduct_time_end="2026-05-10"),
                      403, "CBC.0151")

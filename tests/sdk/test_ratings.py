@@ -307,7 +307,8 @@ def book(cli) -> PriceBook:
 
 @pytest.fixture(scope="module")
 def dist(partners):
-    return partners.distributor()
+    """A partner with direct customers (a solution provider: distributors take customers only for resellers)."""
+    return partners.solution_provider()
 
 
 @pytest.fixture
@@ -338,7 +339,7 @@ def quote_period(who, body) -> dict:
 # --------------------------------------------------------------------------
 
 def test_assume_role_with_partner_password_token(server, partners, customers):
-    d = partners.distributor()
+    d = partners.solution_provider()
     c = customers.create(d)
     ptok = password_token(server.base_url, d)
     r = assume_role(server.base_url, ptok, assume_role_body(c.domain_name))
@@ -356,7 +357,7 @@ def test_assume_role_with_partner_password_token(server, partners, customers):
 
 
 def test_assume_role_by_domain_id(server, partners, customers):
-    d = partners.distributor()
+    d = partners.solution_provider()
     c = customers.create(d)
     body = assume_role_body(domain_id=c.domain_id, scope=c.domain_name)
     r = assume_role(server.base_url, password_token(server.base_url, d), body)
@@ -380,7 +381,7 @@ def test_assume_role_signed_with_partner_aksk(server, partners, customers, signe
 
 @pytest.mark.parametrize("duration", [899, 86401, 0, -1])
 def test_assume_role_duration_bounds(server, partners, customers, duration):
-    d = partners.distributor()
+    d = partners.solution_provider()
     c = customers.create(d)
     r = assume_role(server.base_url, password_token(server.base_url, d),
                     assume_role_body(c.domain_name, duration=duration))
@@ -389,7 +390,7 @@ def test_assume_role_duration_bounds(server, partners, customers, duration):
 
 @pytest.mark.parametrize("duration", [900, 86400])
 def test_assume_role_duration_limits_accepted(server, partners, customers, duration):
-    d = partners.distributor()
+    d = partners.solution_provider()
     c = customers.create(d)
     r = assume_role(server.base_url, password_token(server.base_url, d),
                     assume_role_body(c.domain_name, duration=duration))
@@ -397,7 +398,7 @@ def test_assume_role_duration_limits_accepted(server, partners, customers, durat
 
 
 def test_assume_role_without_credentials(server, partners, customers):
-    d = partners.distributor()
+    d = partners.solution_provider()
     c = customers.create(d)
     r = assume_role(server.base_url, None, assume_role_body(c.domain_name))
     assert r.status_code == 401, r.text
@@ -407,10 +408,11 @@ def test_assume_role_without_credentials(server, partners, customers):
 
 @pytest.fixture(scope="module")
 def tenancy(server, partners, customers, cli):
-    d1, d2 = partners.distributor(), partners.distributor()
-    r1 = partners.reseller(d1)
+    d1, d2 = partners.solution_provider(), partners.solution_provider()
+    d0 = partners.distributor()
+    r1 = partners.reseller(d0)
     world = {
-        "d1": d1, "d2": d2, "r1": r1,
+        "d0": d0, "d1": d1, "d2": d2, "r1": r1,
         "c1": customers.create(d1), "c1b": customers.create(d1),
         "c2": customers.create(d2), "cr": customers.create(r1),
     }
@@ -423,7 +425,7 @@ def tenancy(server, partners, customers, cli):
 @pytest.mark.parametrize("partner,customer,ok", [
     ("d1", "c1", True), ("d1", "c1b", True), ("d2", "c2", True), ("r1", "cr", True),
     ("d1", "c2", False), ("d2", "c1", False), ("d1", "cr", False), ("r1", "c1", False),
-    ("d2", "cr", False), ("r1", "c2", False),
+    ("d2", "cr", False), ("r1", "c2", False), ("d0", "cr", False),
 ])
 def test_assume_role_tenancy(server, tenancy, partner, customer, ok):
     p, c = tenancy[partner], tenancy[customer]
@@ -783,7 +785,7 @@ def test_discount_needs_known_customer_and_service(cli, customer, dist):
 def test_discount_partner_is_the_customers_partner(cli, partners, customers, dist, customer):
     d = set_discount(cli, customer.domain_id, EC2, "0.95")
     assert d["partner_id"] == dist.domain_id
-    r = partners.reseller(dist)
+    r = partners.reseller(partners.distributor())
     rc = customers.create(r)
     d2 = set_discount(cli, rc.domain_id, EC2, "0.95")
     assert d2["partner_id"] == r.domain_id

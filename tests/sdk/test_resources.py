@@ -275,7 +275,7 @@ def custom_products(cli, tmp_path_factory) -> dict:
 @pytest.fixture
 def dist_customer(partners, customers):
     """A distributor, one of its customers, and that customer as a caller."""
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     return dist, cust, customers.principal(cust)
 
@@ -388,9 +388,9 @@ def test_provision_period_boundaries(dist_customer, cli):
 
 
 def test_provision_errors(partners, customers, cli, custom_products):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
-    other = customers.create(partners.distributor())
+    other = customers.create(partners.solution_provider())
     cid = cust.domain_id
     provision_fails(cli, NO_ID)
     provision_fails(cli, cid, spec="s6.nosuch.9.linux")
@@ -471,7 +471,8 @@ def test_operator_http_provision(dist_customer, operator, partners, catalog):
 # =================================================================== ListPayPerUseCustomerResources
 
 def test_list_by_customer_and_by_partner(partners, customers, cli):
-    for kind in ("distributor", "solution-provider"):
+    # the partner kind with direct customers (a distributor's are its resellers')
+    for kind in ("solution-provider",):
         partner = partners.create(kind)
         cust = customers.create(partner)
         other = customers.create(partner)
@@ -643,23 +644,24 @@ def test_list_expire_window(dist_customer, cli):
 
 
 def test_list_partner_callers_errors(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     provision(cli, cust.domain_id)
     expect_sdk_error(lambda: list_res(dist), 400, "CBC.0100")
     expect_sdk_error(lambda: list_res(dist, customer_id=""), 400, "CBC.0100")
-    foreign = customers.create(partners.distributor())
+    foreign = customers.create(partners.solution_provider())
     provision(cli, foreign.domain_id)
     for cid in (foreign.domain_id, NO_ID, dist.domain_id):
         expect_sdk_error(lambda: list_res(dist, customer_id=cid), 403, "CBC.0151")
-    reseller = partners.reseller(dist)
-    mine = customers.create(dist, indirect_partner_id=reseller.domain_id)
+    parent = partners.distributor()
+    reseller = partners.reseller(parent)
+    mine = customers.create(parent, indirect_partner_id=reseller.domain_id)
     provision(cli, mine.domain_id)
     expect_sdk_error(lambda: list_res(reseller, customer_id=mine.domain_id), 403, "CBC.0151")
 
 
 def test_list_with_tokens(partners, customers, cli, server, token_for):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     vm = provision(cli, cust.domain_id)["resource_id"]
     tok = token_for(cust.domain_name, cust.password)
@@ -746,7 +748,7 @@ def test_renew_include_relative_resources_flag(dist_customer, cli):
 
 
 def test_renew_per_resource_failures(partners, customers, cli, custom_products):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     other = customers.create(dist)
@@ -819,7 +821,7 @@ def test_renew_parameter_errors(dist_customer, cli):
 
 
 def test_renew_callers(partners, customers, cli, server, token_for):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     vm = provision(cli, cust.domain_id)["resource_id"]
     expected = renewal("small", 2, 1)
@@ -827,7 +829,7 @@ def test_renew_callers(partners, customers, cli, server, token_for):
 
     # partners own no yearly/monthly resources: refused whatever they name
     spro = partners.solution_provider()
-    reseller = partners.reseller(dist)
+    reseller = partners.reseller(partners.distributor())
     for partner in (dist, spro, reseller):
         expect_sdk_error(lambda: renew(partner, [vm]), 403, "CBC.0151")
     ptok = token_for(dist.domain_name, dist.password)
@@ -848,13 +850,13 @@ def test_renew_callers(partners, customers, cli, server, token_for):
     assert money(resp.json()["renew_inquiry_results"][0]["amount"]) == expected
 
     # another partner cannot assume the role in this customer's account
-    other = partners.distributor()
+    other = partners.solution_provider()
     refused = assume_role(other, cust.domain_id)
     assert refused.status_code == 403, refused.text
 
 
 def test_renew_with_discount(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     cli("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2,
@@ -887,7 +889,7 @@ def test_renew_with_discount(partners, customers, cli):
 
 
 def test_expired_discount_is_not_offered(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     cli("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2,
@@ -1027,7 +1029,7 @@ def test_rating_old_parameter_errors(dist_customer):
 
 
 def test_rating_old_callers_and_discounts(partners, customers, cli, catalog):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     cli("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2,
@@ -1053,7 +1055,7 @@ def test_rating_old_callers_and_discounts(partners, customers, cli, catalog):
         assert_error(me.signed("POST", rating_path(path_id), body), 403, "CBC.0151")
     for path_id in (cust.domain_id, dist.domain_id, NO_ID):
         assert_error(spro.signed("POST", rating_path(path_id), body), 403, "CBC.0151")
-    reseller = partners.reseller(dist)
+    reseller = partners.reseller(partners.distributor())
     assert_error(reseller.signed("POST", rating_path(reseller.domain_id), body), 403, "CBC.0151")
 
 
@@ -1132,7 +1134,7 @@ def test_change_rating_yearly_vm_and_disks(dist_customer, cli):
 
 
 def test_change_rating_with_discount(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     # in force since long before the (past) inquiry times used below
@@ -1157,7 +1159,7 @@ def test_change_rating_with_discount(partners, customers, cli):
 
 
 def test_change_rating_errors(partners, customers, cli):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     me = customers.principal(cust)
     other = customers.create(dist)
@@ -1206,14 +1208,15 @@ def test_change_rating_errors(partners, customers, cli):
 
 @pytest.fixture(scope="module")
 def world(partners, customers, cli):
-    """Two distributors with a customer each, a reseller's customer, a solution provider's."""
-    dist_a, dist_b = partners.distributor(), partners.distributor()
+    """Three solution providers with a customer each (a, b, s), and a reseller's customer that its distributor created."""
+    dist_a, dist_b = partners.solution_provider(), partners.solution_provider()
     spro = partners.solution_provider()
-    reseller = partners.reseller(dist_a)
+    parent = partners.distributor()
+    reseller = partners.reseller(parent)
     custs = {
         "a": customers.create(dist_a),
         "b": customers.create(dist_b),
-        "r": customers.create(dist_a, indirect_partner_id=reseller.domain_id),
+        "r": customers.create(parent, indirect_partner_id=reseller.domain_id),
         "s": customers.create(spro),
     }
     start = now_utc() - dt.timedelta(days=3)

@@ -184,9 +184,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(cli, server, sp, partners, customers, tmp_path_factory) -> World:
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     idp = register_forged_idp(cli, dist, server.base_url, sp, tmp_path_factory.mktemp("saml-idp"))
-    other = partners.distributor()
+    other = partners.solution_provider()
     return World(idp=idp, user=customers.create(dist), victim=customers.create(dist), other_partner=other,
                  stranger=customers.create(other), intruder=new_keypair("intruder"))
 
@@ -229,7 +229,7 @@ def test_sp_metadata_is_signed_and_describes_the_sp(server):
 
 @pytest.fixture(scope="module")
 def builtin(cli, server, partners, customers):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     out = cli("admin", "saml", "idp", "enable-builtin", "--domain-id", dist.domain_id,
               "--public-url", server.base_url, "--json")
     assert out == {"xaccount_type": dist.xaccount_type,
@@ -324,7 +324,7 @@ def test_console_requires_a_session(server):
 
 def test_builtin_idp_refuses_unsigned_or_tampered_authn_requests(server, cli, builtin, partners, log):
     dist, _ = builtin
-    other_builtin = partners.distributor()
+    other_builtin = partners.solution_provider()
     cli("admin", "saml", "idp", "enable-builtin", "--domain-id", other_builtin.domain_id,
         "--public-url", server.base_url, "--json")
     s = requests.Session()
@@ -378,7 +378,7 @@ def test_builtin_idp_wrong_password_shows_the_form_again(server, builtin, partne
     assert r.status_code == 401 and "<script>alert(1)" not in r.text and "&lt;script&gt;" in r.text
 
     # A customer of another partner cannot sign in through this partner's IdP.
-    stranger = customers.create(partners.distributor())
+    stranger = customers.create(partners.solution_provider())
     r = s.post(url, data={"token": token, "username": stranger.domain_name, "password": stranger.password},
                timeout=TIMEOUT)
     assert r.status_code == 401 and "SAMLResponse" not in r.text
@@ -395,7 +395,7 @@ def test_builtin_idp_wrong_password_shows_the_form_again(server, builtin, partne
 # --------------------------------------------------------------------------
 
 def test_pysaml2_idp_signs_in_to_our_sp(cli, server, sp, partners, customers, tmp_path):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     pair = new_keypair("pysaml2 IdP")
     key_file, cert_file = pair.write(tmp_path)
@@ -1005,9 +1005,10 @@ def notify():
 @dataclass
 class BindWorld:
     idp: ForgedIdP
-    own_customer: Customer        # created by the distributor: bound to its xaccount_id
+    own_customer: Customer        # created by the distributor for its reseller, under the distributor's platform id
     reseller: Principal
     reseller_customer: Customer   # a reseller's customer under the reseller's platform id
+    distributor: Optional[Principal] = None  # the IdP's partner
 
 
 @pytest.fixture(scope="module")
@@ -1016,8 +1017,39 @@ def bind_world(cli, server, sp, partners, customers, notify, tmp_path_factory) -
     idp = register_forged_idp(cli, dist, server.base_url, sp, tmp_path_factory.mktemp("saml-bind"),
                               notify_url=notify.url)
     reseller = partners.reseller(dist)
-    return BindWorld(idp=idp, own_customer=customers.create(dist), reseller=reseller,
-                     reseller_customer=customers.create(reseller))
+    return BindWorld(idp=idp, own_customer=customers.create(dist, indirect_partner_id=reseller.domain_id),
+                     reseller=reseller, reseller_customer=customers.create(reseller), distributor=dist)
+
+
+@dataclass
+class ProviderWorld:
+    idp: ForgedIdP
+    partner: Principal
+
+
+@pytest.fixture(scope="module")
+def provider_world(cli, server, sp, partners, notify, tmp_path_factory) -> ProviderWorld:
+    """A solution provider's IdP: its platform users may create accounts at first login."""
+    provider = partners.solution_provider()
+    idp = register_forged_idp(cli, provider, server.base_url, sp, tmp_path_factory.mktemp("saml-provider"),
+                              notify_url=notify.url)
+    return ProviderWorld(idp=idp, partner=provider)
+
+
+def test_distributor_platform_users_cannot_create_accounts(server, bind_world):
+    """A tier-1 distributor takes no direct customers (CBC.50010059), so its platform's users
+    bind accounts of its resellers' customers but cannot create one: the page says why, and
+    nothing is created."""
+    base, idp = server.base_url, bind_world.idp
+    s = requests.Session()
+    first_login(idp, s, "plat-" + uuid.uuid4().hex[:12])
+    name = unique("sso")
+    r = s.post(base + "/authui/saml/bind", data={"action": "create", "domain_name": name, "password": BIND_PASSWORD},
+               allow_redirects=False, timeout=TIMEOUT)
+    assert r.status_code == 400 and "indirect_partner_id" in r.text, r.text[-400:]
+    assert cookie_header(r, "pc_console") is None
+    assert not list_customers(bind_world.distributor, account_name=name).customer_infos
+    assert not list_customers(bind_world.reseller, account_name=name).customer_infos
 
 
 def first_login(idp: ForgedIdP, session: requests.Session, x_user_id: str, **spec_kw) -> requests.Response:
@@ -1060,8 +1092,8 @@ def notification(session: requests.Session, r: requests.Response, notify: Notify
     return json.loads(base64.b64decode(got["bindRequest"]))
 
 
-def test_first_login_creates_a_new_account(server, sp, bind_world, notify, log):
-    base, idp = server.base_url, bind_world.idp
+def test_first_login_creates_a_new_account(server, sp, provider_world, notify, log):
+    base, idp = server.base_url, provider_world.idp
     x_user = "plat-" + uuid.uuid4().hex[:12]
     s = requests.Session()
     first_login(idp, s, x_user, name="New <b>User</b>")
@@ -1134,7 +1166,7 @@ def test_binding_an_account_bound_to_another_platform_user_is_refused(server, bi
     assert "already bound to another user of this platform" in r.text
     assert cookie_header(r, "pc_console") is None and not r.headers.get("Location")
     # Nor may a customer of another partner be taken over.
-    stranger = customers.create(partners.distributor())
+    stranger = customers.create(partners.solution_provider())
     r = s.post(base + "/authui/saml/bind", data={"action": "bind", "domain_name": stranger.domain_name,
                                                   "password": stranger.password}, allow_redirects=False, timeout=TIMEOUT)
     assert r.status_code == 400 and "not a customer of this partner" in r.text
@@ -1145,10 +1177,10 @@ def test_binding_an_account_bound_to_another_platform_user_is_refused(server, bi
     assert_signed_in(idp.sign_in(s2, own), s2, base, own.domain_id, own.domain_name)
 
 
-def test_two_bindings_of_one_platform_user_make_one_account(server, sp, bind_world, customers, notify):
+def test_two_bindings_of_one_platform_user_make_one_account(server, sp, provider_world, customers, notify):
     """The same platform user starts first login in two browsers: once one binding finished, the
     other can neither create a second account nor bind another one."""
-    base, idp = server.base_url, bind_world.idp
+    base, idp = server.base_url, provider_world.idp
     x_user = "plat-" + uuid.uuid4().hex[:12]
     s1, s2 = requests.Session(), requests.Session()
     first_login(idp, s1, x_user)
@@ -1162,10 +1194,10 @@ def test_two_bindings_of_one_platform_user_make_one_account(server, sp, bind_wor
                                                    "password": BIND_PASSWORD}, allow_redirects=False, timeout=TIMEOUT)
     assert r.status_code == 400 and x_user in r.text and "already exists" in r.text, r.text[-400:]
     assert cookie_header(r, "pc_console") is None
-    spare = customers.create(bind_world.reseller)
+    spare = customers.create(provider_world.partner)
     r = s2.post(base + "/authui/saml/bind", data={"action": "bind", "domain_name": spare.domain_name,
                                                    "password": spare.password}, allow_redirects=False, timeout=TIMEOUT)
-    assert r.status_code == 400 and "already bound to another account" in r.text, r.text[-400:]
+    assert r.status_code == 400 and "already bound" in r.text, r.text[-400:]
     assert cookie_header(r, "pc_console") is None
     assert s2.get(base + "/console/", timeout=TIMEOUT).status_code == 401
     # The user still lands on the one account.
@@ -1241,7 +1273,7 @@ def test_racing_bindings_of_one_account_bind_one_platform_user(server, sp, bind_
 
 def test_first_login_without_notify_url_redirects_to_the_service(cli, server, sp, partners, tmp_path):
     base = server.base_url
-    idp = register_forged_idp(cli, partners.distributor(), base, sp, tmp_path)
+    idp = register_forged_idp(cli, partners.solution_provider(), base, sp, tmp_path)
     x_user = "plat-" + uuid.uuid4().hex[:12]
     s = requests.Session()
     ls = idp.login(s, first=True, service="/console/resources")
@@ -1276,7 +1308,7 @@ def test_public_url_sets_entity_id_acs_and_secure_cookies(start_server, binary, 
     srv = start_server("saml-public-url", ["--rate-limit", "0", "--public-url", public])
     cli = Cli(binary, srv.database)
     partners = PartnerFactory(cli, srv.base_url)
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = CustomerFactory(partners).create(dist)
 
     md = parse_sp_metadata(requests.get(srv.base_url + "/authui/saml/metadata", timeout=TIMEOUT).text)
@@ -1359,7 +1391,7 @@ def metadata_cases() -> dict[str, tuple[bytes, str]]:
 
 @pytest.fixture(scope="module")
 def registrant(partners):
-    return partners.distributor()
+    return partners.solution_provider()
 
 
 @pytest.mark.parametrize("case", METADATA_CASES)
@@ -1399,7 +1431,7 @@ def test_operator_api_refuses_bad_metadata(operator, registrant, metadata_cases,
 
 
 def test_metadata_size_limit_is_two_megabytes(cli, partners, tmp_path):
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     good = idp_metadata("https://size.example/idp", "https://size.example/sso", new_keypair().cert_b64)
     pad = 2 * 1024 * 1024 - len(good.encode()) - len("<!---->")
     exact = good.replace("</md:EntityDescriptor>", "<!--" + "x" * pad + "--></md:EntityDescriptor>")
@@ -1415,7 +1447,7 @@ def test_metadata_size_limit_is_two_megabytes(cli, partners, tmp_path):
 
 def test_metadata_in_an_entities_descriptor_with_wrapped_certificate(cli, server, sp, partners, customers, tmp_path):
     """Metadata as aggregators publish it: an EntitiesDescriptor, the certificate wrapped over lines."""
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     pair = new_keypair("aggregated IdP")
     entity, sso = "https://agg.platform.example/idp", "https://agg.platform.example/sso"
@@ -1444,8 +1476,8 @@ def test_metadata_in_an_entities_descriptor_with_wrapped_certificate(cli, server
 
 def test_cli_registration_show_delete_and_xaccount_type_carry_over(cli, server, sp, partners, customers, tmp_path, log):
     base = server.base_url
-    dist = partners.distributor()
-    reseller = partners.reseller(dist)
+    dist = partners.solution_provider()
+    reseller = partners.reseller(partners.distributor())
     cust = customers.create(dist)
     idp = register_forged_idp(cli, dist, base, sp, tmp_path, notify_url="https://platform.example/notify")
     shown = cli("admin", "saml", "idp", "show", "--domain-id", dist.domain_id, "--json")
@@ -1504,7 +1536,7 @@ def test_cli_registration_show_delete_and_xaccount_type_carry_over(cli, server, 
 
 def test_operator_api_registers_shows_and_deletes(server, sp, operator, partners, customers):
     base = server.base_url
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     cust = customers.create(dist)
     pair = new_keypair("operator-registered IdP")
     entity, sso = "https://op.platform.example/idp", "https://op.platform.example/sso"

@@ -69,7 +69,7 @@ class SSOWorld:
 @pytest.fixture(scope="module")
 def sso(server, partners, cli) -> SSOWorld:
     """A distributor with the built-in IdP enabled and cash to give its customers."""
-    dist = partners.distributor()
+    dist = partners.solution_provider()
     out = cli("admin", "saml", "idp", "enable-builtin", "--domain-id", dist.domain_id,
               "--public-url", server.base_url, "--json")
     assert out.get("xaccount_type") and out.get("entity_id"), out

@@ -41,6 +41,12 @@ public struct CustomerStore: Sendable {
             throw APIError(.badRequest, "CBC.99004010", "The verification code is incorrect.")
         }
         if let pw = req.password { try CustomerRules.validatePassword(pw, accountName: name, mobile: mobile) }
+        // Huawei's rule, checked once the parameters are well formed: a tier-1 distributor
+        // acquires customers only for its cloud resellers (CreateSubCustomer.md).
+        if caller.kind == .distributor && Check.nonEmpty(req.indirectPartnerID) == nil {
+            throw APIError(.badRequest, "CBC.50010059",
+                           "A tier-1 distributor cannot associate customers itself: pass indirect_partner_id to create the customer for one of its cloud resellers.")
+        }
         let passwordHash = try Passwords.hash(req.password ?? CustomerRules.randomPassword())
         let associationType = req.cooperationType == "1" ? "1" : "2"
         let closeMarket = req.isCloseMarketMs == "true" ? 1 : 0
