@@ -16,8 +16,6 @@ extension SAMLStore {
         return IdPSummary(xaccountType: r.xaccountType, entityID: r.entityID)
     }
 
-    static let servedURLKey = "sso_public_url"
-
     /// Called by `serve` at start: the base URL browsers reach this deployment at, so the
     /// CLI (which runs beside the server, not in it) registers built-in IdPs where they are served.
     /// `nil` (a server on a wildcard address with no `--public-url`) forgets an older record,
@@ -25,12 +23,9 @@ extension SAMLStore {
     public func recordServedURL(_ url: String?) async throws {
         try await database.transaction { db in
             if let url {
-                try await db.raw("""
-                    INSERT INTO settings (key, value) VALUES (\(bind: Self.servedURLKey), \(bind: url))
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                    """).run()
+                try await Settings.set(db, .ssoPublicURL, to: url)
             } else {
-                try await db.raw("DELETE FROM settings WHERE key = \(bind: Self.servedURLKey)").run()
+                try await Settings.remove(db, .ssoPublicURL)
             }
         }
     }
@@ -38,7 +33,7 @@ extension SAMLStore {
     /// The base URL the last server started on this database recorded, if any.
     public func servedURL() async throws -> String? {
         try await database.read { db in
-            try await db.raw("SELECT value FROM settings WHERE key = \(bind: Self.servedURLKey)").first()?.decode(column: "value", as: String.self)
+            try await Settings.value(db, .ssoPublicURL)
         }
     }
 

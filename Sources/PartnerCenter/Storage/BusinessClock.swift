@@ -5,23 +5,18 @@ import SQLKit
 /// every instance agrees. It drives rating times, billing cycles and the expiry of
 /// coupons, quotas and subscriptions; signature and token checks use the real clock.
 public enum BusinessClock {
-    static let key = "clock_offset_ms"
-
     /// Business "now", read through the caller's connection (usable inside a transaction).
     public static func now(_ db: any SQLDatabase) async throws -> Int64 {
         WireTime.nowMillis() + (try await offset(db))
     }
 
     public static func offset(_ db: any SQLDatabase) async throws -> Int64 {
-        guard let row = try await db.raw("SELECT value FROM settings WHERE key = \(bind: key)").first() else { return 0 }
-        return Int64(try row.decode(column: "value", as: String.self)) ?? 0
+        guard let text = try await Settings.value(db, .clockOffset) else { return 0 }
+        return Int64(text) ?? 0
     }
 
     static func store(_ db: any SQLDatabase, offset: Int64) async throws {
-        try await db.raw("""
-            INSERT INTO settings (key, value) VALUES (\(bind: key), \(bind: String(offset)))
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value
-            """).run()
+        try await Settings.set(db, .clockOffset, to: String(offset))
     }
 
     /// `90m`, `36h`, `3d`, `2w`, `45s` (a leading `-` goes back).
