@@ -17,7 +17,8 @@ extension BillingStore {
         let line = try await RatingStore.periodLine(db, id: resourceID, c: c, periodType: periodType, periodNum: periodNum, field: "period", at: now)
         let rate = try await DiscountStore.active(db, customerID: customer, at: now).filter { $0.serviceType == service }.map(\.rate).min()
         let official = try Units.from(line.official)
-        let consume = try Units.from(Money.round(line.official * (rate ?? 1), scale: 2))
+        // A subscription charge is a yearly/monthly amount: discounted to the fen, half-up.
+        let consume = try Units.from(Money.roundedHalfUp(line.official * (rate ?? 1), scale: 2))
         let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customer)").first()!.decode(column: "partner_id", as: String.self)
         let payments = Payments(backend: backend, now: now)
         let (coupon, cash, debt) = try await payments.pay(db, customerID: customer, partner: partner, service: service, amount: consume)
@@ -38,7 +39,8 @@ extension BillingStore {
             """).first()!.decode(column: "paid", as: Int64.self)
         guard paid > 0, expires > now, expires > start else { return 0 }
         let share = Decimal(expires - now) / Decimal(expires - start)
-        let refund = try Units.from(RatingMath.truncate(Units.decimal(paid) * share, scale: 2))
+        // A refund is the unused share to the fen, truncated: never more than was paid for.
+        let refund = try Units.from(Money.truncated(Units.decimal(paid) * share, scale: 2))
         guard refund > 0 else { return 0 }
         let partner = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customer)").first()!.decode(column: "partner_id", as: String.self)
         let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)

@@ -45,11 +45,11 @@ public struct BillingStore: Sendable {
         let rate = try await cache.discount(db, customer: r.customerID, service: r.cloudServiceType, at: begin)
         let (raw, discounted) = RatingMath.charges(plan, value: r.usageValue, num: conv.num, den: conv.den, count: size, rate: rate)
         guard raw <= RatingStore.maxAmount else { return bad("usage_value", "prices above the maximum amount") }
-        let official = try Units.from(RatingMath.truncate(raw, scale: Units.scale))
-        let exact = try Units.from(RatingMath.truncate(discounted, scale: Units.scale))
+        // Rated usage is kept to eight places, truncated (the storage scale).
+        let official = try Units.from(Money.truncated(raw, scale: Units.scale))
+        let exact = try Units.from(Money.truncated(discounted, scale: Units.scale))
         // The amount due is kept to the fen; the part below it is written off (抹零).
-        // In units of 10^-8, a fen is 10^6; `%` truncates toward zero, as the rule does.
-        let consume = exact - exact % 1_000_000
+        let consume = Units.truncatedToFen(exact)
         return .success(Rated(plan: plan, official: official, consume: consume, discount: official - exact, truncated: exact - consume, begin: begin, end: end))
     }
 

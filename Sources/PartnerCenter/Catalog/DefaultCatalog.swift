@@ -93,7 +93,7 @@ enum DefaultCatalog {
 
     static func d(_ s: String) -> Decimal { Decimal(string: s)! }
     static func scaled(_ s: String, _ region: String) -> String {
-        Money.format(Money.round(d(s) * regionFactor[region]!, scale: 6))
+        Money.format(Money.roundedHalfUp(d(s) * regionFactor[region]!, scale: 6))
     }
 
     static var products: [CatalogDocument.Product] {
@@ -113,7 +113,7 @@ enum DefaultCatalog {
                     let spec = "\(flavor).\(os)"
                     let h = Money.format(d(hour) + extra)
                     let m = Money.format(d(month) + extra * 720)
-                    let y = Money.format(Money.round((d(month) + extra * 720) * Decimal(string: "10.2")!, scale: 2))
+                    let y = Money.format(Money.roundedHalfUp((d(month) + extra * 720) * Decimal(string: "10.2")!, scale: 2))
                     onDemand("hws.service.type.ec2", "hws.resource.type.vm", spec, region, factor: "Duration", measure: 4, price: h)
                     period("hws.service.type.ec2", "hws.resource.type.vm", spec, region, month: m, year: os == "linux" ? year : y)
                 }

@@ -209,9 +209,10 @@ extension RatingStore {
             }
             // Whole remaining days, the part-day counted as a day.
             let days = (expires - at + 86_399_999) / 86_400_000
-            let original = Money.round((newDaily - oldDaily) * Decimal(days), scale: 2)
+            // A change quote is a yearly/monthly amount: to the fen, half-up, before and after the discount.
+            let original = Money.roundedHalfUp((newDaily - oldDaily) * Decimal(days), scale: 2)
             let rate = try await DiscountStore.active(db, customerID: customer, at: at).filter { $0.serviceType == service }.map(\.rate).min()
-            let amount = rate.map { Money.round(original * $0, scale: 2) } ?? original
+            let amount = rate.map { Money.roundedHalfUp(original * $0, scale: 2) } ?? original
             guard original <= Self.maxAmount else { return LegacyChangeResponse(errorCode: "CBC.6055", errorMsg: "The inquiry result exceeds the maximum amount.", ratingResult: nil) }
             return LegacyChangeResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyChangeResult(
                 productId: newProduct, amount: amount, discountAmount: original - amount, originalAmount: original, measureId: 1, currency: Ledger.currency))

@@ -141,12 +141,4 @@ public enum RatingMath {
         let charge = usageCharge(unitPrice: nil, tiers: plan.tiers, quantity: over(value * num * count))
         return (charge, rate.map { charge * $0 } ?? charge)
     }
-
-    /// Truncation toward zero to `scale` places (Huawei truncates inquiry amounts).
-    public static func truncate(_ value: Decimal, scale: Int) -> Decimal {
-        var v = value
-        var out = Decimal()
-        NSDecimalRound(&out, &v, scale, value < 0 ? .up : .down)
-        return out
-    }
 }

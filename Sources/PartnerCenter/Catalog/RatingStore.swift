@@ -88,8 +88,9 @@ public struct RatingStore: Sendable {
                 let best = discounts.filter { $0.serviceType == c.service }.min { $0.rate < $1.rate }
                 let (raw, discounted) = RatingMath.charges(plan, value: p.usageValue!, num: conv.num, den: conv.den, count: count, rate: best?.rate)
                 guard raw <= Self.maxAmount else { throw Self.tooLarge }
-                let official = RatingMath.truncate(raw, scale: scale)
-                let amount = RatingMath.truncate(discounted, scale: scale)
+                // Pay-per-use inquiry amounts are truncated to six places, as Huawei shows them.
+                let official = Money.truncated(raw, scale: scale)
+                let amount = Money.truncated(discounted, scale: scale)
                 let saved = official - amount
                 results.append(DemandProductRatingResult(
                     id: p.id!, productID: plan.productID, amount: amount, discountAmount: saved, officialWebsiteAmount: official, measureID: 1,
@@ -131,7 +132,7 @@ public struct RatingStore: Sendable {
         let size = try sizeFactor(plan, c, field: f)
         let raw = price * size * Decimal(periodNum) * Decimal(c.subscriptions)
         guard raw <= maxAmount else { throw tooLarge }
-        return PeriodLine(id: id, productID: plan.productID, serviceType: c.service, official: Money.round(raw, scale: 2))
+        return PeriodLine(id: id, productID: plan.productID, serviceType: c.service, official: Money.roundedHalfUp(raw, scale: 2))  // a period price is quoted to the fen, half-up
     }
 
     /// The official block plus one block per discount in force (best_offer on the largest saving).
@@ -143,7 +144,7 @@ public struct RatingStore: Sendable {
         let services = Set(lines.map(\.serviceType))
         var blocks: [OptionalDiscountRatingResult] = discounts.filter { services.contains($0.serviceType) }.map { d in
             let items = lines.map { l -> PeriodProductRatingResult in
-                let amount = l.serviceType == d.serviceType ? Money.round(l.official * d.rate, scale: 2) : l.official
+                let amount = l.serviceType == d.serviceType ? Money.roundedHalfUp(l.official * d.rate, scale: 2) : l.official  // discounted to the fen, half-up
                 return PeriodProductRatingResult(id: l.id, productID: l.productID, amount: amount, officialWebsiteAmount: l.official,
                                                  discountAmount: l.official - amount, measureID: 1)
             }

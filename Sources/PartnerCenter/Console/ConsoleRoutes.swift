@@ -32,9 +32,8 @@ public enum ConsoleRoutes {
     }
 
     static func money(_ d: Decimal) -> String {
-        var v = d
-        var r = Decimal()
-        NSDecimalRound(&r, &v, 2, .plain)
+        // Shown to the fen, half-up, as Huawei's console shows balances.
+        let r = Money.roundedHalfUp(d, scale: 2)
         let f = NumberFormatter()
         f.numberStyle = .decimal
         f.minimumFractionDigits = 2

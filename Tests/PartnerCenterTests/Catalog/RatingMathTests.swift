@@ -14,9 +14,9 @@ struct RatingMathTests {
     }
 
     @Test func truncationGoesTowardZero() {
-        #expect(RatingMath.truncate(d("0.0839999"), scale: 6) == d("0.083999"))
-        #expect(RatingMath.truncate(d("1.9999999999"), scale: 6) == d("1.999999"))
-        #expect(RatingMath.truncate(d("-1.23456789"), scale: 2) == d("-1.23"))
+        #expect(Money.truncated(d("0.0839999"), scale: 6) == d("0.083999"))
+        #expect(Money.truncated(d("1.9999999999"), scale: 6) == d("1.999999"))
+        #expect(Money.truncated(d("-1.23456789"), scale: 2) == d("-1.23"))
     }
 
     @Test func conversionsEndInOneDivision() {
@@ -34,8 +34,8 @@ struct RatingMathTests {
         var plan = PricePlan(productID: "p", serviceType: "s", resourceType: "r", resourceSpec: "x", region: "g", usageFactor: "Duration",
                              usageMeasureID: 4, sizeMeasureID: 17, unitPrice: d("0.0014"), tiers: [])
         let (official, discounted) = RatingMath.charges(plan, value: 7, num: 1, den: 60, count: 40, rate: d("0.3333"))
-        #expect(RatingMath.truncate(discounted, scale: 10) == d("0.00217756"))
-        #expect(RatingMath.truncate(official, scale: 10) == d("0.0065333333"))
+        #expect(Money.truncated(discounted, scale: 10) == d("0.00217756"))
+        #expect(Money.truncated(official, scale: 10) == d("0.0065333333"))
         plan.tiers = [PricePlan.Tier(upTo: nil, unitPrice: d("0.5"))]
         #expect(RatingMath.charges(plan, value: 10, num: 1, den: 1, count: 1, rate: nil).official == 5)
     }

@@ -65,8 +65,8 @@ struct CodingTests {
     }
 
     @Test func roundingIsHalfUp() {
-        #expect(Money.round(Decimal(string: "1.005")!, scale: 2) == Decimal(string: "1.01")!)
-        #expect(Money.round(Decimal(string: "1.0049")!, scale: 2) == Decimal(string: "1")!)
+        #expect(Money.roundedHalfUp(Decimal(string: "1.005")!, scale: 2) == Decimal(string: "1.01")!)
+        #expect(Money.roundedHalfUp(Decimal(string: "1.0049")!, scale: 2) == Decimal(string: "1")!)
         #expect(Money.scale(Decimal(string: "1.250")!) == 2)
     }
 
@@ -105,8 +105,8 @@ struct CodingTests {
         let padded = Decimal(string: "1.2")! * Decimal(string: "1.00")!
         #expect(Money.scale(padded) == 1)
         #expect(try Units.from(padded) == 120_000_000)
-        #expect(throws: APIError.self) { try Units.from(Decimal(string: "0.000000001")!) }
-        #expect(throws: APIError.self) { try Units.from(Decimal(string: "92233720368.54775808")!) }
+        #expect(throws: MoneyError.self) { try Units.from(Decimal(string: "0.000000001")!) }
+        #expect(throws: MoneyError.self) { try Units.from(Decimal(string: "92233720368.54775808")!) }
     }
 
     struct Query: Codable { var limit: Int?; var name: String? }
