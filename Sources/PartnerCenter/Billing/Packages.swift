@@ -307,3 +307,10 @@ extension BillingStore {
         }
     }
 }
+
+extension BillingStore {
+    /// A bought package ends with its subscription (status 4, unsubscribed).
+    static func endPackages(_ db: any SQLDatabase, ofResource resourceID: String) async throws {
+        try await db.raw("UPDATE resource_packages SET status = 4 WHERE resource_id = \(bind: resourceID)").run()
+    }
+}

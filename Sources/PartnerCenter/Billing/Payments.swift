@@ -88,10 +88,6 @@ final class Payments {
     /// Writes the transfers and balances, and marks used-up coupons as used.
     func finish(_ db: any SQLDatabase) async throws {
         try await ledger.finish(db)
-        let ids = usedUp.sorted()
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: ledger.now) WHERE id IN (\(binds: chunk))").run()
-        }
+        try await CouponStore.markUsedUp(db, usedUp.sorted(), at: ledger.now)
     }
 }

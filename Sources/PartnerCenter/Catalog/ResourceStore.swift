@@ -114,8 +114,7 @@ public struct ResourceStore: Sendable {
             for rid in ids {
                 refund += try await BillingStore.refundSubscription(db, backend: backend, resourceID: rid, now: now)
                 try await ResourceBook.close(db, resourceID: rid, now: now)
-                // A bought package ends with its subscription (status 4, unsubscribed).
-                try await db.raw("UPDATE resource_packages SET status = 4 WHERE resource_id = \(bind: rid)").run()
+                try await BillingStore.endPackages(db, ofResource: rid)
             }
             return Unsubscribed(resourceIDs: ids, refund: Units.decimal(refund))
         }

@@ -86,7 +86,7 @@ extension CouponStore {
                         issued.append(CouponSimpleInfo(id: customer, couponID: couponID))
                         continue
                     } catch let e as LedgerError {
-                        try await db.raw("DELETE FROM ledger_accounts WHERE id = \(bind: account)").run()
+                        try await Ledger.discardUnused(db, account)
                         failure = APIError(.ok, Self.ledgerError(e).code, Self.ledgerError(e).message)
                     }
                 }

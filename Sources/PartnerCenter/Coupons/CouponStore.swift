@@ -5,6 +5,15 @@ import SQLKit
 /// spent on cash coupons (代金券) for resale customers. Every value movement is a ledger
 /// transfer: platform → quota → child quota → coupon, and back on reclaim.
 public struct CouponStore: Sendable {
+    /// Marks coupons that payments spent to nothing as used (status 3). Payments call this:
+    /// coupons are this domain's table, their balances the ledger's.
+    static func markUsedUp(_ db: any SQLDatabase, _ ids: [String], at now: Int64) async throws {
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: now) WHERE id IN (\(binds: chunk))").run()
+        }
+    }
+
     public let database: Database
 
     public init(database: Database) { self.database = database }
@@ -169,7 +178,7 @@ public struct CouponStore: Sendable {
                 } catch let e as LedgerError {
                     // Nothing was posted: drop the empty child quota and report this reseller.
                     try await db.raw("DELETE FROM coupon_quotas WHERE id = \(bind: childID)").run()
-                    try await db.raw("DELETE FROM ledger_accounts WHERE id = \(bind: account)").run()
+                    try await Ledger.discardUnused(db, account)
                     errors.append(ErrorDetail(reseller, Self.ledgerError(e)))
                 }
             }

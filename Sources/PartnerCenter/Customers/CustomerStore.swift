@@ -19,6 +19,24 @@ public struct CustomerStore: Sendable {
         return rid
     }
 
+    // MARK: writes other domains make, through this owner of `customers`
+
+    /// Marks the customer unbound from its partner (the funds side moves its money first).
+    static func markUnbound(_ db: any SQLDatabase, customerID: String, at time: Int64) async throws {
+        try await db.raw("UPDATE customers SET bound = 0, unbound_at = \(bind: time) WHERE id = \(bind: customerID)").run()
+    }
+
+    /// Moves every customer under the platform identifier `old` to `new` (a partner's
+    /// identifier changed).
+    static func renamePlatform(_ db: any SQLDatabase, from old: String, to new: String) async throws {
+        try await db.raw("UPDATE customers SET xaccount_type = \(bind: new) WHERE xaccount_type = \(bind: old)").run()
+    }
+
+    /// Binds the customer to a user of a partner's platform (an SSO first login).
+    static func bindPlatformUser(_ db: any SQLDatabase, customerID: String, xaccountType: String, xaccountID: String) async throws {
+        try await db.raw("UPDATE customers SET xaccount_type = \(bind: xaccountType), xaccount_id = \(bind: xaccountID) WHERE id = \(bind: customerID)").run()
+    }
+
     // MARK: CreateSubCustomer
 
     public func create(caller: Principal, _ req: CreateCustomerRequest) async throws -> CreateCustomerResponse {
@@ -71,10 +89,7 @@ public struct CustomerStore: Sendable {
                     throw APIError(.badRequest, "CBC.99000039", "The xaccount_id \(xaccountID) already exists.")
                 }
                 let now = try await BusinessClock.now(db)
-                try await db.raw("""
-                    INSERT INTO accounts (id, name, kind, password_hash, mobile, status, created_at)
-                    VALUES (\(bind: id), \(bind: name), 'customer', \(bind: passwordHash), \(bind: mobile), 'active', \(bind: now))
-                    """).run()
+                try await AccountStore.insertCustomerAccount(db, id: id, name: name, passwordHash: passwordHash, mobile: mobile, at: now)
                 try await db.raw("""
                     INSERT INTO customers (id, partner_id, created_by, xaccount_type, xaccount_id, association_type, associated_on,
                                            country_code, close_market_ms)

@@ -83,7 +83,7 @@ public struct FundsStore: Sendable {
                 id = try await Ledger.post(db, backend: backend, .init(kind: "BEUNBIND", from: from, to: to, units: balance, partnerID: partner,
                                                                        counterpartyID: customerID, idPrefix: "UB")).id
             }
-            try await db.raw("UPDATE customers SET bound = 0, unbound_at = \(bind: try await BusinessClock.now(db)) WHERE id = \(bind: customerID)").run()
+            try await CustomerStore.markUnbound(db, customerID: customerID, at: try await BusinessClock.now(db))
             return (id, max(balance, 0))
         }
         return (result.0, Units.decimal(result.1))

@@ -72,6 +72,12 @@ public enum Ledger {
         return id
     }
 
+    /// Removes an account made for a transfer the ledger then refused (a new coupon's or
+    /// child quota's account): nothing was posted to it, so it holds nothing.
+    public static func discardUnused(_ db: any SQLDatabase, _ id: String) async throws {
+        try await db.raw("DELETE FROM ledger_accounts WHERE id = \(bind: id) AND balance = 0").run()
+    }
+
     public struct Movement: Sendable {
         public var kind: String
         public var from: String

@@ -55,6 +55,19 @@ public struct AccountStore: Sendable {
                        createdAt: try row.decode(column: "created_at", as: Int64.self))
     }
 
+    /// Assigns a partner's platform identifier (`xaccount_type`); the caller checked it is free.
+    static func setPlatformIdentifier(_ db: any SQLDatabase, partnerID: String, to code: String) async throws {
+        try await db.raw("UPDATE accounts SET xaccount_type = \(bind: code) WHERE id = \(bind: partnerID)").run()
+    }
+
+    /// The sign-in account of a new customer (its `customers` row is the customer domain's).
+    static func insertCustomerAccount(_ db: any SQLDatabase, id: String, name: String, passwordHash: String, mobile: String?, at now: Int64) async throws {
+        try await db.raw("""
+            INSERT INTO accounts (id, name, kind, password_hash, mobile, status, created_at)
+            VALUES (\(bind: id), \(bind: name), 'customer', \(bind: passwordHash), \(bind: mobile), 'active', \(bind: now))
+            """).run()
+    }
+
     // MARK: bootstrap
 
     /// Runs once per start: checks the master key against the database and makes sure
@@ -64,12 +77,8 @@ public struct AccountStore: Sendable {
         try await database.transaction { db in
             // Instances starting together on a fresh database take turns here.
             if database.backend == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(7262002)").run() }
-            if let row = try await db.raw("SELECT value FROM settings WHERE key = 'master_key_check'").first() {
-                guard try row.decode(column: "value", as: String.self) == fingerprint else {
-                    throw ConfigError("the master key does not match this database (set PARTNER_CENTER_MASTER_KEY or --master-key-file to the key it was created with)")
-                }
-            } else {
-                try await db.raw("INSERT INTO settings (key, value) VALUES ('master_key_check', \(bind: fingerprint))").run()
+            guard try await Settings.setIfAbsent(db, .masterKeyCheck, to: fingerprint) == fingerprint else {
+                throw ConfigError("the master key does not match this database (set PARTNER_CENTER_MASTER_KEY or --master-key-file to the key it was created with)")
             }
             if try await db.raw("SELECT id FROM accounts WHERE kind = 'operator'").first() == nil {
                 try await db.raw("""

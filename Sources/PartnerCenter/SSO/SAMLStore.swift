@@ -122,10 +122,8 @@ public struct SAMLStore: Sendable {
                 if try await db.raw("SELECT id FROM accounts WHERE xaccount_type = \(bind: code) AND id <> \(bind: partnerID)").first() != nil {
                     throw APIError.invalid("xaccount_type", "\(code) is already assigned to another partner")
                 }
-                try await db.raw("UPDATE accounts SET xaccount_type = \(bind: code) WHERE id = \(bind: partnerID)").run()
-                if let old = current {
-                    try await db.raw("UPDATE customers SET xaccount_type = \(bind: code) WHERE xaccount_type = \(bind: old)").run()
-                }
+                try await AccountStore.setPlatformIdentifier(db, partnerID: partnerID, to: code)
+                if let old = current { try await CustomerStore.renamePlatform(db, from: old, to: code) }
             } else if current == nil {
                 throw APIError.parameter("xaccount_type", "this partner has no platform identifier yet: give --xaccount-type")
             }
@@ -279,7 +277,7 @@ public struct SAMLStore: Sendable {
             if try await db.raw("SELECT id FROM customers WHERE xaccount_type = \(bind: b.xaccountType) AND xaccount_id = \(bind: b.xUserID) AND id <> \(bind: customerID)").first() != nil {
                 throw SSOFailure("bind", "this platform user is already bound to another account")
             }
-            try await db.raw("UPDATE customers SET xaccount_type = \(bind: b.xaccountType), xaccount_id = \(bind: b.xUserID) WHERE id = \(bind: customerID)").run()
+            try await CustomerStore.bindPlatformUser(db, customerID: customerID, xaccountType: b.xaccountType, xaccountID: b.xUserID)
         }
     }
 
