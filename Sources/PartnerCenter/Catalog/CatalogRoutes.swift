@@ -14,21 +14,13 @@ public enum CatalogRoutes {
     // obtained for it with IAM assume_role.
     static let onDemand = Operation("ListOnDemandResourceRatings", callers: [.customer])
     static let period = Operation("ListRateOnPeriodDetail", callers: [.customer])
-    static let renew = Operation("ListRenewRateOnPeriod", callers: [.customer])
-    static let resources = Operation("ListPayPerUseCustomerResources", callers: [.solutionProvider, .distributor, .customer])
     // The v1.0 quotes accept partner credentials too.
     static let ratingOld = Operation("QueryRatingOld", callers: [.solutionProvider, .distributor, .customer])
     static let changeRatingOld = Operation("QueryChangeRatingOld", callers: [.solutionProvider, .distributor, .customer])
 
     static let xLanguage = HTTPField.Name("X-Language")!
 
-    public static func register(on router: Router<PCContext>, gateway: Gateway, catalog: CatalogStore, ratings: RatingStore, resources store: ResourceStore) {
-        router.api(.post, "/v2/bills/ratings/period-resources/renew-rate", renew, gateway: gateway) { call in
-            try await store.renewRate(customerID: call.principal.domainID, try call.json(RenewRateRequest.self))
-        }
-        router.api(.post, "/v2/orders/suscriptions/resources/query", resources, gateway: gateway) { call in
-            try await store.list(caller: call.principal, try call.json(QueryResourcesRequest.self))
-        }
+    public static func register(on router: Router<PCContext>, gateway: Gateway, catalog: CatalogStore, ratings: RatingStore) {
         router.api(.post, "/v1.0/:domain_id/customer/product-mgr/query-rating", ratingOld, gateway: gateway) { call in
             try await ratings.legacyRating(caller: call.principal, pathID: call.parameters.get("domain_id") ?? "", try call.json(LegacyRatingRequest.self))
         }

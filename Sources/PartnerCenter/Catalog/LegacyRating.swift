@@ -137,7 +137,7 @@ extension RatingStore {
                                       usageValue: $0.usageValue, usageMeasureID: $0.usageMeasureId, subscriptionNum: subs)
                 }), at: at)
                 return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
-                    amount: v2.amount, discountAmount: v2.discountAmount, originalAmount: v2.officialWebsiteAmount, measureId: 1, currency: Ledger.currency,
+                    amount: v2.amount, discountAmount: v2.discountAmount, originalAmount: v2.officialWebsiteAmount, measureId: 1, currency: Money.currency,
                     productRatingResult: v2.productRatingResults.map {
                         LegacyProductRatingResult(id: $0.id, productId: $0.productID, amount: $0.amount, originalAmount: $0.officialWebsiteAmount,
                                                   discountAmount: $0.discountAmount, measureId: 1)
@@ -158,7 +158,7 @@ extension RatingStore {
             }
             return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
                 amount: best?.amount ?? official.officialWebsiteAmount, discountAmount: best?.discountAmount ?? 0,
-                originalAmount: official.officialWebsiteAmount, measureId: 1, currency: Ledger.currency, productRatingResult: items))
+                originalAmount: official.officialWebsiteAmount, measureId: 1, currency: Money.currency, productRatingResult: items))
         } catch let e as APIError where e.code == Self.notFound.code || e.code == "CBC.99006074" || e.code == "CBC.99006050" {
             return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found: \(e.message)", ratingResult: nil)
         } catch let e as APIError where e.code == Self.tooLarge.code {
@@ -215,7 +215,7 @@ extension RatingStore {
             let amount = rate.map { Money.roundedHalfUp(original * $0, scale: 2) } ?? original
             guard original <= Self.maxAmount else { return LegacyChangeResponse(errorCode: "CBC.6055", errorMsg: "The inquiry result exceeds the maximum amount.", ratingResult: nil) }
             return LegacyChangeResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyChangeResult(
-                productId: newProduct, amount: amount, discountAmount: original - amount, originalAmount: original, measureId: 1, currency: Ledger.currency))
+                productId: newProduct, amount: amount, discountAmount: original - amount, originalAmount: original, measureId: 1, currency: Money.currency))
         }
     }
 }

@@ -101,7 +101,7 @@ public struct RatingStore: Sendable {
             let amount = results.reduce(Decimal(0)) { $0 + $1.amount }
             assert(official - amount == results.reduce(Decimal(0)) { $0 + $1.discountAmount }, "totals are sums of items")
             return OnDemandRatingResponse(amount: amount, discountAmount: official - amount, officialWebsiteAmount: official, measureID: 1,
-                                          currency: Ledger.currency, productRatingResults: results)
+                                          currency: Money.currency, productRatingResults: results)
         }
     }
 
@@ -156,7 +156,7 @@ public struct RatingStore: Sendable {
            blocks[best].discountAmount > 0 {
             blocks[best].bestOffer = 1
         }
-        return PeriodRatingResponse(officialWebsiteRatingResult: officialBlock, optionalDiscountRatingResults: blocks, currency: Ledger.currency)
+        return PeriodRatingResponse(officialWebsiteRatingResult: officialBlock, optionalDiscountRatingResults: blocks, currency: Money.currency)
     }
 
     public func period(customerID: String, _ r: RateOnPeriodRequest, at given: Int64? = nil) async throws -> PeriodRatingResponse {

@@ -48,7 +48,7 @@ public enum LedgerError: Error, Equatable {
 /// The double-entry core: every balance change is one transfer between two accounts,
 /// written with both accounts' new balances in the caller's transaction.
 public enum Ledger {
-    public static let currency = "CNY"
+    public static let currency = Money.currency
     static let platformOwner = "platform"
 
     public static func accountID(owner: String?, type: LedgerAccountType) -> String {

@@ -2,6 +2,9 @@ import Foundation
 
 /// Exact decimal helpers: money never passes through Double.
 public enum Money {
+    /// The one currency the platform keeps accounts and quotes in (Huawei Cloud China: yuan).
+    public static let currency = "CNY"
+
     /// Made once: building a Locale costs more than the arithmetic it formats.
     static let posix = Locale(identifier: "en_US_POSIX")
 

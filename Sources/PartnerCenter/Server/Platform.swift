@@ -103,7 +103,8 @@ public enum Server {
         CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
-        CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings, resources: platform.resources)
+        CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)
+        SubscriptionRoutes.register(on: router, gateway: gateway, resources: platform.resources)
         BillingRoutes.register(on: router, gateway: gateway, store: platform.billing)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
         let sso = options.ssoConfig

@@ -1,11 +1,13 @@
 import Foundation
 import SQLKit
 
-/// Yearly/monthly resources are charged when they are bought or renewed (bill types 1 and
-/// 2, charging mode 1) and refunded for the unused part when unsubscribed (bill type 4,
-/// negative amounts), each at that moment on the business clock.
-extension BillingStore {
-    static func chargeSubscription(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, billType: Int,
+/// What subscriptions cost. A yearly/monthly resource is charged when it is bought or renewed
+/// (bill types 1 and 2, charging mode 1) at the period price with the customer's discount,
+/// paid in Huawei's order, and refunded for the unused part when unsubscribed (bill type 4,
+/// negative amounts), each at that moment on the business clock. Fees go through the fee
+/// book and money through the ledger, in the caller's transaction.
+enum SubscriptionCharges {
+    static func charge(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, billType: Int,
                                    periodType: Int, periodNum: Int, periodStart: Int64, periodEnd: Int64, now: Int64) async throws {
         let r = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID)").first()!
         let customer = try r.decode(column: "customer_id", as: String.self)
@@ -29,7 +31,7 @@ extension BillingStore {
     }
 
     /// Refunds the unused share of what a subscription's purchase and renewals cost.
-    static func refundSubscription(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, now: Int64) async throws -> Int64 {
+    static func refund(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, now: Int64) async throws -> Int64 {
         let r = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID)").first()!
         let customer = try r.decode(column: "customer_id", as: String.self)
         let start = try r.decode(column: "effective_at", as: Int64.self)
@@ -68,7 +70,7 @@ extension BillingStore {
                           begin: Int64, end: Int64, now: Int64, official: Int64, discount: Int64, consume: Int64, cash: Int64, coupon: Int64, debt: Int64) async throws {
         let book = FeeBook()
         try await book.add(db, FeeBook.Fee(
-            id: "FE" + Identifiers.domainID().prefix(24), customerID: customer, partnerID: partner, cycle: cycle(now),
+            id: "FE" + Identifiers.domainID().prefix(24), customerID: customer, partnerID: partner, cycle: BillingStore.cycle(now),
             serviceType: try r.decode(column: "service_type", as: String.self), resourceType: try r.decode(column: "resource_type", as: String.self),
             region: try r.decode(column: "region", as: String.self), resourceID: try r.decode(column: "resource_id", as: String.self),
             resourceName: try r.decode(column: "resource_name", as: String.self), resourceSpec: try r.decode(column: "resource_spec", as: String.self),

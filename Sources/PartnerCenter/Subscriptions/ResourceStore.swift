@@ -84,7 +84,7 @@ public struct ResourceStore: Sendable {
             let newExpiry = Self.expiry(start: from, periodType: type, periodNum: periodNum)
             for rid in [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) }) {
                 try await ResourceBook.extend(db, resourceID: rid, expiresAt: newExpiry, periodType: type, now: now)
-                try await BillingStore.chargeSubscription(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
+                try await SubscriptionCharges.charge(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
                                                           periodStart: from, periodEnd: newExpiry, now: now)
                 try await BillingStore.renewPackage(db, backend: backend, resourceID: rid, periods: periodNum, periodType: type, expires: newExpiry)
             }
@@ -112,7 +112,7 @@ public struct ResourceStore: Sendable {
             let ids = [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) })
             var refund: Int64 = 0
             for rid in ids {
-                refund += try await BillingStore.refundSubscription(db, backend: backend, resourceID: rid, now: now)
+                refund += try await SubscriptionCharges.refund(db, backend: backend, resourceID: rid, now: now)
                 try await ResourceBook.close(db, resourceID: rid, now: now)
                 try await BillingStore.endPackages(db, ofResource: rid)
             }
@@ -161,7 +161,7 @@ public struct ResourceStore: Sendable {
             try await book.finish(db)
             // A purchase is charged at once (bill type 1), for the period it buys.
             if mode == "period", let expires {
-                try await BillingStore.chargeSubscription(db, backend: self.database.backend, resourceID: rid, billType: 1,
+                try await SubscriptionCharges.charge(db, backend: self.database.backend, resourceID: rid, billType: 1,
                                                           periodType: periodType ?? 2, periodNum: periodNum ?? 1, periodStart: start, periodEnd: expires, now: now)
             }
             // A package product gives the customer its package for the subscription's life.

@@ -1,0 +1,18 @@
+import Hummingbird
+
+/// Customers' yearly/monthly subscriptions and resources: the resource list and renewal quotes.
+public enum SubscriptionRoutes {
+    // A renewal quote is customer-side: the customer's own credentials, or a token its
+    // partner obtained for it with IAM assume_role.
+    static let renew = Operation("ListRenewRateOnPeriod", callers: [.customer])
+    static let resources = Operation("ListPayPerUseCustomerResources", callers: [.solutionProvider, .distributor, .customer])
+
+    public static func register(on router: Router<PCContext>, gateway: Gateway, resources store: ResourceStore) {
+        router.api(.post, "/v2/bills/ratings/period-resources/renew-rate", renew, gateway: gateway) { call in
+            try await store.renewRate(customerID: call.principal.domainID, try call.json(RenewRateRequest.self))
+        }
+        router.api(.post, "/v2/orders/suscriptions/resources/query", resources, gateway: gateway) { call in
+            try await store.list(caller: call.principal, try call.json(QueryResourcesRequest.self))
+        }
+    }
+}
