@@ -48,6 +48,9 @@ func guarded(_ body: () async throws -> Void) async throws {
     } catch let e as APIError {
         FileHandle.standardError.write(Data("error: \(e.message) (\(e.code))\n".utf8))
         throw ExitCode(1)
+    } catch let r as Refusal {
+        FileHandle.standardError.write(Data("error: \(r.message) (\(r.rule.wire.code))\n".utf8))
+        throw ExitCode(1)
     } catch let e as ConfigError {
         FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
         throw ExitCode(1)

@@ -4,7 +4,7 @@ import SQLKit
 extension BillingStore {
     static func checkCycle(_ value: String?, _ field: String) throws -> String {
         let c = try Check.required(value, field, max: 10)
-        guard c.count == 7, WireTime.parseUTC(c + "-01T00:00:00Z") != nil else { throw APIError.parameter(field, "must be a month like 2026-01") }
+        guard c.count == 7, WireTime.parseUTC(c + "-01T00:00:00Z") != nil else { throw Refusal.parameter(field, "must be a month like 2026-01") }
         return c
     }
 
@@ -20,7 +20,7 @@ extension BillingStore {
 
     static func checkWindow(_ cycle: String, _ field: String, now: Int64) throws {
         guard months(cycle, Self.cycle(now)) <= billWindowMonths else {
-            throw APIError.parameter(field, "must be within the last \(billWindowMonths) months")
+            throw Refusal.parameter(field, "must be within the last \(billWindowMonths) months")
         }
     }
 
@@ -28,11 +28,11 @@ extension BillingStore {
     static func dayWindow(cycle: String, begin: String?, end: String?) throws -> (Int64, Int64)? {
         let b = Check.nonEmpty(begin), e = Check.nonEmpty(end)
         guard b != nil || e != nil else { return nil }
-        guard let b, let e else { throw APIError.parameter("bill_date_begin", "and bill_date_end must be given together") }
-        guard b.count == 10, let bt = WireTime.parseUTC(b + "T00:00:00Z") else { throw APIError.parameter("bill_date_begin", "must be a date like 2026-01-05") }
-        guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw APIError.parameter("bill_date_end", "must be a date like 2026-01-20") }
-        guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw APIError.parameter("bill_date_begin", "and bill_date_end must lie in bill_cycle") }
-        guard bt <= et else { throw APIError.parameter("bill_date_begin", "must not be after bill_date_end") }
+        guard let b, let e else { throw Refusal.parameter("bill_date_begin", "and bill_date_end must be given together") }
+        guard b.count == 10, let bt = WireTime.parseUTC(b + "T00:00:00Z") else { throw Refusal.parameter("bill_date_begin", "must be a date like 2026-01-05") }
+        guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw Refusal.parameter("bill_date_end", "must be a date like 2026-01-20") }
+        guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw Refusal.parameter("bill_date_begin", "and bill_date_end must lie in bill_cycle") }
+        guard bt <= et else { throw Refusal.parameter("bill_date_begin", "must not be after bill_date_end") }
         return (bt - WireTime.beijingOffset, et + WireTime.dayMillis - WireTime.beijingOffset)
     }
 
@@ -52,7 +52,7 @@ extension BillingStore {
         try Check.length(q.query("enterprise_project_id"), "enterprise_project_id", max: 64)
         let method = Check.nonEmpty(q.query("method")) ?? "all"
         try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
+        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer") }
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         return try await database.read { db in
             // This platform has no enterprise sub-accounts: sub_customer selects nothing.
@@ -93,16 +93,16 @@ extension BillingStore {
     public func customerFeeRecords(caller: Principal, query q: Call) async throws -> FeeRecordList {
         let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
         let provider = try q.queryInt("provider_type")
-        if let p = provider, p != 1 && p != 2 { throw APIError.parameter("provider_type", "must be 1 or 2") }
+        if let p = provider, p != 1 && p != 2 { throw Refusal.parameter("provider_type", "must be 1 or 2") }
         let charging = try q.queryInt("charging_mode")
-        if let c = charging, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        if let c = charging, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
         let billType = try q.queryInt("bill_type")
-        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
+        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
         let status = try q.queryInt("status")
-        if let s = status, ![1, 2, 3].contains(s) { throw APIError.parameter("status", "must be 1, 2 or 3") }
+        if let s = status, ![1, 2, 3].contains(s) { throw Refusal.parameter("status", "must be 1, 2 or 3") }
         let method = Check.nonEmpty(q.query("method")) ?? "all"
         try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
+        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer") }
         let includeZero = q.query("include_zero_record") == "true"
         let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
@@ -155,11 +155,11 @@ extension BillingStore {
         for k in ["customer_id", "service_type_code", "region_code", "resource_id", "resource_name", "trade_id", "account_manager_id", "indirect_partner_id"] {
             try Check.length(q.query(k), k, max: 64)
         }
-        for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where q.query(k) == "" { throw APIError.parameter(k, "must not be an empty string") }
+        for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where q.query(k) == "" { throw Refusal.parameter(k, "must not be an empty string") }
         let charging = try q.queryIntStrict("charging_mode")
-        if let c = charging, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        if let c = charging, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
         let detail = try q.queryIntStrict("bill_detail_type")
-        if let b = detail, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_detail_type", "is not a known bill type") }
+        if let b = detail, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw Refusal.parameter("bill_detail_type", "is not a known bill type") }
         if let a = q.query("association_type") { try Check.oneOf(a, "association_type", ["1", "2"]) }
         let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
@@ -217,7 +217,7 @@ extension BillingStore {
     /// charge mode, with data up to 24:00 (Beijing) of the previous business day.
     public func partnerMonthlyBills(caller: Principal, query q: Call) async throws -> PartnerBillSumList {
         let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
-        guard let chargeMode = Check.nonEmpty(q.query("charge_mode")) else { throw APIError.parameter("charge_mode", "is required") }
+        guard let chargeMode = Check.nonEmpty(q.query("charge_mode")) else { throw Refusal.parameter("charge_mode", "is required") }
         try Check.oneOf(chargeMode, "charge_mode", ["1", "3", "11"])
         let billType = Check.nonEmpty(q.query("bill_type"))
         try Check.oneOf(billType, "bill_type", ["0", "1", "2"])

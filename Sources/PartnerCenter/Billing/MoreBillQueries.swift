@@ -116,14 +116,14 @@ extension BillingStore {
     public func customerResourceRecords(caller: Principal, query q: Call) async throws -> ResFeeRecordList {
         let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
         let charge = try q.queryIntStrict("charge_mode")
-        if let c = charge, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charge_mode", "must be 1, 3, 10 or 11") }
+        if let c = charge, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charge_mode", "must be 1, 3, 10 or 11") }
         let billType = try q.queryInt("bill_type")
-        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
+        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
         let statistic = try q.queryInt("statistic_type") ?? 3
-        guard [1, 2, 3].contains(statistic) else { throw APIError.parameter("statistic_type", "must be 1, 2 or 3") }
+        guard [1, 2, 3].contains(statistic) else { throw Refusal.parameter("statistic_type", "must be 1, 2 or 3") }
         let method = Check.nonEmpty(q.query("method")) ?? "all"
         try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
+        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer") }
         let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         let includeZero = q.query("include_zero_record") == "true"
@@ -213,8 +213,8 @@ extension BillingStore {
 
     /// ListFreeResourceUsages: remaining and original amounts of the caller's package items.
     public func packageItems(caller: Principal, _ r: FreeResourceUsagesRequest) async throws -> FreeResourceDetailList {
-        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw APIError.parameter("free_resource_ids", "is required") }
-        guard ids.count <= 100 else { throw APIError.parameter("free_resource_ids", "has more than 100 entries") }
+        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw Refusal.parameter("free_resource_ids", "is required") }
+        guard ids.count <= 100 else { throw Refusal.parameter("free_resource_ids", "has more than 100 entries") }
         for (i, id) in ids.enumerated() { _ = try Check.required(id, "free_resource_ids[\(i)]", max: 64) }
         return try await database.read { db in
             let rows = try await db.raw("""

@@ -100,24 +100,24 @@ extension BillingStore {
     /// The operator grants a customer a one-item package.
     public func grantPackage(customerID: String, resourceType: String, usageType: String, amount: Decimal, measureID: Int, region: String?,
                              effective: Int64?, expires: Int64, name: String?) async throws -> PackageGrant {
-        guard amount > 0, Money.scale(amount) <= 8 else { throw APIError.parameter("amount", "must be a positive decimal with at most 8 places") }
+        guard amount > 0, Money.scale(amount) <= 8 else { throw Refusal.parameter("amount", "must be a positive decimal with at most 8 places") }
         try Check.length(name, "name", max: 256)
         try Check.length(region, "region", max: 64)
         let start = try await database.businessNow(or: effective)
-        guard expires > start else { throw APIError.parameter("expires", "must be after the effective time") }
+        guard expires > start else { throw Refusal.parameter("expires", "must be after the effective time") }
         let id = Identifiers.domainID(), item = "FR" + Identifiers.domainID().prefix(20)
         return try await database.transaction { db in
             guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customerID)").first() != nil else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customerID) does not exist.")
+                throw Refusal(.unknownObject, "Invalid parameter: customer \(customerID) does not exist.")
             }
             guard let rt = try await db.raw("SELECT service_type FROM catalog_resource_types WHERE code = \(bind: resourceType)").first() else {
-                throw APIError.parameter("resource_type", "is not a known resource type")
+                throw Refusal.parameter("resource_type", "is not a known resource type")
             }
             guard try await PriceBook.usageFactorExists(db, resource: resourceType, factor: usageType) else {
-                throw APIError.parameter("usage_type", "\(usageType) is not a usage type of \(resourceType)")
+                throw Refusal.parameter("usage_type", "\(usageType) is not a usage type of \(resourceType)")
             }
             guard try await db.raw("SELECT id FROM catalog_measure_units WHERE id = \(bind: measureID)").first() != nil else {
-                throw APIError.parameter("measure_id", "is not a known measure unit")
+                throw Refusal.parameter("measure_id", "is not a known measure unit")
             }
             let service = try rt.decode(column: "service_type", as: String.self)
             let productID = "PKG" + String(SDKSignature.hexSHA256(Array("\(resourceType)|\(usageType)|\(Money.format(amount))|\(measureID)|\(region ?? "")".utf8)).compactMap { $0.hexDigitValue }.map { String($0 % 10) }.joined().prefix(14))
@@ -172,7 +172,7 @@ extension BillingStore {
         for (v, f, m) in [(q.regionCode, "region_code", 64), (q.orderID, "order_id", 64), (q.productID, "product_id", 64), (q.productName, "product_name", 256),
                           (q.enterpriseProjectID, "enterprise_project_id", 64)] { try Check.length(v, f, max: m) }
         try Check.range(q.status, "status", 0...4)
-        if let l = q.serviceTypeCodeList, l.count > 10 { throw APIError.parameter("service_type_code_list", "has more than 10 entries") }
+        if let l = q.serviceTypeCodeList, l.count > 10 { throw Refusal.parameter("service_type_code_list", "has more than 10 entries") }
         let page = try Page(offset: q.offset, limit: q.limit, maxLimit: 1000, maxOffset: 999_999)
         let now = try await database.businessNow()
         return try await database.read { db in
@@ -223,13 +223,13 @@ extension BillingStore {
     public func packageUsage(caller: Principal, query q: Call) async throws -> FreeResourceRecordList {
         for k in ["free_resource_id", "product_id", "resource_type_code"] { try Check.length(q.query(k), k, max: 64) }
         guard let b = Check.nonEmpty(q.query("deduct_time_begin")), b.count == 10, let begin = WireTime.parseUTC(b + "T00:00:00Z") else {
-            throw APIError.parameter("deduct_time_begin", "is required, a date like 2026-01-01")
+            throw Refusal.parameter("deduct_time_begin", "is required, a date like 2026-01-01")
         }
         guard let e = Check.nonEmpty(q.query("deduct_time_end")), e.count == 10, let end = WireTime.parseUTC(e + "T00:00:00Z") else {
-            throw APIError.parameter("deduct_time_end", "is required, a date like 2026-01-31")
+            throw Refusal.parameter("deduct_time_end", "is required, a date like 2026-01-31")
         }
-        guard begin <= end else { throw APIError.parameter("deduct_time_begin", "must not be after deduct_time_end") }
-        guard end - begin <= 90 * 86_400_000 else { throw APIError.parameter("deduct_time_end", "must be at most 90 days after deduct_time_begin") }
+        guard begin <= end else { throw Refusal.parameter("deduct_time_begin", "must not be after deduct_time_end") }
+        guard end - begin <= 90 * 86_400_000 else { throw Refusal.parameter("deduct_time_end", "must be at most 90 days after deduct_time_begin") }
         let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         return try await database.read { db in
             // Beijing days: [begin 00:00, end 24:00) at UTC+8.

@@ -118,7 +118,7 @@ public enum UsageFile {
                     problems.append(ImportProblem(line: row.line, field: "row", message: "has \(row.fields.count) fields, the header has \(names.count)")); continue
                 }
                 if let i = row.nulField {
-                    problems.append(ImportProblem(line: row.line, field: names[i], message: APIError.nulReason)); continue
+                    problems.append(ImportProblem(line: row.line, field: names[i], message: Refusal.nulReason)); continue
                 }
                 if let r = UsageFastRead.csv(names: names, fields: row.fields) { out.append((row.line, r)); continue }
                 // Rebuilt as a JSON object so CSV rows pass the same checks; numbers stay text.
@@ -191,7 +191,7 @@ public enum UsageFile {
         guard verdict != .malformed, let keys = try? JSONDecoder().decode(Keys.self, from: data) else {
             throw ImportProblem(line: 0, field: "record", message: "is not a JSON object")
         }
-        if case .nul(let field) = verdict { throw ImportProblem(line: 0, field: field, message: APIError.nulReason) }
+        if case .nul(let field) = verdict { throw ImportProblem(line: 0, field: field, message: Refusal.nulReason) }
         for k in keys.names where !UsageRecord.keys.contains(k) { throw ImportProblem(line: 0, field: k, message: "is not a usage record key") }
         for k in UsageRecord.required where !keys.names.contains(k) { throw ImportProblem(line: 0, field: k, message: "is required") }
         do {

@@ -15,7 +15,7 @@ public enum CatalogImport {
         let text = String(decoding: data, as: UTF8.self)
         if text.drop(while: { $0.isWhitespace }).first == "{" {
             if case .nul(let field) = StrictJSON.check(Array(data)) {
-                throw ImportFailed(problems: [ImportProblem(line: 0, field: field, message: APIError.nulReason)])
+                throw ImportFailed(problems: [ImportProblem(line: 0, field: field, message: Refusal.nulReason)])
             }
             do {
                 return try JSONDecoder().decode(CatalogDocument.self, from: data)
@@ -48,7 +48,7 @@ public enum CatalogImport {
                 continue
             }
             if let i = row.nulField {
-                problems.append(ImportProblem(line: row.line, field: names[i], message: APIError.nulReason))
+                problems.append(ImportProblem(line: row.line, field: names[i], message: Refusal.nulReason))
                 continue
             }
             for (n, v) in zip(names, row.fields) where !v.isEmpty { f[n] = v }

@@ -56,7 +56,7 @@ public struct CatalogStore: Sendable {
         let en = try Self.english(language)
         let code = try Check.required(serviceType, "service_type_code", max: 64)
         let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 100, maxOffset: 10_000_000)
-        if limitGiven && limit == nil { throw APIError.parameter("limit", "must not be empty") }
+        if limitGiven && limit == nil { throw Refusal.parameter("limit", "must not be empty") }
         let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
         return try await database.read { db in
             let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_resource_types WHERE service_type = \(bind: code)").first()!.decode(column: "n", as: Int.self)

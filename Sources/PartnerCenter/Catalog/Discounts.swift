@@ -24,16 +24,16 @@ public struct DiscountStore: Sendable {
     public init(database: Database) { self.database = database }
 
     public func set(customerID: String, serviceType: String, rate: Decimal, from: Int64?, until: Int64) async throws -> Discount {
-        guard rate > 0, rate < 1, Money.scale(rate) <= 4 else { throw APIError.parameter("rate", "must be between 0 and 1 (0.85 = the customer pays 85%), at most 4 decimals") }
+        guard rate > 0, rate < 1, Money.scale(rate) <= 4 else { throw Refusal.parameter("rate", "must be between 0 and 1 (0.85 = the customer pays 85%), at most 4 decimals") }
         let start = try await database.businessNow(or: from)
-        guard until > start else { throw APIError.parameter("expire_time", "must be after the effective time") }
+        guard until > start else { throw Refusal.parameter("expire_time", "must be after the effective time") }
         let id = "DS" + Identifiers.domainID().prefix(16)
         try await database.transaction { db in
             guard let c = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customerID) AND bound = 1").first() else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customerID) does not exist or is unbound.")
+                throw Refusal(.unknownObject, "Invalid parameter: customer \(customerID) does not exist or is unbound.")
             }
             guard try await db.raw("SELECT code FROM catalog_service_types WHERE code = \(bind: serviceType)").first() != nil else {
-                throw APIError.parameter("service_type", "is not a known service type")
+                throw Refusal.parameter("service_type", "is not a known service type")
             }
             try await db.raw("""
                 INSERT INTO discounts (id, partner_id, customer_id, service_type, rate, effective_from, effective_until, created_at)

@@ -86,12 +86,12 @@ extension RatingStore {
     static func legacyScope(_ db: any SQLDatabase, caller: Principal, pathID: String, customerRequired: Bool) async throws -> String? {
         try Check.length(pathID, "domain_id", max: 64)
         if caller.kind == .customer {
-            guard pathID == caller.domainID else { throw APIError.forbidden }
+            guard pathID == caller.domainID else { throw Refusal.forbidden }
             return caller.domainID
         }
         if !customerRequired && pathID == caller.domainID { return nil }
         guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: pathID) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
-            throw APIError.forbidden
+            throw Refusal.forbidden
         }
         return pathID
     }
@@ -100,19 +100,19 @@ extension RatingStore {
         _ = try Check.required(r.tenantId, "tenantId", max: 128)
         let region = try Check.required(r.regionId, "regionId", max: 128)
         try Check.length(r.avaliableZoneId, "avaliableZoneId", max: 128)
-        guard let mode = r.chargingMode else { throw APIError.parameter("chargingMode", "is required") }
-        guard [0, 1, 2].contains(mode) else { throw APIError.parameter("chargingMode", "must be 0, 1 or 2") }
-        guard let subs = r.subscriptionNum else { throw APIError.parameter("subscriptionNum", "is required") }
+        guard let mode = r.chargingMode else { throw Refusal.parameter("chargingMode", "is required") }
+        guard [0, 1, 2].contains(mode) else { throw Refusal.parameter("chargingMode", "must be 0, 1 or 2") }
+        guard let subs = r.subscriptionNum else { throw Refusal.parameter("subscriptionNum", "is required") }
         try Check.range(subs, "subscriptionNum", 1...Int(Int32.max))
         let at = try await database.businessNow(or: Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime"))
-        guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("productInfos", "is required") }
-        guard items.count <= 100 else { throw APIError.parameter("productInfos", "has more than 100 items") }
+        guard let items = r.productInfos, !items.isEmpty else { throw Refusal.parameter("productInfos", "is required") }
+        guard items.count <= 100 else { throw Refusal.parameter("productInfos", "has more than 100 items") }
         try Self.checkIDs(items.map(\.id))
         if mode == 2 { return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil) }
         if mode == 0 {
-            guard let t = r.periodType else { throw APIError.parameter("periodType", "is required for chargingMode 0") }
-            guard [0, 2, 3, 4].contains(t) else { throw APIError.parameter("periodType", "must be 0, 2, 3 or 4") }
-            guard let n = r.periodNum else { throw APIError.parameter("periodNum", "is required for chargingMode 0") }
+            guard let t = r.periodType else { throw Refusal.parameter("periodType", "is required for chargingMode 0") }
+            guard [0, 2, 3, 4].contains(t) else { throw Refusal.parameter("periodType", "must be 0, 2, 3 or 4") }
+            guard let n = r.periodNum else { throw Refusal.parameter("periodNum", "is required for chargingMode 0") }
             try Check.range(n, "periodNum", 1...214_783_647)
         }
         for (i, p) in items.enumerated() {
@@ -124,8 +124,8 @@ extension RatingStore {
             try Check.range(p.resourceSize, "\(f).resourceSize", 1...214_783_647)
             if mode == 1 {
                 _ = try Check.required(p.usageFactor, "\(f).usageFactor", max: 64)
-                guard let v = p.usageValue, v > 0 else { throw APIError.parameter("\(f).usageValue", "is required and must be greater than 0") }
-                guard p.usageMeasureId != nil else { throw APIError.parameter("\(f).usageMeasureId", "is required") }
+                guard let v = p.usageValue, v > 0 else { throw Refusal.parameter("\(f).usageValue", "is required and must be greater than 0") }
+                guard p.usageMeasureId != nil else { throw Refusal.parameter("\(f).usageMeasureId", "is required") }
             }
         }
         let customer: String? = try await database.read { db in try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: false) }
@@ -159,9 +159,9 @@ extension RatingStore {
             return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
                 amount: best?.amount ?? official.officialWebsiteAmount, discountAmount: best?.discountAmount ?? 0,
                 originalAmount: official.officialWebsiteAmount, measureId: 1, currency: Money.currency, productRatingResult: items))
-        } catch let e as APIError where e.code == Self.notFound.code || e.code == "CBC.99006074" || e.code == "CBC.99006050" {
+        } catch let e as Refusal where [.productNotFound, .usageFactorUnknown, .usageUnitMismatch].contains(e.rule) {
             return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found: \(e.message)", ratingResult: nil)
-        } catch let e as APIError where e.code == Self.tooLarge.code {
+        } catch let e as Refusal where e.rule == .ratingTooLarge {
             return LegacyRatingResponse(errorCode: "CBC.6055", errorMsg: "The inquiry result exceeds the maximum amount.", ratingResult: nil)
         }
     }
@@ -169,10 +169,10 @@ extension RatingStore {
     /// QueryChangeRatingOld: the price difference, for the rest of the current period, of
     /// moving a yearly/monthly resource to a larger specification. Reductions are refused.
     public func legacyChangeRating(caller: Principal, pathID: String, _ r: LegacyChangeRequest) async throws -> LegacyChangeResponse {
-        if r.tenantId == "" { throw APIError.parameter("tenantId", "must not be an empty string") }
+        if r.tenantId == "" { throw Refusal.parameter("tenantId", "must not be an empty string") }
         try Check.length(r.tenantId, "tenantId", max: 128)
         let resourceID = try Check.required(r.resourceId, "resourceId", max: 128)
-        guard let p = r.productInfo else { throw APIError.parameter("productInfo", "is required") }
+        guard let p = r.productInfo else { throw Refusal.parameter("productInfo", "is required") }
         let service = try Check.required(p.cloudServiceType, "productInfo.cloudServiceType", max: 400)
         let resource = try Check.required(p.resourceType, "productInfo.resourceType", max: 400)
         let spec = try Check.required(p.resourceSpecCode, "productInfo.resourceSpecCode", max: 400)
@@ -181,16 +181,16 @@ extension RatingStore {
         try Check.length(p.extendParams, "productInfo.extendParams", max: 10240)
         let at = try await database.businessNow(or: Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime"))
         return try await database.read { db in
-            guard let customer = try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: true) else { throw APIError.forbidden }
+            guard let customer = try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: true) else { throw Refusal.forbidden }
             guard let row = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND customer_id = \(bind: customer) AND charge_mode = 'period'").first() else {
-                throw APIError.parameter("resourceId", "does not name a yearly/monthly resource of this customer")
+                throw Refusal.parameter("resourceId", "does not name a yearly/monthly resource of this customer")
             }
             guard try row.decode(column: "resource_type", as: String.self) == resource, try row.decode(column: "service_type", as: String.self) == service else {
-                throw APIError.parameter("productInfo.resourceType", "must stay the resource's own type")
+                throw Refusal.parameter("productInfo.resourceType", "must stay the resource's own type")
             }
             let region = try row.decode(column: "region", as: String.self)
             let expires = try row.decode(column: "expires_at", as: Int64.self)
-            guard expires > at else { throw APIError.parameter("resourceId", "names a resource whose period has ended") }
+            guard expires > at else { throw Refusal.parameter("resourceId", "names a resource whose period has ended") }
             let periodType = try row.decode(column: "period_type", as: Int?.self) ?? 2
             func daily(_ spec: String, _ size: Int?, sizeMeasure: Int?) async throws -> (Decimal, String)? {
                 guard let plan = try await PriceBook.plan(db, service: service, resource: resource, spec: spec, region: region, mode: "period", factor: nil, at: at) else { return nil }
@@ -205,7 +205,7 @@ extension RatingStore {
                 return LegacyChangeResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil)
             }
             guard newDaily > oldDaily else {
-                throw APIError.parameter("productInfo", "describes a reduction or no change; only upgrades can be quoted")
+                throw Refusal.parameter("productInfo", "describes a reduction or no change; only upgrades can be quoted")
             }
             // Whole remaining days, the part-day counted as a day.
             let days = (expires - at + 86_399_999) / 86_400_000

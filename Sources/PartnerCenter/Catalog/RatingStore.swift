@@ -10,8 +10,8 @@ public struct RatingStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    static let notFound = APIError(.badRequest, "CBC.99006006", "The product being quoted cannot be found.")
-    static let tooLarge = APIError(.badRequest, "CBC.99006055", "The rating result exceeds the maximum amount.")
+    static let notFound = Refusal(.productNotFound, "The product being quoted cannot be found.")
+    static let tooLarge = Refusal(.ratingTooLarge, "The rating result exceeds the maximum amount.")
 
     struct Common {
         var service: String, resource: String, spec: String, region: String, size: Int?, sizeMeasure: Int?, subscriptions: Int
@@ -26,8 +26,8 @@ public struct RatingStore: Sendable {
         let rg = try Check.required(region, "\(f).region", max: 64)
         try Check.length(zone, "\(f).available_zone", max: 64)
         try Check.range(size, "\(f).resource_size", 1...Int(Int32.max))
-        if let m = sizeMeasure, ![14, 15, 17].contains(m) { throw APIError.parameter("\(f).size_measure_id", "must be 14, 15 or 17") }
-        guard let n = subscriptions else { throw APIError.parameter("\(f).subscription_num", "is required") }
+        if let m = sizeMeasure, ![14, 15, 17].contains(m) { throw Refusal.parameter("\(f).size_measure_id", "must be 14, 15 or 17") }
+        guard let n = subscriptions else { throw Refusal.parameter("\(f).subscription_num", "is required") }
         try Check.range(n, "\(f).subscription_num", 1...Int(Int32.max))
         return Common(service: s, resource: r, spec: sp, region: rg, size: size, sizeMeasure: sizeMeasure, subscriptions: n)
     }
@@ -35,14 +35,14 @@ public struct RatingStore: Sendable {
     /// Linear products are priced per unit of size; the size and its unit must be given.
     static func sizeFactor(_ plan: PricePlan, _ c: Common, field f: String) throws -> Decimal {
         guard let unit = plan.sizeMeasureID else { return 1 }
-        guard let size = c.size else { throw APIError.parameter("\(f).resource_size", "is required for this linear product") }
-        guard c.sizeMeasure == unit else { throw APIError.parameter("\(f).size_measure_id", "must be \(unit) for this product") }
+        guard let size = c.size else { throw Refusal.parameter("\(f).resource_size", "is required for this linear product") }
+        guard c.sizeMeasure == unit else { throw Refusal.parameter("\(f).size_measure_id", "must be \(unit) for this product") }
         return Decimal(size)
     }
 
     static func checkIDs(_ ids: [String?]) throws {
         var seen = Set<String>()
-        for id in ids.compactMap({ $0 }) where !seen.insert(id).inserted { throw APIError.parameter("product_infos.id", "\(id) is used twice") }
+        for id in ids.compactMap({ $0 }) where !seen.insert(id).inserted { throw Refusal.parameter("product_infos.id", "\(id) is used twice") }
     }
 
     // MARK: on demand
@@ -50,10 +50,10 @@ public struct RatingStore: Sendable {
     public func onDemand(customerID: String, _ r: RateOnDemandRequest, at given: Int64? = nil) async throws -> OnDemandRatingResponse {
         _ = try Check.required(r.projectID, "project_id", max: 64)
         let precision = r.inquiryPrecision ?? 0
-        guard precision == 0 || precision == 1 else { throw APIError.parameter("inquiry_precision", "must be 0 or 1") }
+        guard precision == 0 || precision == 1 else { throw Refusal.parameter("inquiry_precision", "must be 0 or 1") }
         let scale = precision == 0 ? 6 : 10
-        guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("product_infos", "is required") }
-        guard items.count <= 100 else { throw APIError.parameter("product_infos", "has more than 100 items") }
+        guard let items = r.productInfos, !items.isEmpty else { throw Refusal.parameter("product_infos", "is required") }
+        guard items.count <= 100 else { throw Refusal.parameter("product_infos", "has more than 100 items") }
         try Self.checkIDs(items.map(\.id))
         var commons: [Common] = []
         for (i, p) in items.enumerated() {
@@ -61,9 +61,9 @@ public struct RatingStore: Sendable {
             commons.append(try Self.common(f, id: p.id, service: p.cloudServiceType, resource: p.resourceType, spec: p.resourceSpec, region: p.region,
                                            zone: p.availableZone, size: p.resourceSize, sizeMeasure: p.sizeMeasureID, subscriptions: p.subscriptionNum))
             _ = try Check.required(p.usageFactor, "\(f).usage_factor", max: 64)
-            guard let v = p.usageValue else { throw APIError.parameter("\(f).usage_value", "is required") }
-            guard v > 0 else { throw APIError.parameter("\(f).usage_value", "must be greater than 0") }
-            guard p.usageMeasureID != nil else { throw APIError.parameter("\(f).usage_measure_id", "is required") }
+            guard let v = p.usageValue else { throw Refusal.parameter("\(f).usage_value", "is required") }
+            guard v > 0 else { throw Refusal.parameter("\(f).usage_value", "must be greater than 0") }
+            guard p.usageMeasureID != nil else { throw Refusal.parameter("\(f).usage_measure_id", "is required") }
         }
         let commonsFinal = commons
         let time = try await database.businessNow(or: given)
@@ -75,13 +75,13 @@ public struct RatingStore: Sendable {
                 let c = commonsFinal[i]
                 let f = "product_infos[\(i)]"
                 guard try await PriceBook.usageFactorExists(db, resource: c.resource, factor: p.usageFactor!) else {
-                    throw APIError(.badRequest, "CBC.99006074", "The usage factor \(p.usageFactor!) does not exist.")
+                    throw Refusal(.usageFactorUnknown, "The usage factor \(p.usageFactor!) does not exist.")
                 }
                 guard let plan = try await PriceBook.plan(db, service: c.service, resource: c.resource, spec: c.spec, region: c.region,
                                                           mode: "on_demand", factor: p.usageFactor, at: time) else { throw Self.notFound }
                 let size = try Self.sizeFactor(plan, c, field: f)
                 guard let unit = plan.usageMeasureID, let conv = converter.factor(from: p.usageMeasureID!, to: unit) else {
-                    throw APIError(.badRequest, "CBC.99006050", "The usage measure unit \(p.usageMeasureID!) does not fit the usage factor \(p.usageFactor!).")
+                    throw Refusal(.usageUnitMismatch, "The usage measure unit \(p.usageMeasureID!) does not fit the usage factor \(p.usageFactor!).")
                 }
                 let count = size * Decimal(c.subscriptions)
                 // One discount is applied: the deepest one in force for this service type.
@@ -161,21 +161,21 @@ public struct RatingStore: Sendable {
 
     public func period(customerID: String, _ r: RateOnPeriodRequest, at given: Int64? = nil) async throws -> PeriodRatingResponse {
         _ = try Check.required(r.projectID, "project_id", max: 64)
-        guard let items = r.productInfos, !items.isEmpty else { throw APIError.parameter("product_infos", "is required") }
-        guard items.count <= 100 else { throw APIError.parameter("product_infos", "has more than 100 items") }
+        guard let items = r.productInfos, !items.isEmpty else { throw Refusal.parameter("product_infos", "is required") }
+        guard items.count <= 100 else { throw Refusal.parameter("product_infos", "has more than 100 items") }
         try Self.checkIDs(items.map(\.id))
         var commons: [Common] = []
         for (i, p) in items.enumerated() {
             let f = "product_infos[\(i)]"
             commons.append(try Self.common(f, id: p.id, service: p.cloudServiceType, resource: p.resourceType, spec: p.resourceSpec, region: p.region,
                                            zone: p.availableZone, size: p.resourceSize, sizeMeasure: p.sizeMeasureID, subscriptions: p.subscriptionNum))
-            guard let t = p.periodType else { throw APIError.parameter("\(f).period_type", "is required") }
-            guard [0, 2, 3, 4].contains(t) else { throw APIError.parameter("\(f).period_type", "must be 0 (day), 2 (month), 3 (year) or 4 (hour)") }
-            guard let n = p.periodNum else { throw APIError.parameter("\(f).period_num", "is required") }
+            guard let t = p.periodType else { throw Refusal.parameter("\(f).period_type", "is required") }
+            guard [0, 2, 3, 4].contains(t) else { throw Refusal.parameter("\(f).period_type", "must be 0 (day), 2 (month), 3 (year) or 4 (hour)") }
+            guard let n = p.periodNum else { throw Refusal.parameter("\(f).period_num", "is required") }
             try Check.range(n, "\(f).period_num", 1...Int(Int32.max))
             let mode = Check.nonEmpty(p.feeInstallmentMode) ?? "NA"
             try Check.oneOf(mode, "\(f).fee_installment_mode", ["HALF_PAY", "ZERO_PAY", "NA"])
-            if mode != "NA" { throw APIError.parameter("\(f).fee_installment_mode", "instalments are only offered for CloudPond products") }
+            if mode != "NA" { throw Refusal.parameter("\(f).fee_installment_mode", "instalments are only offered for CloudPond products") }
         }
         let commonsFinal = commons
         let time = try await database.businessNow(or: given)

@@ -91,7 +91,7 @@ enum FormData {
         let buffer = try await request.body.collect(upTo: limit)
         let form = parse(String(buffer: buffer))
         if let bad = form.first(where: { $0.key.containsNUL || $0.value.containsNUL }) {
-            throw APIError.containsNUL(bad.key.containsNUL ? "form" : bad.key)
+            throw Refusal.containsNUL(bad.key.containsNUL ? "form" : bad.key)
         }
         return form
     }

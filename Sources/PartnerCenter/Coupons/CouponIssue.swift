@@ -11,8 +11,8 @@ extension CouponStore {
     /// Request-level problems are 4xx; per-customer ones come back in `error_details`.
     public func createCoupons(caller: Principal, _ r: CreatePartnerCouponsRequest) async throws -> CreatePartnerCouponsResponse {
         let quotaID = try Check.required(r.quotaID, "quota_id", max: 64)
-        guard let customers = r.customerIDs, !customers.isEmpty else { throw APIError.parameter("customer_ids", "is required") }
-        guard customers.count <= 100 else { throw APIError.parameter("customer_ids", "has more than 100 entries") }
+        guard let customers = r.customerIDs, !customers.isEmpty else { throw Refusal.parameter("customer_ids", "is required") }
+        guard customers.count <= 100 else { throw Refusal.parameter("customer_ids", "has more than 100 entries") }
         for (i, c) in customers.enumerated() { _ = try Check.required(c, "customer_ids[\(i)]", max: 64) }
         let units = try Units.from(try validAmount(r.faceValue, field: "face_value"))
         try Check.length(r.validTime, "valid_time", max: 20)
@@ -23,8 +23,8 @@ extension CouponStore {
         let validTo = try Check.utcTime(r.expireTime, "expire_time")
         let services = r.cloudServiceTypes ?? []
         let products = r.productIDs ?? []
-        guard services.count <= 10 else { throw APIError.parameter("cloud_service_types", "has more than 10 entries") }
-        guard products.count <= 10 else { throw APIError.parameter("product_ids", "has more than 10 entries") }
+        guard services.count <= 10 else { throw Refusal.parameter("cloud_service_types", "has more than 10 entries") }
+        guard products.count <= 10 else { throw Refusal.parameter("product_ids", "has more than 10 entries") }
         for (i, s) in services.enumerated() { _ = try Check.required(s, "cloud_service_types[\(i)]", max: 64) }
         for (i, s) in products.enumerated() { _ = try Check.required(s, "product_ids[\(i)]", max: 64) }
         let backend = database.backend
@@ -35,20 +35,20 @@ extension CouponStore {
             try await lock(db, "coupon_quotas", quotaID)
             guard let q = try await db.raw("SELECT quota_type, status, effective_at, expires_at, limits, ledger_account FROM coupon_quotas WHERE id = \(bind: quotaID) AND partner_id = \(bind: payer)").first(),
                   try q.decode(column: "status", as: Int.self) == 0 else {
-                throw APIError(.badRequest, "CBC.99000012", "The coupon quota does not exist or its status does not allow this operation.")
+                throw Refusal(.quotaUnusable, "The coupon quota does not exist or its status does not allow this operation.")
             }
             let qStart = try q.decode(column: "effective_at", as: Int64.self)
             let qEnd = try q.decode(column: "expires_at", as: Int64.self)
-            guard now >= qStart, now < qEnd else { throw APIError(.badRequest, "CBC.99000017", "The coupon quota is not yet effective or has expired.") }
+            guard now >= qStart, now < qEnd else { throw Refusal(.quotaNotInForce, "The coupon quota is not yet effective or has expired.") }
             let start = validFrom ?? qStart
             let end = validTo ?? qEnd
-            guard start < end else { throw APIError.parameter("expire_time", "must be after valid_time") }
-            guard end > now else { throw APIError.parameter("expire_time", "must be in the future") }
-            guard start >= qStart, end <= qEnd else { throw APIError.parameter("valid_time", "and expire_time must lie within the quota's validity") }
+            guard start < end else { throw Refusal.parameter("expire_time", "must be after valid_time") }
+            guard end > now else { throw Refusal.parameter("expire_time", "must be in the future") }
+            guard start >= qStart, end <= qEnd else { throw Refusal.parameter("valid_time", "and expire_time must lie within the quota's validity") }
             let quotaLimits = Self.decodeLimits(try q.decode(column: "limits", as: String.self))
             // A coupon may narrow, never widen, what its quota allows.
             if let allowed = Self.quotaServiceTypes(quotaLimits), !services.isEmpty, !Set(services).isSubset(of: allowed) {
-                throw APIError(.badRequest, "CBC.99000023", "The service or product restriction is wider than the quota allows.")
+                throw Refusal(.restrictionWiderThanQuota, "The service or product restriction is wider than the quota allows.")
             }
             var limits: [QuotaLimitInfo] = []
             if !services.isEmpty {
@@ -62,13 +62,13 @@ extension CouponStore {
             var errors: [ErrorDetail] = []
             var issued: [CouponSimpleInfo] = []
             for customer in customers {
-                let failure: APIError?
+                let failure: Refusal?
                 let row = try await db.raw("SELECT association_type, bound FROM customers WHERE id = \(bind: customer) AND partner_id = \(bind: payer)").first()
                 let bound = try row?.decode(column: "bound", as: Int.self) ?? 0
                 if bound != 1 {
-                    failure = APIError(.ok, "CBC.99000035", "The customer is not a sub-customer of this partner.")
+                    failure = Refusal(.notYourCustomer, "The customer is not a sub-customer of this partner.")
                 } else if try row?.decode(column: "association_type", as: String.self) != "2" {
-                    failure = APIError(.ok, "CBC.99000014", "Coupons cannot be issued to a customer of this cooperation type.")
+                    failure = Refusal(.couponsNotForCooperationType, "Coupons cannot be issued to a customer of this cooperation type.")
                 } else {
                     let couponID = try await Self.couponID(db, now: now)
                     let account = try await Ledger.ensure(db, owner: nil, type: .couponValue, object: couponID)
@@ -87,13 +87,13 @@ extension CouponStore {
                         continue
                     } catch let e as LedgerError {
                         try await Ledger.discardUnused(db, account)
-                        failure = APIError(.ok, Self.ledgerError(e).code, Self.ledgerError(e).message)
+                        failure = Self.ledgerError(e)
                     }
                 }
                 if let failure {
                     try await record(db, scope: "coupon", type: "1", partner: payer, operatorName: caller.domainName, quota: quotaID, parent: nil,
                                      quotaType: quotaType, coupon: nil, customer: customer, indirect: nil, units: units, result: "-1",
-                                     remark: failure.code, transfer: nil, now: now)
+                                     remark: failure.rule.wire.code, transfer: nil, now: now)
                     errors.append(ErrorDetail(customer, failure))
                 }
             }
@@ -106,7 +106,7 @@ extension CouponStore {
     /// from (or, if that quota was itself reclaimed, on to its parent).
     public func reclaimCoupon(caller: Principal, _ r: ReclaimPartnerCouponsRequest) async throws {
         let couponID = try Check.required(r.couponID, "coupon_id", max: 64)
-        if r.indirectPartnerID == "" { throw APIError.parameter("indirect_partner_id", "must not be an empty string") }
+        if r.indirectPartnerID == "" { throw Refusal.parameter("indirect_partner_id", "must not be an empty string") }
         try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 100)
         let backend = database.backend
         try await database.transaction { db in
@@ -120,15 +120,15 @@ extension CouponStore {
                 JOIN customers cu ON cu.id = c.customer_id
                 WHERE c.id = \(bind: couponID) AND c.partner_id = \(bind: payer)
                 """).first() else {
-                throw APIError.parameter("coupon_id", "does not name a coupon issued by this partner")
+                throw Refusal.parameter("coupon_id", "does not name a coupon issued by this partner")
             }
             if try c.decode(column: "association_type", as: String.self) != "2" {
-                throw APIError(.badRequest, "CBC.99000045", "Coupons of consultant-sale customers cannot be reclaimed.")
+                throw Refusal(.consultantCouponsNotReclaimable, "Coupons of consultant-sale customers cannot be reclaimed.")
             }
             let account = try c.decode(column: "ledger_account", as: String.self)
             let balance = try await Ledger.balance(db, account)
             guard try c.decode(column: "status", as: Int.self) == 2, try c.decode(column: "expires_at", as: Int64.self) > now, balance > 0 else {
-                throw APIError(.badRequest, "CBC.99000048", "The coupon has expired, been used up or already been reclaimed.")
+                throw Refusal(.couponNotReclaimable, "The coupon has expired, been used up or already been reclaimed.")
             }
             let quotaReclaimed = try c.decode(column: "quota_status", as: Int.self) == 6
             let target = quotaReclaimed ? (try c.decode(column: "parent_account", as: String?.self) ?? c.decode(column: "quota_account", as: String.self))

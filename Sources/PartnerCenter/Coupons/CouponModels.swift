@@ -7,7 +7,7 @@ public struct ErrorDetail: Codable, Sendable {
     public var errorMsg: String
     public var id: String
     enum CodingKeys: String, CodingKey { case errorCode = "error_code", errorMsg = "error_msg", id }
-    init(_ id: String, _ e: APIError) { self.id = id; errorCode = e.code; errorMsg = e.message }
+    init(_ id: String, _ r: Refusal) { self.id = id; errorCode = r.rule.wire.code; errorMsg = r.message }
 }
 
 public struct LimitValue: Codable, Sendable, Equatable {

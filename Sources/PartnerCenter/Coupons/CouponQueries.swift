@@ -14,12 +14,12 @@ extension CouponStore {
 
     /// ListQuotaCoupons: the caller's own quotas (or, for a distributor, a reseller's).
     public func listQuotas(caller: Principal, _ r: QueryCouponQuotasRequest) async throws -> QuotaList {
-        if let ids = r.quotaIDs, ids.count > 50 { throw APIError.parameter("quota_ids", "has more than 50 entries") }
+        if let ids = r.quotaIDs, ids.count > 50 { throw Refusal.parameter("quota_ids", "has more than 50 entries") }
         if let s = r.quotaStatusList {
-            guard s.count <= 5 else { throw APIError.parameter("quota_status_list", "has more than 5 entries") }
-            guard s.allSatisfy({ [0, 3, 4, 5].contains($0) }) else { throw APIError.parameter("quota_status_list", "values must be 0, 3, 4 or 5") }
+            guard s.count <= 5 else { throw Refusal.parameter("quota_status_list", "has more than 5 entries") }
+            guard s.allSatisfy({ [0, 3, 4, 5].contains($0) }) else { throw Refusal.parameter("quota_status_list", "values must be 0, 3, 4 or 5") }
         }
-        if let t = r.quotaType, t != 0 && t != 1 { throw APIError.parameter("quota_type", "must be 0 or 1") }
+        if let t = r.quotaType, t != 0 && t != 1 { throw Refusal.parameter("quota_type", "must be 0 or 1") }
         try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
         let ranges = [("q.created_at", try Self.time(r.createTimeBegin, "create_time_begin"), try Self.time(r.createTimeEnd, "create_time_end")),
                       ("q.effective_at", try Self.time(r.effectiveTimeBegin, "effective_time_begin"), try Self.time(r.effectiveTimeEnd, "effective_time_end")),
@@ -75,8 +75,8 @@ extension CouponStore {
         // A non-enum value means no filter, as documented.
         let opType = Check.nonEmpty(query.query("operation_type")).flatMap { $0 == "10" || $0 == "11" ? $0 : nil }
         for (v, f, m) in [(reseller, "indirect_partner_id", 64), (quotaID, "quota_id", 64), (parent, "parent_quota_id", 64)] { try Check.length(v, f, max: m) }
-        if query.query("operation_time_begin") == "" { throw APIError.parameter("operation_time_begin", "must not be an empty string") }
-        if query.query("operation_time_end") == "" { throw APIError.parameter("operation_time_end", "must not be an empty string") }
+        if query.query("operation_time_begin") == "" { throw Refusal.parameter("operation_time_begin", "must not be an empty string") }
+        if query.query("operation_time_end") == "" { throw Refusal.parameter("operation_time_end", "must not be an empty string") }
         let begin = try Self.time(query.query("operation_time_begin"), "operation_time_begin")
         let end = try Self.time(query.query("operation_time_end"), "operation_time_end")
         let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
@@ -114,7 +114,7 @@ extension CouponStore {
         let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
         for (v, f) in [(couponID, "coupon_id"), (customerID, "customer_id"), (orderID, "order_id"), (indirect, "indirect_partner_id")] { try Check.length(v, f, max: 64) }
         let couponType = try query.queryInt("coupon_type")
-        if let t = couponType, t != 1 && t != 4 { throw APIError.parameter("coupon_type", "must be 1 or 4") }
+        if let t = couponType, t != 1 && t != 4 { throw Refusal.parameter("coupon_type", "must be 1 or 4") }
         let status = try query.queryInt("status")
         try Check.range(status, "status", 1...5)
         let ranges = [("c.created_at", try Self.time(query.query("create_time_begin"), "create_time_begin"), try Self.time(query.query("create_time_end"), "create_time_end")),
@@ -164,15 +164,15 @@ extension CouponStore {
     public func couponRecords(caller: Principal, query: Call) async throws -> CouponRecordList {
         let types = query.query.filter { $0.0 == "operation_types" }.map(\.1)
         let couponIDs = query.query.filter { $0.0 == "coupon_ids" }.map(\.1).filter { !$0.isEmpty }
-        guard types.count <= 8 else { throw APIError.parameter("operation_types", "has more than 8 entries") }
-        guard couponIDs.count <= 100 else { throw APIError.parameter("coupon_ids", "has more than 100 entries") }
+        guard types.count <= 8 else { throw Refusal.parameter("operation_types", "has more than 8 entries") }
+        guard couponIDs.count <= 100 else { throw Refusal.parameter("coupon_ids", "has more than 100 entries") }
         for t in types where !t.isEmpty { try Check.oneOf(t, "operation_types", Set((1...9).map(String.init))) }
         let quotaID = Check.nonEmpty(query.query("quota_id"))
         let customerID = Check.nonEmpty(query.query("customer_id"))
         let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
         for (v, f) in [(quotaID, "quota_id"), (customerID, "customer_id"), (indirect, "indirect_partner_id")] { try Check.length(v, f, max: 64) }
         let quotaType = try query.queryInt("quota_type")
-        if let t = quotaType, t != 0 && t != 1 { throw APIError.parameter("quota_type", "must be 0 or 1") }
+        if let t = quotaType, t != 0 && t != 1 { throw Refusal.parameter("quota_type", "must be 0 or 1") }
         // A non-enum value is ignored, as documented.
         let result = Check.nonEmpty(query.query("result")).flatMap { $0 == "0" || $0 == "-1" ? $0 : nil }
         let begin = try Self.time(query.query("operation_time_begin"), "operation_time_begin")

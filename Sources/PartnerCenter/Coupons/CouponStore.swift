@@ -39,7 +39,7 @@ public struct CouponStore: Sendable {
             let id = make()
             if try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)").first() == nil { return id }
         }
-        throw APIError(.tooManyRequests, "CBC.0999", "Too many \(table) were created in this second; try again.")
+        throw Refusal(.retryLater, "Too many \(table) were created in this second; try again.")
     }
     static func recordID() -> String { "R" + Identifiers.domainID().prefix(20) }
 
@@ -53,11 +53,11 @@ public struct CouponStore: Sendable {
         _ = try await db.raw("SELECT id FROM \(unsafeRaw: table) WHERE id = \(bind: id)\(database.backend.forUpdate)").first()
     }
 
-    static func ledgerError(_ e: LedgerError) -> APIError {
+    static func ledgerError(_ e: LedgerError) -> Refusal {
         switch e {
-        case .insufficient: return APIError(.badRequest, "CBC.99000013", "The coupon quota is insufficient.")
-        case .overflow: return APIError.parameter("amount", "is too large")
-        case .idempotencyConflict: return APIError(.conflict, "CBC.0100", "Invalid parameter: X-Client-Token was already used for a different request.")
+        case .insufficient: return Refusal(.quotaInsufficient, "The coupon quota is insufficient.")
+        case .overflow: return Refusal.parameter("amount", "is too large")
+        case .idempotencyConflict: return Refusal(.idempotencyKeyReused, "Invalid parameter: X-Client-Token was already used for a different request.")
         }
     }
 
@@ -77,18 +77,18 @@ public struct CouponStore: Sendable {
 
     public func grantQuota(partnerID: String, amount: Decimal, effective: Int64?, expires: Int64, quotaType: Int, serviceTypes: [String]) async throws -> CouponQuota {
         let units = try Units.from(try validAmount(amount))
-        guard quotaType == 0 || quotaType == 1 else { throw APIError.parameter("quota_type", "must be 0 (cash voucher) or 1 (cash coupon)") }
+        guard quotaType == 0 || quotaType == 1 else { throw Refusal.parameter("quota_type", "must be 0 (cash voucher) or 1 (cash coupon)") }
         let now = try await database.businessNow()
         let start = effective ?? now
-        guard expires > start else { throw APIError.parameter("expires", "must be after the effective time") }
-        guard expires > now else { throw APIError.parameter("expires", "must be in the future") }
+        guard expires > start else { throw Refusal.parameter("expires", "must be after the effective time") }
+        guard expires > now else { throw Refusal.parameter("expires", "must be in the future") }
         let limits = serviceTypes.isEmpty ? [] : [QuotaLimitInfo(limitKey: "cloudServiceType", limitValues: serviceTypes.map { LimitValue(value1: $0, value2: "") })]
         let backend = database.backend
         let id = try await database.transaction { db in
             let id = try await Self.quotaID(db, now: now)
             guard let row = try await db.raw("SELECT kind FROM accounts WHERE id = \(bind: partnerID)").first(),
                   let kind = AccountKind(rawValue: try row.decode(column: "kind", as: String.self)), kind.isPartner else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: domain_id \(partnerID) is not a partner.")
+                throw Refusal(.unknownObject, "Invalid parameter: domain_id \(partnerID) is not a partner.")
             }
             let source = try await Ledger.ensure(db, owner: nil, type: .quotaSource)
             let account = try await Ledger.ensure(db, owner: nil, type: .quota, object: id)
@@ -140,8 +140,8 @@ public struct CouponStore: Sendable {
 
     public func adjustQuotas(caller: Principal, _ r: AdjustCouponQuotasRequest) async throws -> AdjustCouponQuotasResponse {
         let quotaID = try Check.required(r.quotaID, "quota_id", max: 64)
-        guard let resellers = r.indirectPartnerIDs, !resellers.isEmpty else { throw APIError.parameter("indirect_partner_ids", "is required") }
-        guard resellers.count <= 100 else { throw APIError.parameter("indirect_partner_ids", "has more than 100 entries") }
+        guard let resellers = r.indirectPartnerIDs, !resellers.isEmpty else { throw Refusal.parameter("indirect_partner_ids", "is required") }
+        guard resellers.count <= 100 else { throw Refusal.parameter("indirect_partner_ids", "has more than 100 entries") }
         for (i, id) in resellers.enumerated() { _ = try Check.required(id, "indirect_partner_ids[\(i)]", max: 64) }
         let units = try Units.from(try validAmount(r.quotaAmount, field: "quota_amount"))
         let backend = database.backend
@@ -150,14 +150,14 @@ public struct CouponStore: Sendable {
             try await lock(db, "coupon_quotas", quotaID)
             guard let parent = try await db.raw("SELECT quota_type, status, effective_at, expires_at, limits, ledger_account FROM coupon_quotas WHERE id = \(bind: quotaID) AND partner_id = \(bind: caller.domainID) AND parent_quota_id IS NULL").first(),
                   try parent.decode(column: "status", as: Int.self) == 0, try parent.decode(column: "expires_at", as: Int64.self) > now else {
-                throw APIError(.badRequest, "CBC.99000012", "The coupon quota does not exist or its status does not allow this operation.")
+                throw Refusal(.quotaUnusable, "The coupon quota does not exist or its status does not allow this operation.")
             }
             let parentAccount = try parent.decode(column: "ledger_account", as: String.self)
             var errors: [ErrorDetail] = []
             var done: [QuotaSimpleInfo] = []
             for reseller in resellers {
                 guard try await db.raw("SELECT id FROM accounts WHERE id = \(bind: reseller) AND kind = 'reseller' AND parent_id = \(bind: caller.domainID)").first() != nil else {
-                    errors.append(ErrorDetail(reseller, APIError(.badRequest, "CBC.99000037", "You have no permission to operate on the cloud reseller \(reseller).")))
+                    errors.append(ErrorDetail(reseller, Refusal(.notYourReseller, "You have no permission to operate on the cloud reseller \(reseller).")))
                     continue
                 }
                 let childID = try await Self.quotaID(db, now: now)
@@ -187,8 +187,8 @@ public struct CouponStore: Sendable {
     }
 
     public func reclaimQuotas(caller: Principal, _ r: ReclaimCouponQuotasRequest) async throws -> ReclaimCouponQuotasResponse {
-        guard let ids = r.quotaIDs, !ids.isEmpty else { throw APIError.parameter("quota_ids", "is required") }
-        guard ids.count <= 10 else { throw APIError.parameter("quota_ids", "has more than 10 entries") }
+        guard let ids = r.quotaIDs, !ids.isEmpty else { throw Refusal.parameter("quota_ids", "is required") }
+        guard ids.count <= 10 else { throw Refusal.parameter("quota_ids", "has more than 10 entries") }
         for (i, id) in ids.enumerated() { _ = try Check.required(id, "quota_ids[\(i)]", max: 64) }
         try Check.length(r.remark, "remark", max: 256)
         let backend = database.backend
@@ -204,7 +204,7 @@ public struct CouponStore: Sendable {
                     FROM coupon_quotas q JOIN coupon_quotas p ON p.id = q.parent_quota_id
                     WHERE q.id = \(bind: id) AND p.partner_id = \(bind: caller.domainID)
                     """).first(), try row.decode(column: "status", as: Int.self) != 6 else {
-                    errors.append(ErrorDetail(id, APIError(.badRequest, "CBC.99000012", "The coupon quota does not exist or its status does not allow this operation.")))
+                    errors.append(ErrorDetail(id, Refusal(.quotaUnusable, "The coupon quota does not exist or its status does not allow this operation.")))
                     continue
                 }
                 let account = try row.decode(column: "ledger_account", as: String.self)

@@ -10,7 +10,7 @@ public enum CustomerRules {
             && !(CharacterSet.decimalDigits.contains(scalars[0]))
             && !name.lowercased().hasPrefix("op_") && !name.lowercased().hasPrefix("shadow_")
         if !ok {
-            throw APIError(.badRequest, "CBC.99000031", "The account name format is invalid: 5-32 letters, digits, '_' or '-', not starting with a digit, 'op_' or 'shadow_'.")
+            throw Refusal(.accountNameFormat, "The account name format is invalid: 5-32 letters, digits, '_' or '-', not starting with a digit, 'op_' or 'shadow_'.")
         }
     }
 
@@ -18,13 +18,13 @@ public enum CustomerRules {
     public static func validateMobile(_ mobile: String) throws {
         let digits = Array(mobile.utf8)
         let ok = digits.count == 11 && digits.allSatisfy { $0 >= 48 && $0 <= 57 } && digits[0] == UInt8(ascii: "1") && digits[1] >= UInt8(ascii: "3")
-        if !ok { throw APIError(.badRequest, "CBC.5017", "The mobile number format is invalid.") }
+        if !ok { throw Refusal(.mobileFormat, "The mobile number format is invalid.") }
     }
 
     /// At least 8 characters (at most 32), two of four classes, not the account name
     /// or its reverse, not containing the mobile number.
     public static func validatePassword(_ password: String, accountName: String, mobile: String?) throws {
-        let bad = APIError(.badRequest, "CBC.99000036", "The password format is invalid: 8-32 characters with at least two of upper-case, lower-case, digits and special characters, not the account name or its reverse, not containing the mobile number.")
+        let bad = Refusal(.passwordFormat, "The password format is invalid: 8-32 characters with at least two of upper-case, lower-case, digits and special characters, not the account name or its reverse, not containing the mobile number.")
         guard (8...32).contains(password.count), password.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x21 && $0.value < 0x7F }) else { throw bad }
         var classes = 0
         if password.contains(where: { $0.isUppercase }) { classes += 1 }

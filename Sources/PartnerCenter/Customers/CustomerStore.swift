@@ -14,7 +14,7 @@ public struct CustomerStore: Sendable {
         guard caller.kind == .distributor, let rid = Check.nonEmpty(indirectPartnerID) else { return caller.domainID }
         let row = try await db.raw("SELECT id FROM accounts WHERE id = \(bind: rid) AND kind = 'reseller' AND parent_id = \(bind: caller.domainID)").first()
         guard row != nil else {
-            throw APIError(.badRequest, "CBC.99000037", "You have no permission to operate on the cloud reseller \(rid).")
+            throw Refusal(.notYourReseller, "You have no permission to operate on the cloud reseller \(rid).")
         }
         return rid
     }
@@ -49,20 +49,20 @@ public struct CustomerStore: Sendable {
         try Check.length(req.verificationCode, "verification_code", max: 32)
         try Check.length(req.password, "password", max: 64)
         try Check.oneOf(Check.nonEmpty(req.isCloseMarketMs), "is_close_market_ms", ["true", "false"])
-        if req.verificationCode == "" { throw APIError.parameter("verification_code", "must not be an empty string") }
-        if req.password == "" { throw APIError.parameter("password", "must not be an empty string") }
+        if req.verificationCode == "" { throw Refusal.parameter("verification_code", "must not be an empty string") }
+        if req.password == "" { throw Refusal.parameter("password", "must not be an empty string") }
         let name = Check.nonEmpty(req.domainName) ?? CustomerRules.randomDomainName()
         try CustomerRules.validateDomainName(name)
         let mobile = req.mobilePhone
         if let m = mobile, !m.isEmpty { try CustomerRules.validateMobile(m) }
         if let code = req.verificationCode, !(code.count == 6 && code.allSatisfy(\.isNumber)) {
-            throw APIError(.badRequest, "CBC.99004010", "The verification code is incorrect.")
+            throw Refusal(.verificationCodeIncorrect, "The verification code is incorrect.")
         }
         if let pw = req.password { try CustomerRules.validatePassword(pw, accountName: name, mobile: mobile) }
         // Huawei's rule, checked once the parameters are well formed: a tier-1 distributor
         // acquires customers only for its cloud resellers (CreateSubCustomer.md).
         if caller.kind == .distributor && Check.nonEmpty(req.indirectPartnerID) == nil {
-            throw APIError(.badRequest, "CBC.50010059",
+            throw Refusal(.distributorTakesNoDirectCustomers,
                            "A tier-1 distributor cannot associate customers itself: pass indirect_partner_id to create the customer for one of its cloud resellers.")
         }
         let passwordHash = try Passwords.hash(req.password ?? CustomerRules.randomPassword())
@@ -77,16 +77,16 @@ public struct CustomerStore: Sendable {
                 let types = try await db.raw("SELECT xaccount_type FROM accounts WHERE id IN (\(bind: caller.domainID), \(bind: partnerID))").all()
                     .compactMap { try $0.decode(column: "xaccount_type", as: String?.self) }
                 guard types.contains(xaccountType) else {
-                    throw APIError.invalid("xaccount_type", "is not the platform identifier assigned to this partner")
+                    throw Refusal.invalid("xaccount_type", "is not the platform identifier assigned to this partner")
                 }
                 if try await db.raw("SELECT id FROM accounts WHERE name = \(bind: name)").first() != nil {
-                    throw APIError(.badRequest, "CBC.99000038", "The account name \(name) already exists.")
+                    throw Refusal(.accountNameTaken, "The account name \(name) already exists.")
                 }
                 if let m = mobile, !m.isEmpty, try await db.raw("SELECT id FROM accounts WHERE mobile = \(bind: m)").first() != nil {
-                    throw APIError(.badRequest, "CBC.99000029", "The mobile number already exists.")
+                    throw Refusal(.mobileTaken, "The mobile number already exists.")
                 }
                 if try await db.raw("SELECT id FROM customers WHERE xaccount_type = \(bind: xaccountType) AND xaccount_id = \(bind: xaccountID)").first() != nil {
-                    throw APIError(.badRequest, "CBC.99000039", "The xaccount_id \(xaccountID) already exists.")
+                    throw Refusal(.xaccountIDTaken, "The xaccount_id \(xaccountID) already exists.")
                 }
                 let now = try await BusinessClock.now(db)
                 try await AccountStore.insertCustomerAccount(db, id: id, name: name, passwordHash: passwordHash, mobile: mobile, at: now)

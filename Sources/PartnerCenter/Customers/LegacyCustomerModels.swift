@@ -37,7 +37,7 @@ extension CustomerStore {
     public func legacyList(caller: Principal, partnerID: String, _ q: LegacyCustomerQuery) async throws -> LegacyCustomerList {
         try Check.length(partnerID, "partner_id", max: 64)
         // The path names the partner; it must be the caller (no partner reads another's list).
-        guard partnerID == caller.domainID else { throw APIError.forbidden }
+        guard partnerID == caller.domainID else { throw Refusal.forbidden }
         try Check.range(q.offset, "offset", 1...200_000)
         try Check.range(q.limit, "limit", 1...100)
         try Check.length(q.cooperationType, "cooperationType", max: 1)
@@ -54,7 +54,7 @@ extension CustomerStore {
         let limit = q.limit ?? 10
         let page = q.offset ?? 1
         let offset = (page - 1) * limit
-        guard offset <= 40_000_000 else { throw APIError.parameter("offset", "is too large") }
+        guard offset <= 40_000_000 else { throw Refusal.parameter("offset", "is too large") }
         let v2 = try await list(caller: caller, QuerySubCustomersRequest(
             accountName: q.domainName, customer: q.name, offset: offset, limit: limit, label: q.label,
             associationType: q.cooperationType, associatedOnBegin: Check.nonEmpty(q.cooperationTimeStart),
@@ -75,18 +75,18 @@ extension CustomerStore {
         case "mobile":
             let parts = value.split(separator: "-", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[0].count == 4, parts[0].allSatisfy(\.isNumber), !parts[1].isEmpty, parts[1].allSatisfy(\.isNumber) else {
-                throw APIError.parameter("search_value", "must be a mobile number as 0086-13XXXXXXXXX")
+                throw Refusal.parameter("search_value", "must be a mobile number as 0086-13XXXXXXXXX")
             }
-            guard parts[0] == "0086" else { throw APIError.parameter("search_value", "supports only the country code 0086") }
+            guard parts[0] == "0086" else { throw Refusal.parameter("search_value", "supports only the country code 0086") }
             let taken = try await database.read { try await $0.raw("SELECT id FROM accounts WHERE mobile = \(bind: parts[1])").first() != nil }
             // One customer per mobile number here, so the remaining count is 1 or 0.
             return CheckIdentityResponse(checkResult: taken ? "used_by_user" : "available", mobileRemainAvailableNum: taken ? 0 : 1)
         case "email":
-            guard value.contains("@"), !value.hasPrefix("@"), !value.hasSuffix("@") else { throw APIError.parameter("search_value", "must be a complete e-mail address") }
+            guard value.contains("@"), !value.hasPrefix("@"), !value.hasSuffix("@") else { throw Refusal.parameter("search_value", "must be a complete e-mail address") }
             let taken = try await database.read { try await $0.raw("SELECT id FROM accounts WHERE LOWER(email) = \(bind: value.lowercased())").first() != nil }
             return CheckIdentityResponse(checkResult: taken ? "used_by_user" : "available")
         default:
-            do { try CustomerRules.validateDomainName(value) } catch { throw APIError.parameter("search_value", "is not a valid account name") }
+            do { try CustomerRules.validateDomainName(value) } catch { throw Refusal.parameter("search_value", "is not a valid account name") }
             let taken = try await database.read { try await $0.raw("SELECT id FROM accounts WHERE name = \(bind: value)").first() != nil }
             return CheckIdentityResponse(checkResult: taken ? "used_by_user" : "available")
         }

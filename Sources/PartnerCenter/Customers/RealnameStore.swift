@@ -35,19 +35,19 @@ public struct RealnameStore: Sendable {
     static let fileExtensions: Set<String> = ["jpg", "jpeg", "bmp", "png", "gif", "pdf"]
 
     static func checkFiles(_ files: [String]?, count: ClosedRange<Int>) throws -> [String] {
-        guard let files, !files.isEmpty else { throw APIError.parameter("verified_file_url", "is required") }
-        guard files.count <= 4 else { throw APIError.parameter("verified_file_url", "has more than 4 entries") }
+        guard let files, !files.isEmpty else { throw Refusal.parameter("verified_file_url", "is required") }
+        guard files.count <= 4 else { throw Refusal.parameter("verified_file_url", "has more than 4 entries") }
         guard count.contains(files.count) else {
-            throw APIError.parameter("verified_file_url", "must have \(count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "\(count.lowerBound)-\(count.upperBound)") entries for this authentication type")
+            throw Refusal.parameter("verified_file_url", "must have \(count.lowerBound == count.upperBound ? "\(count.lowerBound)" : "\(count.lowerBound)-\(count.upperBound)") entries for this authentication type")
         }
         for f in files {
             // Relative object paths under the bucket's download/ directory only.
             guard !f.isEmpty, f.count <= 255, !f.hasPrefix("/"), !f.contains("://"), !f.hasPrefix("download/"), !f.contains("..") else {
-                throw APIError.parameter("verified_file_url", "must hold paths relative to the bucket's download/ directory, e.g. test/abc023.jpg")
+                throw Refusal.parameter("verified_file_url", "must hold paths relative to the bucket's download/ directory, e.g. test/abc023.jpg")
             }
             let ext = (f as NSString).pathExtension.lowercased()
             guard fileExtensions.contains(ext) else {
-                throw APIError(.badRequest, "CBC.99000100", "The attachment format of \(f) is not allowed: use jpg, jpeg, bmp, png, gif or pdf.")
+                throw Refusal(.attachmentFormat, "The attachment format of \(f) is not allowed: use jpg, jpeg, bmp, png, gif or pdf.")
             }
         }
         return files
@@ -55,36 +55,36 @@ public struct RealnameStore: Sendable {
 
     static func checkCorpName(_ name: String) throws {
         // Must not be only digits, special characters or spaces.
-        guard name.contains(where: { $0.isLetter }) else { throw APIError.parameter("corp_name", "must not consist only of digits, special characters or spaces") }
+        guard name.contains(where: { $0.isLetter }) else { throw Refusal.parameter("corp_name", "must not consist only of digits, special characters or spaces") }
     }
 
     // MARK: apply
 
     public func applyIndividual(caller: Principal, _ r: IndividualRealnameRequest) async throws -> RealnameApplyResponse {
         let customerID = try Check.required(r.customerID, "customer_id", max: 64)
-        guard let identifyType = r.identifyType else { throw APIError.parameter("identify_type", "is required") }
-        guard identifyType == 0 || identifyType == 4 else { throw APIError.parameter("identify_type", "must be 0 (identity document) or 4 (bank card)") }
+        guard let identifyType = r.identifyType else { throw Refusal.parameter("identify_type", "is required") }
+        guard identifyType == 0 || identifyType == 4 else { throw Refusal.parameter("identify_type", "must be 0 (identity document) or 4 (bank card)") }
         let name = try Check.required(r.name, "name", max: 255)
         let number = try Check.required(r.verifiedNumber, "verified_number", max: 32)
         let xType = try Check.required(r.xaccountType, "xaccount_type", max: 64)
-        if let c = r.changeType, c != -1 { throw APIError.parameter("change_type", "must be -1 (first authentication)") }
+        if let c = r.changeType, c != -1 { throw Refusal.parameter("change_type", "must be -1 (first authentication)") }
         var details: [String: String] = [:]
         let files: [String]
         if identifyType == 0 {
-            guard let vt = r.verifiedType else { throw APIError.parameter("verified_type", "is required when identify_type is 0") }
-            guard [3, 5, 6, 9, 10].contains(vt) else { throw APIError.parameter("verified_type", "must be one of 3, 5, 6, 9, 10") }
+            guard let vt = r.verifiedType else { throw Refusal.parameter("verified_type", "is required when identify_type is 0") }
+            guard [3, 5, 6, 9, 10].contains(vt) else { throw Refusal.parameter("verified_type", "must be one of 3, 5, 6, 9, 10") }
             files = try Self.checkFiles(r.verifiedFileURL, count: 3...3)
         } else {
-            guard let card = r.bankCardInfo else { throw APIError.parameter("bank_card_info", "is required when identify_type is 4") }
+            guard let card = r.bankCardInfo else { throw Refusal.parameter("bank_card_info", "is required when identify_type is 4") }
             let account = try Check.required(card.bankAccount, "bank_card_info.bank_account", max: 32)
             guard let first = account.unicodeScalars.first, first.isASCII, CharacterSet.alphanumerics.contains(first),
                   account.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) else {
-                throw APIError.parameter("bank_card_info.bank_account", "must be letters, digits and '-', starting with a letter or digit")
+                throw Refusal.parameter("bank_card_info.bank_account", "must be letters, digits and '-', starting with a letter or digit")
             }
             let area = try Check.required(card.areacode, "bank_card_info.areacode", max: 8)
             let mobile = try Check.required(card.mobile, "bank_card_info.mobile", max: 32)
             let code = try Check.required(card.verificationCode, "bank_card_info.verification_code", max: 32)
-            guard code.count == 6, code.allSatisfy(\.isNumber) else { throw APIError(.badRequest, "CBC.99000027", "The verification code has expired or is invalid.") }
+            guard code.count == 6, code.allSatisfy(\.isNumber) else { throw Refusal(.verificationCodeExpired, "The verification code has expired or is invalid.") }
             if area == "0086" { try CustomerRules.validateMobile(mobile) }
             details = ["bank_account": account, "areacode": area, "mobile": mobile]
             files = try Self.checkFiles(r.verifiedFileURL, count: 1...1)
@@ -96,20 +96,20 @@ public struct RealnameStore: Sendable {
 
     public func applyEnterprise(caller: Principal, _ r: EnterpriseRealnameRequest, change: Bool) async throws -> RealnameApplyResponse {
         let customerID = try Check.required(r.customerID, "customer_id", max: 64)
-        guard let identifyType = r.identifyType else { throw APIError.parameter("identify_type", "is required") }
-        guard identifyType == 1 else { throw APIError.parameter("identify_type", "must be 1 (organisation documents)") }
-        if let ct = r.certificateType, ![0, 1, 2, 3, 4, 99].contains(ct) { throw APIError.parameter("certificate_type", "must be one of 0, 1, 2, 3, 4, 99") }
+        guard let identifyType = r.identifyType else { throw Refusal.parameter("identify_type", "is required") }
+        guard identifyType == 1 else { throw Refusal.parameter("identify_type", "must be 1 (organisation documents)") }
+        if let ct = r.certificateType, ![0, 1, 2, 3, 4, 99].contains(ct) { throw Refusal.parameter("certificate_type", "must be one of 0, 1, 2, 3, 4, 99") }
         let corp = try Check.required(r.corpName, "corp_name", max: 255)
         try Self.checkCorpName(corp)
         let number = try Check.required(r.verifiedNumber, "verified_number", max: 64)
         let xType = try Check.required(r.xaccountType, "xaccount_type", max: 64)
         try Check.length(r.regAddress, "reg_address", max: 255)
         if let c = r.regCountry, !c.isEmpty, !(c.count == 2 && c.allSatisfy({ $0.isASCII && $0.isUppercase })) {
-            throw APIError.parameter("reg_country", "must be an ISO 3166 alpha-2 code such as CN")
+            throw Refusal.parameter("reg_country", "must be an ISO 3166 alpha-2 code such as CN")
         }
         if change {
-            guard let c = r.changeType else { throw APIError.parameter("change_type", "is required") }
-            guard c == 1 else { throw APIError.parameter("change_type", "must be 1 (individual to enterprise)") }
+            guard let c = r.changeType else { throw Refusal.parameter("change_type", "is required") }
+            guard c == 1 else { throw Refusal.parameter("change_type", "must be 1 (individual to enterprise)") }
         }
         var details: [String: String] = [:]
         if let a = r.regCountry { details["reg_country"] = a }
@@ -138,7 +138,7 @@ public struct RealnameStore: Sendable {
                 // Only the partner the customer is associated with may apply for it; any other
                 // customer id, existing or not, gets the same answer.
                 guard let row = try await db.raw("SELECT verified_status, customer_type, xaccount_type FROM customers WHERE id = \(bind: s.customerID) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() else {
-                    throw APIError(.badRequest, "CBC.99000035", "The customer is not a sub-customer of this partner.")
+                    throw Refusal(.notYourCustomer, "The customer is not a sub-customer of this partner.")
                 }
                 let status = try row.decode(column: "verified_status", as: String.self)
                 let type = try row.decode(column: "customer_type", as: Int.self)
@@ -146,26 +146,26 @@ public struct RealnameStore: Sendable {
                 // customer its distributor created for it knows only its own).
                 let callerType = try await db.raw("SELECT xaccount_type FROM accounts WHERE id = \(bind: caller.domainID)").first()?.decode(column: "xaccount_type", as: String?.self)
                 guard s.xaccountType == (try row.decode(column: "xaccount_type", as: String.self)) || s.xaccountType == callerType else {
-                    throw APIError.parameter("xaccount_type", "is not the platform identifier of this customer's partner")
+                    throw Refusal.parameter("xaccount_type", "is not the platform identifier of this customer's partner")
                 }
                 let pending = try await db.raw("SELECT id FROM realname_applications WHERE customer_id = \(bind: s.customerID) AND status = 'pending'").first() != nil
-                if pending { throw APIError(.badRequest, "CBC.99007188", "The customer has been authenticated or the authentication is being reviewed.") }
+                if pending { throw Refusal(.alreadyAuthenticated, "The customer has been authenticated or the authentication is being reviewed.") }
                 switch s.kind {
                 case .individual, .enterprise:
-                    if status == "2" { throw APIError(.badRequest, "CBC.99007188", "The customer has been authenticated or the authentication is being reviewed.") }
+                    if status == "2" { throw Refusal(.alreadyAuthenticated, "The customer has been authenticated or the authentication is being reviewed.") }
                 case .change:
-                    if status == "2" && type == 1 { throw APIError(.badRequest, "CBC.99007188", "The customer has already been authenticated as an enterprise.") }
+                    if status == "2" && type == 1 { throw Refusal(.alreadyAuthenticated, "The customer has already been authenticated as an enterprise.") }
                     guard status == "2" && type == 0 else {
-                        throw APIError(.badRequest, "CBC.99007004", "The customer must have completed individual real-name authentication before changing to enterprise.")
+                        throw Refusal(.individualAuthenticationFirst, "The customer must have completed individual real-name authentication before changing to enterprise.")
                     }
                 }
                 let attempts = try await db.raw("SELECT COUNT(*) AS n FROM realname_applications WHERE customer_id = \(bind: s.customerID)").first()!.decode(column: "n", as: Int.self)
                 guard attempts < Self.maxAttempts else {
-                    throw APIError(.badRequest, "CBC.99007191", "The customer has exceeded the maximum number of real-name authentication attempts.")
+                    throw Refusal(.tooManyAuthentications, "The customer has exceeded the maximum number of real-name authentication attempts.")
                 }
                 let used = try await db.raw("SELECT COUNT(DISTINCT customer_id) AS n FROM realname_applications WHERE verified_number = \(bind: s.verifiedNumber) AND status = 'approved' AND customer_id <> \(bind: s.customerID)").first()!.decode(column: "n", as: Int.self)
                 guard used < Self.maxPerNumber else {
-                    throw APIError(.badRequest, "CBC.99007189", "Too many customers have been authenticated with this document number.")
+                    throw Refusal(.documentUsedTooOften, "Too many customers have been authenticated with this document number.")
                 }
                 let now = try await BusinessClock.now(db)
                 let appStatus = s.automatic ? "approved" : "pending"
@@ -203,7 +203,7 @@ public struct RealnameStore: Sendable {
         let id = try Check.required(customerID, "customer_id", max: 64)
         return try await database.read { db in
             guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: id) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
-                throw APIError.forbidden
+                throw Refusal.forbidden
             }
             guard let row = try await db.raw("SELECT status, opinion FROM realname_applications WHERE customer_id = \(bind: id) ORDER BY submitted_at DESC, id DESC").first() else {
                 return RealnameResultResponse()
@@ -245,7 +245,7 @@ public struct RealnameStore: Sendable {
     /// Approves or rejects a pending application, given by its id or by its customer's id.
     public func review(applicationID: String?, customerID: String?, approve: Bool, reason: String?) async throws -> RealnameApplication {
         if !approve {
-            guard let r = reason, !r.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError.parameter("reason", "is required to reject") }
+            guard let r = reason, !r.trimmingCharacters(in: .whitespaces).isEmpty else { throw Refusal.parameter("reason", "is required to reject") }
             try Check.length(r, "reason", max: 256)
         }
         let appID: String = try await database.transaction { db in
@@ -255,11 +255,11 @@ public struct RealnameStore: Sendable {
             } else if let customerID {
                 row = try await db.raw("SELECT id, customer_id, kind, name, status FROM realname_applications WHERE customer_id = \(bind: customerID) AND status = 'pending'").first()
             } else {
-                throw APIError.parameter("id", "give the application id or the customer id")
+                throw Refusal.parameter("id", "give the application id or the customer id")
             }
-            guard let row else { throw APIError(.notFound, "CBC.0100", "Invalid parameter: no such pending real-name application.") }
+            guard let row else { throw Refusal(.unknownObject, "Invalid parameter: no such pending real-name application.") }
             guard try row.decode(column: "status", as: String.self) == "pending" else {
-                throw APIError(.conflict, "CBC.0100", "Invalid parameter: the application has already been reviewed.")
+                throw Refusal(.stateConflict, "Invalid parameter: the application has already been reviewed.")
             }
             let id = try row.decode(column: "id", as: String.self)
             let customer = try row.decode(column: "customer_id", as: String.self)

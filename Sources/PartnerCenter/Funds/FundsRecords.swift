@@ -62,21 +62,21 @@ extension FundsStore {
         let today = WireTime.beijingDayStart(try await database.businessNow())
         let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
         let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * WireTime.dayMillis)
-        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
-        guard end - begin <= 366 * WireTime.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        guard begin <= end else { throw Refusal.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * WireTime.dayMillis else { throw Refusal.parameter("trade_time_end", "must be within one year of trade_time_begin") }
         return (begin, end)
     }
 
     /// `YYYY-MM-DD` as a Beijing-time day: the UTC millisecond it starts at.
     static func beijingDay(_ text: String?, _ field: String) throws -> Int64? {
         guard let t = Check.nonEmpty(text) else { return nil }
-        guard t.count == 10, let start = WireTime.parseUTC(t + "T00:00:00Z") else { throw APIError.parameter(field, "must be a date like 2024-05-01") }
+        guard t.count == 10, let start = WireTime.parseUTC(t + "T00:00:00Z") else { throw Refusal.parameter(field, "must be a date like 2024-05-01") }
         return start - WireTime.beijingOffset
     }
 
     /// ListPartnerAccountChangeRecords: the lines of the partner's own cash or credit account.
     public func changeRecords(caller: Principal, query: Call) async throws -> AccountChangeRecordsResponse {
-        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw APIError.parameter("balance_type", "is required") }
+        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw Refusal.parameter("balance_type", "is required") }
         try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
         let tradeType = Check.nonEmpty(query.query("trade_type"))
         try Check.oneOf(tradeType, "trade_type", Self.tradeTypes)
@@ -152,7 +152,7 @@ extension FundsStore {
     /// ListCustomerAccountChangeRecords: the lines of the customer's own cash or credit account
     /// (grants and reclaims by its partner, usage and subscription payments, refunds).
     public func customerChangeRecords(caller: Principal, query: Call) async throws -> CustomerAccountChangeRecords {
-        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw APIError.parameter("balance_type", "is required") }
+        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw Refusal.parameter("balance_type", "is required") }
         try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
         let direction = Check.nonEmpty(query.query("revenue_expense_type"))
         try Check.oneOf(direction, "revenue_expense_type", ["REVENUE", "EXPENSE"])

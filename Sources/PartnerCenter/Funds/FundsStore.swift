@@ -8,8 +8,8 @@ public struct FundsStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    static let insufficient = APIError(.badRequest, "CBC.99005003", "Insufficient balance.")
-    static let illegal = APIError(.forbidden, "CBC.0150", "Illegal operation: the customer is not a resale customer of this partner.")
+    static let insufficient = Refusal(.insufficientBalance, "Insufficient balance.")
+    static let illegal = Refusal(.notAResaleCustomer, "Illegal operation: the customer is not a resale customer of this partner.")
 
     /// Runs one money movement in its own transaction, mapping ledger refusals to Huawei's codes.
     func move(_ body: @escaping @Sendable (any SQLDatabase) async throws -> Ledger.Posted) async throws -> Ledger.Posted {
@@ -18,8 +18,8 @@ public struct FundsStore: Sendable {
         } catch let e as LedgerError {
             switch e {
             case .insufficient: throw Self.insufficient
-            case .idempotencyConflict: throw APIError(.conflict, "CBC.0100", "Invalid parameter: X-Client-Token was already used for a different request.")
-            case .overflow: throw APIError.parameter("amount", "would overflow the account balance")
+            case .idempotencyConflict: throw Refusal(.idempotencyKeyReused, "Invalid parameter: X-Client-Token was already used for a different request.")
+            case .overflow: throw Refusal.parameter("amount", "would overflow the account balance")
             }
         }
     }
@@ -35,20 +35,20 @@ public struct FundsStore: Sendable {
 
     static func reseller(_ db: any SQLDatabase, resellerID: String, distributor: String) async throws {
         let row = try await db.raw("SELECT id FROM accounts WHERE id = \(bind: resellerID) AND kind = 'reseller' AND parent_id = \(bind: distributor)").first()
-        guard row != nil else { throw APIError(.badRequest, "CBC.99000037", "You have no permission to operate on the cloud reseller \(resellerID).") }
+        guard row != nil else { throw Refusal(.notYourReseller, "You have no permission to operate on the cloud reseller \(resellerID).") }
     }
 
     // MARK: operator
 
     /// A partner pays the platform: cash (or a credit line) enters from outside.
     public func fund(partnerID: String, amount: Decimal, account: LedgerAccountType, requestID: String? = nil) async throws -> (String, Decimal) {
-        guard account == .cash || account == .credit else { throw APIError.parameter("account", "must be cash or credit") }
+        guard account == .cash || account == .credit else { throw Refusal.parameter("account", "must be cash or credit") }
         let units = try Units.from(try validAmount(amount, decimals: 2))
         let backend = database.backend
         let posted = try await move { db in
             guard let row = try await db.raw("SELECT kind FROM accounts WHERE id = \(bind: partnerID)").first(),
                   AccountKind(rawValue: try row.decode(column: "kind", as: String.self))?.isPartner == true else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: domain_id \(partnerID) is not a partner.")
+                throw Refusal(.unknownObject, "Invalid parameter: domain_id \(partnerID) is not a partner.")
             }
             let source = try await Ledger.ensure(db, owner: nil, type: account == .cash ? .external : .creditSource)
             let target = try await Ledger.ensure(db, owner: partnerID, type: account)
@@ -67,10 +67,10 @@ public struct FundsStore: Sendable {
         let result: (String?, Int64) = try await database.transaction { db in
             let lock = backend.forUpdate
             guard let row = try await db.raw("SELECT partner_id, bound FROM customers WHERE id = \(bind: customerID)\(lock)").first() else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customerID) does not exist.")
+                throw Refusal(.unknownObject, "Invalid parameter: customer \(customerID) does not exist.")
             }
             guard try row.decode(column: "bound", as: Int.self) == 1 else {
-                throw APIError(.conflict, "CBC.0100", "Invalid parameter: customer \(customerID) is already unbound.")
+                throw Refusal(.stateConflict, "Invalid parameter: customer \(customerID) is already unbound.")
             }
             let partner = try row.decode(column: "partner_id", as: String.self)
             let from = try await Ledger.ensure(db, owner: customerID, type: .cash)
@@ -181,8 +181,8 @@ public struct FundsStore: Sendable {
     }
 
     public func customersBalances(caller: Principal, _ r: CustomersBalancesRequest) async throws -> CustomersBalancesResponse {
-        guard let items = r.customerInfos, !items.isEmpty else { throw APIError.parameter("customer_infos", "must list 1 to 100 customers") }
-        guard items.count <= 100 else { throw APIError.parameter("customer_infos", "must list at most 100 customers") }
+        guard let items = r.customerInfos, !items.isEmpty else { throw Refusal.parameter("customer_infos", "must list 1 to 100 customers") }
+        guard items.count <= 100 else { throw Refusal.parameter("customer_infos", "must list at most 100 customers") }
         try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
         let ids = try items.enumerated().map { i, item in try Check.required(item.customerID, "customer_infos[\(i)].customer_id", max: 64) }
         return try await database.read { db in

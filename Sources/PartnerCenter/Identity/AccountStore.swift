@@ -105,17 +105,17 @@ public struct AccountStore: Sendable {
         let ok = (3...64).contains(name.count) && name.unicodeScalars.allSatisfy {
             CharacterSet.alphanumerics.contains($0) && $0.isASCII || $0 == "_" || $0 == "-"
         } && !(name.first?.isNumber ?? true)
-        if !ok { throw APIError.parameter("name", "must be 3-64 letters, digits, '_' or '-', not starting with a digit") }
+        if !ok { throw Refusal.parameter("name", "must be 3-64 letters, digits, '_' or '-', not starting with a digit") }
     }
 
     public func createPartner(name: String, kind: AccountKind, parentID: String?, password: String?,
                               fixedID: String? = nil, fixedKeys: KeyPair? = nil) async throws -> (Account, KeyPair) {
         try Self.validatePartnerName(name)
-        guard kind.isPartner else { throw APIError.parameter("kind", "must be distributor, reseller or solution-provider") }
-        if kind == .reseller, parentID == nil { throw APIError.parameter("parent_id", "is required for a reseller (its distributor's domain id)") }
-        if kind != .reseller, parentID != nil { throw APIError.parameter("parent_id", "is only for resellers") }
+        guard kind.isPartner else { throw Refusal.parameter("kind", "must be distributor, reseller or solution-provider") }
+        if kind == .reseller, parentID == nil { throw Refusal.parameter("parent_id", "is required for a reseller (its distributor's domain id)") }
+        if kind != .reseller, parentID != nil { throw Refusal.parameter("parent_id", "is only for resellers") }
         let passwordHash = try password.map { pw -> String in
-            guard pw.count >= 8 else { throw APIError.parameter("password", "must have at least 8 characters") }
+            guard pw.count >= 8 else { throw Refusal.parameter("password", "must have at least 8 characters") }
             return try Passwords.hash(pw)
         }
         let id = fixedID ?? Identifiers.domainID()
@@ -128,11 +128,11 @@ public struct AccountStore: Sendable {
                 if let parentID {
                     let parent = try await db.raw("SELECT kind FROM accounts WHERE id = \(bind: parentID)").first()
                     guard let parent, try parent.decode(column: "kind", as: String.self) == AccountKind.distributor.rawValue else {
-                        throw APIError.parameter("parent_id", "must be the domain id of a distributor")
+                        throw Refusal.parameter("parent_id", "must be the domain id of a distributor")
                     }
                 }
                 if try await db.raw("SELECT id FROM accounts WHERE name = \(bind: name) OR xaccount_type = \(bind: xaccountType)").first() != nil {
-                    throw APIError(.badRequest, "CBC.99000038", "The account name \(name) already exists.")
+                    throw Refusal(.accountNameTaken, "The account name \(name) already exists.")
                 }
                 try await db.raw("""
                     INSERT INTO accounts (id, name, kind, parent_id, password_hash, xaccount_type, status, created_at)
@@ -143,7 +143,7 @@ public struct AccountStore: Sendable {
             }
             return (account, keys)
         } catch where Database.isUniqueViolation(error) {
-            throw APIError(.badRequest, "CBC.99000038", "The account name \(name) already exists.")
+            throw Refusal(.accountNameTaken, "The account name \(name) already exists.")
         }
     }
 
@@ -179,12 +179,12 @@ public struct AccountStore: Sendable {
         let sealed = try masterKey.seal(keys.secretKey)
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM accounts WHERE id = \(bind: accountID)").first() != nil else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: domain_id \(accountID) does not exist.")
+                throw Refusal(.unknownObject, "Invalid parameter: domain_id \(accountID) does not exist.")
             }
             let active = try await db.raw("SELECT COUNT(*) AS n FROM access_keys WHERE account_id = \(bind: accountID) AND status = 'active'").first()!.decode(column: "n", as: Int.self)
             // IAM allows two access keys per user; keep the same bound.
             guard active < 2 else {
-                throw APIError(.badRequest, "CBC.0100", "Invalid parameter: domain_id \(accountID) already has 2 active access keys; revoke one first.")
+                throw Refusal(.invalidParameter, "Invalid parameter: domain_id \(accountID) already has 2 active access keys; revoke one first.")
             }
             try await Self.insertKey(db, keys.accessKey, sealed, accountID: accountID, now: WireTime.nowMillis())
         }

@@ -103,7 +103,7 @@ public enum TokenRoutes {
         let body = try await request.collectBody(upTo: 64 * 1024)
         let parsed: AuthRequest
         if case .nul(let field) = StrictJSON.check(Array(buffer: body)) {
-            return iamError(.badRequest, "IAM.0001", "The request body is invalid: \(field) \(APIError.nulReason).")
+            return iamError(.badRequest, "IAM.0001", "The request body is invalid: \(field) \(Refusal.nulReason).")
         }
         do {
             parsed = try JSONDecoder().decode(AuthRequest.self, from: Data(buffer: body))

@@ -57,9 +57,9 @@ public enum Units {
 
 /// Checks an API amount: positive, at most `decimals` places (2 for yuan amounts).
 public func validAmount(_ value: Decimal?, field: String = "amount", decimals: Int = 2) throws -> Decimal {
-    guard let v = value else { throw APIError.parameter(field, "is required") }
-    guard v > 0 else { throw APIError.parameter(field, "must be greater than 0") }
-    guard Money.scale(v) <= decimals else { throw APIError.parameter(field, "must have at most \(decimals) decimal places") }
-    guard v <= Decimal(string: "90000000000")! else { throw APIError.parameter(field, "is too large") }
+    guard let v = value else { throw Refusal.parameter(field, "is required") }
+    guard v > 0 else { throw Refusal.parameter(field, "must be greater than 0") }
+    guard Money.scale(v) <= decimals else { throw Refusal.parameter(field, "must have at most \(decimals) decimal places") }
+    guard v <= Decimal(string: "90000000000")! else { throw Refusal.parameter(field, "is too large") }
     return v
 }

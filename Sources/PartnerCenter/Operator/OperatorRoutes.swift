@@ -69,7 +69,7 @@ public enum OperatorRoutes {
     public static func createPartner(_ accounts: AccountStore, _ req: CreatePartnerRequest) async throws -> CreatedPartner {
         let name = try Check.required(req.name, "name", max: 64)
         guard let kindText = req.kind, let kind = AccountKind(rawValue: kindText), kind.isPartner else {
-            throw APIError.parameter("kind", "must be distributor, reseller or solution-provider")
+            throw Refusal.parameter("kind", "must be distributor, reseller or solution-provider")
         }
         let (account, keys) = try await accounts.createPartner(name: name, kind: kind, parentID: Check.nonEmpty(req.parentID), password: req.password)
         return CreatedPartner(account, keys)
@@ -172,9 +172,9 @@ public enum OperatorRoutes {
         }
         router.api(.post, "/operator/v1/packages", grantPackage, gateway: gateway) { call -> Reply<PackageGrant> in
             let r = try call.json(PackageRequest.self)
-            guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
-            guard let amount = r.amount else { throw APIError.parameter("amount", "is required") }
-            guard let measure = r.measureID else { throw APIError.parameter("measure_id", "is required") }
+            guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw Refusal.parameter("expire_time", "is required") }
+            guard let amount = r.amount else { throw Refusal.parameter("amount", "is required") }
+            guard let measure = r.measureID else { throw Refusal.parameter("measure_id", "is required") }
             return Reply(status: .created, body: try await platform.billing.grantPackage(
                 customerID: try Check.required(r.customerID, "customer_id", max: 64), resourceType: try Check.required(r.resourceType, "resource_type", max: 64),
                 usageType: try Check.required(r.usageType, "usage_type", max: 64), amount: amount, measureID: measure, region: Check.nonEmpty(r.region),
@@ -186,20 +186,20 @@ public enum OperatorRoutes {
                 return try await platform.billing.importUsage(records, malformed: malformed)
             } catch let failed as ImportFailed {
                 let shown = failed.problems.prefix(20).map { "records[\($0.line - 1)].\($0.field): \($0.message)" }.joined(separator: "; ")
-                throw APIError.parameter("records", "has \(failed.problems.count) bad records, nothing was imported: \(shown)")
+                throw Refusal.parameter("records", "has \(failed.problems.count) bad records, nothing was imported: \(shown)")
             }
         }
         router.api(.post, "/operator/v1/clock", setClock, gateway: gateway) { call in
             let r = try call.json(ClockRequest.self)
             guard [r.set != nil, r.advance != nil, r.reset == true].filter({ $0 }).count == 1 else {
-                throw APIError.parameter("body", "must give exactly one of set, advance or reset")
+                throw Refusal.parameter("body", "must give exactly one of set, advance or reset")
             }
             if let s = r.set {
-                guard let t = WireTime.parseUTC(s) else { throw APIError.parameter("set", "must be a UTC time like 2026-01-31T00:00:00Z") }
+                guard let t = WireTime.parseUTC(s) else { throw Refusal.parameter("set", "must be a UTC time like 2026-01-31T00:00:00Z") }
                 return try await platform.database.setClock(to: t)
             }
             if let a = r.advance {
-                guard let d = BusinessClock.parseDuration(a) else { throw APIError.parameter("advance", "must be a duration like 90m, 36h or 3d") }
+                guard let d = BusinessClock.parseDuration(a) else { throw Refusal.parameter("advance", "must be a duration like 90m, 36h or 3d") }
                 return try await platform.database.setClock(advance: d)
             }
             return try await platform.database.setClock(reset: true)
@@ -212,7 +212,7 @@ public enum OperatorRoutes {
                 return try await CatalogImport.apply(try CatalogImport.parse(Data(buffer: call.body)), to: platform.database)
             } catch let failed as ImportFailed {
                 let shown = failed.problems.prefix(20).map(\.description).joined(separator: "; ")
-                throw APIError.parameter("catalog", "has \(failed.problems.count) bad rows, nothing was imported: \(shown)")
+                throw Refusal.parameter("catalog", "has \(failed.problems.count) bad rows, nothing was imported: \(shown)")
             }
         }
         router.api(.get, "/operator/v1/catalog/export", exportCatalog, gateway: gateway) { _ in
@@ -220,9 +220,9 @@ public enum OperatorRoutes {
         }
         router.api(.post, "/operator/v1/customers/:id/discounts", setDiscount, gateway: gateway) { call -> Reply<Discount> in
             let r = try call.json(DiscountRequest.self)
-            guard let until = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
+            guard let until = try Check.utcTime(r.expireTime, "expire_time") else { throw Refusal.parameter("expire_time", "is required") }
             let service = try Check.required(r.serviceType, "service_type", max: 64)
-            guard let rate = r.rate else { throw APIError.parameter("rate", "is required") }
+            guard let rate = r.rate else { throw Refusal.parameter("rate", "is required") }
             return Reply(status: .created, body: try await platform.discounts.set(customerID: call.parameters.get("id") ?? "", serviceType: service, rate: rate,
                                                                                   from: try Check.utcTime(r.effectiveTime, "effective_time"), until: until))
         }
@@ -231,13 +231,13 @@ public enum OperatorRoutes {
         }
         router.api(.delete, "/operator/v1/discounts/:id", deleteDiscount, gateway: gateway) { call -> Reply<Empty> in
             guard try await platform.discounts.delete(call.parameters.get("id") ?? "") else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: no such discount.")
+                throw Refusal(.unknownObject, "Invalid parameter: no such discount.")
             }
             return Reply(status: .noContent, body: nil)
         }
         router.api(.post, "/operator/v1/partners/:id/coupon-quotas", grantQuota, gateway: gateway) { call -> Reply<CouponQuota> in
             let r = try call.json(QuotaGrantRequest.self)
-            guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw APIError.parameter("expire_time", "is required") }
+            guard let expires = try Check.utcTime(r.expireTime, "expire_time") else { throw Refusal.parameter("expire_time", "is required") }
             let quota = try await platform.coupons.grantQuota(partnerID: call.parameters.get("id") ?? "", amount: try validAmount(r.amount),
                                                               effective: try Check.utcTime(r.effectiveTime, "effective_time"), expires: expires,
                                                               quotaType: r.quotaType ?? 0, serviceTypes: r.cloudServiceTypes ?? [])
@@ -249,7 +249,7 @@ public enum OperatorRoutes {
             switch r.account ?? "cash" {
             case "cash": type = .cash
             case "credit": type = .credit
-            default: throw APIError.parameter("account", "must be cash or credit")
+            default: throw Refusal.parameter("account", "must be cash or credit")
             }
             let (id, balance) = try await funds.fund(partnerID: call.parameters.get("id") ?? "", amount: try validAmount(r.amount), account: type, requestID: call.requestID)
             return Funded(transferID: id, balance: balance)
@@ -289,7 +289,7 @@ public enum OperatorRoutes {
         router.api(.delete, "/operator/v1/keys/:ak", revokeKey, gateway: gateway) { call -> Reply<Empty> in
             let ak = call.parameters.get("ak") ?? ""
             guard try await accounts.revokeKey(ak) else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: access key \(ak) does not exist or is already revoked.")
+                throw Refusal(.unknownObject, "Invalid parameter: access key \(ak) does not exist or is already revoked.")
             }
             return Reply(status: .noContent, body: nil)
         }

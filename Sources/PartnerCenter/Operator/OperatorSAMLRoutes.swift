@@ -31,13 +31,13 @@ enum OperatorSAMLRoutes {
         }
         router.api(.get, "/operator/v1/saml/idps/:id", showIdP, gateway: gateway) { call in
             guard let idp = try await platform.saml.idp(partnerID: call.parameters.get("id") ?? "") else {
-                throw APIError(.notFound, "CBC.0151", "This partner has no IdP registered.")
+                throw Refusal(.unknownPartner, "This partner has no IdP registered.")
             }
             return idp
         }
         router.api(.delete, "/operator/v1/saml/idps/:id", deleteIdP, gateway: gateway) { call -> Reply<Empty> in
             guard try await platform.saml.deleteIdP(partnerID: call.parameters.get("id") ?? "") else {
-                throw APIError(.notFound, "CBC.0151", "This partner has no IdP registered.")
+                throw Refusal(.unknownPartner, "This partner has no IdP registered.")
             }
             return Reply(status: .noContent, body: nil)
         }

@@ -11,7 +11,7 @@ extension SAMLStore {
     /// Validates the metadata and registers it as the partner's IdP.
     public func setIdP(partnerID: String, metadata: [UInt8], xaccountType: String?, notifyURL: String?) async throws -> IdPSummary {
         let parsed: IdPMetadata
-        do { parsed = try IdPMetadata.parse(metadata) } catch let f as SSOFailure { throw APIError.parameter("metadata", f.message) }
+        do { parsed = try IdPMetadata.parse(metadata) } catch let f as SSOFailure { throw Refusal.parameter("metadata", f.message) }
         let r = try await register(partnerID: partnerID, metadata: parsed, xaccountType: xaccountType, notifyURL: notifyURL, builtin: false)
         return IdPSummary(xaccountType: r.xaccountType, entityID: r.entityID)
     }
@@ -40,7 +40,7 @@ extension SAMLStore {
     /// Registers partner-center's built-in IdP (under `publicURL/idp/{partner}/`) as the partner's IdP.
     public func enableBuiltinIdP(partnerID: String, publicURL: String, notifyURL: String?) async throws -> IdPSummary {
         guard try await database.read({ try await $0.raw("SELECT kind FROM accounts WHERE id = \(bind: partnerID)").first() }) != nil else {
-            throw APIError(.notFound, "CBC.0151", "The partner \(partnerID) does not exist.")
+            throw Refusal(.unknownPartner, "The partner \(partnerID) does not exist.")
         }
         let config = SSOConfig(publicURL: publicURL, spEntityID: SSOConfig.huaweiEntityID)
         let pair = try await idpKeyPair(partnerID: partnerID)

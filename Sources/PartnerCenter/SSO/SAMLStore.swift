@@ -104,28 +104,28 @@ public struct SAMLStore: Sendable {
     public func register(partnerID: String, metadata: IdPMetadata, xaccountType: String?, notifyURL: String?, builtin: Bool) async throws -> RegisteredIdP {
         if let code = xaccountType {
             guard (2...32).contains(code.count), code.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                throw APIError.parameter("xaccount_type", "must be 2-32 letters, digits, '_' or '-'")
+                throw Refusal.parameter("xaccount_type", "must be 2-32 letters, digits, '_' or '-'")
             }
         }
         if let url = notifyURL {
             guard let u = URL(string: url), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
-                throw APIError.parameter("notify_url", "must be an http(s) URL")
+                throw Refusal.parameter("notify_url", "must be an http(s) URL")
             }
         }
         return try await database.transaction { db in
             guard let row = try await db.raw("SELECT kind, xaccount_type FROM accounts WHERE id = \(bind: partnerID)").first(),
                   let kind = AccountKind(rawValue: try row.decode(column: "kind", as: String.self)), kind.isPartner else {
-                throw APIError(.notFound, "CBC.0151", "The partner \(partnerID) does not exist.")
+                throw Refusal(.unknownPartner, "The partner \(partnerID) does not exist.")
             }
             let current = try row.decode(column: "xaccount_type", as: String?.self)
             if let code = xaccountType, code != current {
                 if try await db.raw("SELECT id FROM accounts WHERE xaccount_type = \(bind: code) AND id <> \(bind: partnerID)").first() != nil {
-                    throw APIError.invalid("xaccount_type", "\(code) is already assigned to another partner")
+                    throw Refusal.invalid("xaccount_type", "\(code) is already assigned to another partner")
                 }
                 try await AccountStore.setPlatformIdentifier(db, partnerID: partnerID, to: code)
                 if let old = current { try await CustomerStore.renamePlatform(db, from: old, to: code) }
             } else if current == nil {
-                throw APIError.parameter("xaccount_type", "this partner has no platform identifier yet: give --xaccount-type")
+                throw Refusal.parameter("xaccount_type", "this partner has no platform identifier yet: give --xaccount-type")
             }
             let now = WireTime.nowMillis()
             try await db.raw("DELETE FROM saml_idps WHERE partner_id = \(bind: partnerID)").run()

@@ -104,6 +104,8 @@ public enum SSORoutes {
             context.logger.warning("saml sign-in refused", metadata: ["check": .string(failure.check), "detail": .string(failure.message)])
             let status: HTTPResponse.Status = ["encoding", "xml", "request", "structure"].contains(failure.check) ? .badRequest : .forbidden
             return HTML.error(status, title: "Sign-in refused", message: failure.message + " (check: \(failure.check))", requestID: context.requestID)
+        } catch let r as Refusal {
+            return HTML.error(.badRequest, title: "Request refused", message: "\(r.rule.wire.code): \(r.message)", requestID: context.requestID)
         } catch let e as APIError {
             return HTML.error(.badRequest, title: "Request refused", message: "\(e.code): \(e.message)", requestID: context.requestID)
         } catch {
@@ -233,7 +235,7 @@ struct ServiceProvider: Sendable {
                 var req = CreateCustomerRequest(domainName: name, xaccountID: b.xUserID, xaccountType: b.xaccountType, password: password)
                 if let mobile, (try? CustomerRules.validateMobile(mobile)) != nil { req.mobilePhone = mobile }
                 customerID = try await platform.customers.create(caller: caller, req).domainID
-            } catch let e as APIError {
+            } catch let e as Refusal {
                 return try await bindPage(request, context, message: e.message)
             }
             action = 1

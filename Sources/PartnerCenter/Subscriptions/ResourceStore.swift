@@ -47,7 +47,7 @@ public struct ResourceStore: Sendable {
         let periodType: Int? = mode == "period" ? (r.periodType ?? 2) : nil
         let periodNum: Int? = mode == "period" ? (r.periodNum ?? 1) : nil
         if let periodType {
-            guard [2, 3].contains(periodType) else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
+            guard [2, 3].contains(periodType) else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
             try Check.range(periodNum, "period_num", 1...(periodType == 2 ? 11 : 5))
         }
         let start = try await database.businessNow(or: Check.utcTime(r.effectiveTime, "effective_time"))
@@ -58,7 +58,7 @@ public struct ResourceStore: Sendable {
             try await provisionRow(r, id: id, rid: rid, customer: customer, service: service, resource: resource, spec: spec, region: region, mode: mode,
                                    periodType: periodType, periodNum: periodNum, start: start, now: now)
         } catch where Database.isUniqueViolation(error) {
-            throw APIError.parameter("resource_id", "\(rid) already exists")  // a concurrent twin got there first
+            throw Refusal.parameter("resource_id", "\(rid) already exists")  // a concurrent twin got there first
         }
         return try await database.read { db in try await Self.instances(db, "r.id = \(bind: id)", now: now, limit: 1, offset: 0).first! }
     }
@@ -70,12 +70,12 @@ public struct ResourceStore: Sendable {
         let now = try await database.businessNow()
         try await database.transaction { db in
             guard let main = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
-                throw APIError.parameter("resource_id", "does not name a yearly/monthly resource in use")
+                throw Refusal.parameter("resource_id", "does not name a yearly/monthly resource in use")
             }
-            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw APIError.parameter("resource_id", "names an attached resource; renew its main resource") }
+            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw Refusal.parameter("resource_id", "names an attached resource; renew its main resource") }
             let current = try main.decode(column: "period_type", as: Int?.self) ?? 2
             let type = periodType ?? current
-            guard [2, 3].contains(type) else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
+            guard [2, 3].contains(type) else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
             try Check.range(periodNum, "period_num", 1...(type == 2 ? 11 : 3))
             let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").all()
             let old = try main.decode(column: "expires_at", as: Int64.self)
@@ -105,9 +105,9 @@ public struct ResourceStore: Sendable {
         let now = try await database.businessNow()
         return try await database.transaction { db in
             guard let main = try await db.raw("SELECT is_main FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
-                throw APIError.parameter("resource_id", "does not name a yearly/monthly resource in use")
+                throw Refusal.parameter("resource_id", "does not name a yearly/monthly resource in use")
             }
-            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw APIError.parameter("resource_id", "names an attached resource; unsubscribe its main resource") }
+            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw Refusal.parameter("resource_id", "names an attached resource; unsubscribe its main resource") }
             let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").all()
             let ids = [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) })
             var refund: Int64 = 0
@@ -124,7 +124,7 @@ public struct ResourceStore: Sendable {
                       mode: String, periodType: Int?, periodNum: Int?, start: Int64, now: Int64) async throws {
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND bound = 1").first() != nil else {
-                throw APIError(.notFound, "CBC.0100", "Invalid parameter: customer \(customer) does not exist or is unbound.")
+                throw Refusal(.unknownObject, "Invalid parameter: customer \(customer) does not exist or is unbound.")
             }
             let factor: String? = mode == "on_demand" ? "Duration" : nil
             var plan = try await PriceBook.plan(db, service: service, resource: resource, spec: spec, region: region, mode: mode, factor: factor, at: start)
@@ -133,15 +133,15 @@ public struct ResourceStore: Sendable {
             }
             guard let plan else { throw RatingStore.notFound }
             if plan.isLinear {
-                guard r.resourceSize != nil else { throw APIError.parameter("resource_size", "is required for this linear product") }
-                guard r.sizeMeasureID == nil || r.sizeMeasureID == plan.sizeMeasureID else { throw APIError.parameter("size_measure_id", "must be \(plan.sizeMeasureID!)") }
+                guard r.resourceSize != nil else { throw Refusal.parameter("resource_size", "is required for this linear product") }
+                guard r.sizeMeasureID == nil || r.sizeMeasureID == plan.sizeMeasureID else { throw Refusal.parameter("size_measure_id", "must be \(plan.sizeMeasureID!)") }
             }
             var expires: Int64?
             var isMain = 1
             if let parent = r.parentResourceID {
                 guard let p = try await db.raw("SELECT customer_id, is_main, expires_at, charge_mode FROM customer_resources WHERE resource_id = \(bind: parent)").first(),
                       try p.decode(column: "customer_id", as: String.self) == customer, try p.decode(column: "is_main", as: Int.self) == 1 else {
-                    throw APIError.parameter("parent_resource_id", "must be a main resource of the same customer")
+                    throw Refusal.parameter("parent_resource_id", "must be a main resource of the same customer")
                 }
                 isMain = 0
                 // An attached resource ends with its main resource.
@@ -149,7 +149,7 @@ public struct ResourceStore: Sendable {
             }
             if mode == "period" && expires == nil { expires = Self.expiry(start: start, periodType: periodType!, periodNum: periodNum!) }
             guard try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: rid)").first() == nil else {
-                throw APIError.parameter("resource_id", "\(rid) already exists")
+                throw Refusal.parameter("resource_id", "\(rid) already exists")
             }
             let book = ResourceBook()
             try await book.add(db, .init(
@@ -199,14 +199,14 @@ public struct ResourceStore: Sendable {
     // MARK: ListPayPerUseCustomerResources (yearly/monthly resources)
 
     public func list(caller: Principal, _ r: QueryResourcesRequest) async throws -> ResourceList {
-        if let ids = r.resourceIDs, ids.count > 50 { throw APIError.parameter("resource_ids", "has more than 50 entries") }
+        if let ids = r.resourceIDs, ids.count > 50 { throw Refusal.parameter("resource_ids", "has more than 50 entries") }
         try Check.length(r.orderID, "order_id", max: 64)
-        if let m = r.onlyMainResource, m != 0 && m != 1 { throw APIError.parameter("only_main_resource", "must be 0 or 1") }
+        if let m = r.onlyMainResource, m != 0 && m != 1 { throw Refusal.parameter("only_main_resource", "must be 0 or 1") }
         if let s = r.statusList {
-            guard s.count <= 10 else { throw APIError.parameter("status_list", "has more than 10 entries") }
-            guard s.allSatisfy({ [2, 3, 4, 5].contains($0) }) else { throw APIError.parameter("status_list", "values must be 2, 3, 4 or 5") }
+            guard s.count <= 10 else { throw Refusal.parameter("status_list", "has more than 10 entries") }
+            guard s.allSatisfy({ [2, 3, 4, 5].contains($0) }) else { throw Refusal.parameter("status_list", "values must be 2, 3, 4 or 5") }
         }
-        if r.serviceTypeCode == "" { throw APIError.parameter("service_type_code", "must not be an empty string") }
+        if r.serviceTypeCode == "" { throw Refusal.parameter("service_type_code", "must not be an empty string") }
         try Check.length(r.serviceTypeCode, "service_type_code", max: 64)
         try Check.length(r.customerID, "customer_id", max: 64)
         let begin = try Check.utcTime(Check.nonEmpty(r.expireTimeBegin), "expire_time_begin")
@@ -221,7 +221,7 @@ public struct ResourceStore: Sendable {
                 customer = try Check.required(r.customerID, "customer_id", max: 64)
                 // Only the partner the customer is bound to may look; anything else looks the same.
                 guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
-                    throw APIError.forbidden
+                    throw Refusal.forbidden
                 }
             }
             let status: SQLQueryString = "(CASE WHEN r.status = 2 AND r.expires_at IS NOT NULL AND r.expires_at < \(bind: now) THEN 5 ELSE r.status END)"
@@ -248,13 +248,13 @@ public struct ResourceStore: Sendable {
     // MARK: ListRenewRateOnPeriod
 
     public func renewRate(customerID: String, _ r: RenewRateRequest) async throws -> RenewRateResponse {
-        guard let ids = r.resourceIDs, !ids.isEmpty else { throw APIError.parameter("resource_ids", "is required") }
-        guard ids.count <= 10 else { throw APIError.parameter("resource_ids", "has more than 10 entries") }
+        guard let ids = r.resourceIDs, !ids.isEmpty else { throw Refusal.parameter("resource_ids", "is required") }
+        guard ids.count <= 10 else { throw Refusal.parameter("resource_ids", "has more than 10 entries") }
         for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
-        guard Set(ids).count == ids.count else { throw APIError(.badRequest, "CBC.30050012", "The resource IDs in the request are duplicate.") }
-        guard let type = r.periodType else { throw APIError.parameter("period_type", "is required") }
-        guard type == 2 || type == 3 else { throw APIError.parameter("period_type", "must be 2 (month) or 3 (year)") }
-        guard let num = r.periodNum else { throw APIError.parameter("period_num", "is required") }
+        guard Set(ids).count == ids.count else { throw Refusal(.duplicateResourceIDs, "The resource IDs in the request are duplicate.") }
+        guard let type = r.periodType else { throw Refusal.parameter("period_type", "is required") }
+        guard type == 2 || type == 3 else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
+        guard let num = r.periodNum else { throw Refusal.parameter("period_num", "is required") }
         try Check.range(num, "period_num", 1...(type == 2 ? 11 : 3))
         let now = try await database.businessNow()
         return try await database.read { db in
@@ -285,7 +285,7 @@ public struct ResourceStore: Sendable {
                         mine.append(line)
                         sum += line.official
                     }
-                } catch let e as APIError where e.code == RatingStore.notFound.code {
+                } catch let e as Refusal where e.rule == RatingStore.notFound.rule {
                     fails.append(FailResourceInfo(errorCode: "CBC.30050008", errorMsg: "The resource has no such period type or period count.", resourceID: id)); continue
                 }
                 lines += mine

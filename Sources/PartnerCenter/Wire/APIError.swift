@@ -38,19 +38,14 @@ extension APIError {
     // MARK: operation errors shared by every BSS API
     /// CBC.0100: a parameter is missing, malformed, too long or out of range. Always names the field.
     public static func parameter(_ field: String, _ why: String) -> APIError {
-        APIError(.badRequest, "CBC.0100", "Invalid parameter: \(field) \(why).")
+        APIError(Refusal.parameter(field, why))
     }
     /// A NUL character in a string field or parameter. PostgreSQL text cannot store one and
     /// no Huawei field allows one, so it is refused at the edge on every backend alike.
     public static func containsNUL(_ field: String) -> APIError {
-        parameter(field, nulReason)
+        parameter(field, Refusal.nulReason)
     }
-    /// The reason every NUL refusal gives, in API errors and import reports alike.
-    public static let nulReason = "must not contain a NUL character"
-    public static func invalid(_ field: String, _ why: String) -> APIError {
-        APIError(.badRequest, "CBC.0101", "Invalid parameter: \(field) \(why).")
-    }
-    public static let forbidden = APIError(.forbidden, "CBC.0151", "Access denied.")
+    public static let forbidden = APIError(Refusal.forbidden)
     public static let internalError = APIError(.internalServerError, "CBC.0999", "Other errors.")
 }
 

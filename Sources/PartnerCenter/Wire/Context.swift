@@ -61,13 +61,15 @@ struct WireMiddleware: RouterMiddleware {
         switch error {
         case let e as APIError:
             return e
+        case let r as Refusal:
+            return APIError(r)
         case let e as HTTPError where e.status == .notFound || e.status == .methodNotAllowed:
             return .noSuchAPI
         case let e as HTTPError where e.status == .contentTooLarge:
             return .tooLarge
         case LedgerError.insufficient:
             // A balance moved under the request between its check and its transfer.
-            return APIError(.badRequest, "CBC.99005003", "Insufficient balance.")
+            return APIError(Refusal(.insufficientBalance, "Insufficient balance."))
         default:
             context.logger.error("unexpected error", metadata: ["error": .string(String(reflecting: error))])
             return .internalError

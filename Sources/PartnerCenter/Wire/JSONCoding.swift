@@ -32,6 +32,8 @@ public enum WireJSON {
             throw map(error)
         } catch let error as APIError {
             throw error
+        } catch let refusal as Refusal {
+            throw refusal
         } catch {
             throw APIError.parameter("body", "is not valid JSON")
         }

@@ -5,36 +5,36 @@ public enum Check {
     /// Optional string: nil passes; otherwise its length (in characters) must be within `max`.
     public static func length(_ value: String?, _ field: String, max: Int, min: Int = 0) throws {
         guard let v = value else { return }
-        if v.count > max { throw APIError.parameter(field, "exceeds the maximum length \(max)") }
-        if v.count < min { throw APIError.parameter(field, "is shorter than the minimum length \(min)") }
+        if v.count > max { throw Refusal.parameter(field, "exceeds the maximum length \(max)") }
+        if v.count < min { throw Refusal.parameter(field, "is shorter than the minimum length \(min)") }
     }
 
     public static func required(_ value: String?, _ field: String, max: Int) throws -> String {
-        guard let v = value, !v.isEmpty else { throw APIError.parameter(field, "is required") }
+        guard let v = value, !v.isEmpty else { throw Refusal.parameter(field, "is required") }
         try length(v, field, max: max)
         return v
     }
 
     public static func oneOf(_ value: String?, _ field: String, _ allowed: Set<String>) throws {
         guard let v = value else { return }
-        if !allowed.contains(v) { throw APIError.parameter(field, "must be one of \(allowed.sorted().joined(separator: ", "))") }
+        if !allowed.contains(v) { throw Refusal.parameter(field, "must be one of \(allowed.sorted().joined(separator: ", "))") }
     }
 
     public static func range(_ value: Int?, _ field: String, _ range: ClosedRange<Int>) throws {
         guard let v = value else { return }
-        if !range.contains(v) { throw APIError.parameter(field, "must be between \(range.lowerBound) and \(range.upperBound)") }
+        if !range.contains(v) { throw Refusal.parameter(field, "must be between \(range.lowerBound) and \(range.upperBound)") }
     }
 
     /// Fuzzy-match filters must not contain spaces (Huawei refuses them).
     public static func noSpaces(_ value: String?, _ field: String) throws {
         guard let v = value else { return }
-        if v.contains(where: { $0.isWhitespace }) { throw APIError.parameter(field, "must not contain spaces") }
+        if v.contains(where: { $0.isWhitespace }) { throw Refusal.parameter(field, "must not contain spaces") }
     }
 
     /// UTC `yyyy-MM-ddTHH:mm:ssZ`; an empty string is refused where Huawei refuses it.
     public static func utcTime(_ value: String?, _ field: String) throws -> Int64? {
         guard let v = value else { return nil }
-        guard let t = WireTime.parseUTC(v) else { throw APIError.parameter(field, "must be a UTC time like 2019-05-06T08:05:01Z") }
+        guard let t = WireTime.parseUTC(v) else { throw Refusal.parameter(field, "must be a UTC time like 2019-05-06T08:05:01Z") }
         return t
     }
 

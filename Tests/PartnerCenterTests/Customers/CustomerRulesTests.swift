@@ -3,7 +3,7 @@ import Testing
 
 struct CustomerRulesTests {
     func code(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch let e as APIError { return e.code } catch { return "other" }
+        do { try body(); return nil } catch let r as Refusal { return r.rule.wire.code } catch { return "other" }
     }
 
     @Test func domainNames() {

@@ -92,7 +92,7 @@ struct StorageTests {
                         _ = try await p.customers.create(caller: caller, CreateCustomerRequest(
                             domainName: "racecust\(suffix)", xaccountID: "x\(i)", xaccountType: partner.xaccountType))
                         return "ok"
-                    } catch let e as APIError { return e.code } catch { return "other: \(error)" }
+                    } catch let r as Refusal { return r.rule.wire.code } catch { return "other: \(error)" }
                 }
             }
             var all: [String] = []

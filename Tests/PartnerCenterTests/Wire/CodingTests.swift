@@ -168,3 +168,19 @@ struct YuanFormatTests {
         #expect(Money.yuan(Decimal(string: "-3.5")!) == "-3.50")
     }
 }
+
+/// The one table from rules to Huawei's answers: every rule has a CBC code and a 4xx status,
+/// and the codes the SDK documents land where they must.
+struct RefusalTableTests {
+    @Test func everyRuleHasAHuaweiAnswer() {
+        for rule in Rule.allCases {
+            let w = rule.wire
+            #expect(w.code.hasPrefix("CBC."), "\(rule)")
+            #expect((400..<500).contains(w.status.code), "\(rule) answers \(w.status.code)")
+        }
+        #expect(Rule.distributorTakesNoDirectCustomers.wire.code == "CBC.50010059")
+        #expect(Rule.insufficientBalance.wire.code == "CBC.99005003")
+        let e = APIError(Refusal.parameter("limit", "must be at most 100"))
+        #expect(e.status.code == 400 && e.code == "CBC.0100" && e.message == "Invalid parameter: limit must be at most 100.")
+    }
+}

@@ -7,10 +7,10 @@ struct PagingTests {
     }
 
     @Test func limitsAreEnforced() {
-        #expect(throws: APIError.self) { try Page(offset: nil, limit: 101) }
-        #expect(throws: APIError.self) { try Page(offset: nil, limit: 0) }
-        #expect(throws: APIError.self) { try Page(offset: -1, limit: nil) }
-        #expect(throws: APIError.self) { try Page(offset: 40_000_001, limit: nil) }
+        #expect(throws: Refusal.self) { try Page(offset: nil, limit: 101) }
+        #expect(throws: Refusal.self) { try Page(offset: nil, limit: 0) }
+        #expect(throws: Refusal.self) { try Page(offset: -1, limit: nil) }
+        #expect(throws: Refusal.self) { try Page(offset: 40_000_001, limit: nil) }
         #expect((try? Page(offset: 40_000_000, limit: 100)) != nil)
     }
 
