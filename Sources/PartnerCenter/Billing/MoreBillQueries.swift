@@ -113,25 +113,14 @@ public struct FreeResourceDetailList: Codable, Sendable {
 extension BillingStore {
     /// ListCustomerselfResourceRecords: the customer's fee records per resource, in detail
     /// (statistic_type 3, the default), per day (2) or per billing cycle (1).
-    public func customerResourceRecords(caller: Principal, query q: Call) async throws -> ResFeeRecordList {
-        let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
-        let charge = try q.queryIntStrict("charge_mode")
-        if let c = charge, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charge_mode", "must be 1, 3, 10 or 11") }
-        let billType = try q.queryInt("bill_type")
-        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
-        let statistic = try q.queryInt("statistic_type") ?? 3
-        guard [1, 2, 3].contains(statistic) else { throw APIError.parameter("statistic_type", "must be 1, 2 or 3") }
-        let method = Check.nonEmpty(q.query("method")) ?? "all"
-        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw APIError.parameter("sub_customer_id", "is required when method is sub_customer") }
-        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
-        let includeZero = q.query("include_zero_record") == "true"
+    public func customerResourceRecords(caller: Principal, _ q: CustomerResourceRecordsQuery) async throws -> ResFeeRecordList {
+        let cycle = q.cycle, charge = q.chargeMode, billType = q.billType, statistic = q.statisticType, method = q.method
+        let window = q.days, page = q.page, includeZero = q.includeZeroRecord
         return try await database.read { db in
             var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
             if method == "sub_customer" { filter += " AND 1 = 0" }
-            for (k, col) in [("cloud_service_type", "f.service_type"), ("region", "f.region"), ("resource_id", "f.resource_id"), ("trade_id", "f.trade_id")] {
-                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            for (value, col) in [(q.cloudServiceType, "f.service_type"), (q.region, "f.region"), (q.resourceID, "f.resource_id"), (q.tradeID, "f.trade_id")] {
+                if let v = value { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
             }
             if let charge { filter += " AND f.charging_mode = \(bind: charge)" }
             if let billType { filter += " AND f.bill_type = \(bind: billType)" }

@@ -220,23 +220,14 @@ extension BillingStore {
         }
     }
 
-    public func packageUsage(caller: Principal, query q: Call) async throws -> FreeResourceRecordList {
-        for k in ["free_resource_id", "product_id", "resource_type_code"] { try Check.length(q.query(k), k, max: 64) }
-        guard let b = Check.nonEmpty(q.query("deduct_time_begin")), b.count == 10, let begin = WireTime.parseUTC(b + "T00:00:00Z") else {
-            throw APIError.parameter("deduct_time_begin", "is required, a date like 2026-01-01")
-        }
-        guard let e = Check.nonEmpty(q.query("deduct_time_end")), e.count == 10, let end = WireTime.parseUTC(e + "T00:00:00Z") else {
-            throw APIError.parameter("deduct_time_end", "is required, a date like 2026-01-31")
-        }
-        guard begin <= end else { throw APIError.parameter("deduct_time_begin", "must not be after deduct_time_end") }
-        guard end - begin <= 90 * 86_400_000 else { throw APIError.parameter("deduct_time_end", "must be at most 90 days after deduct_time_begin") }
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func packageUsage(caller: Principal, _ q: PackageUsageQuery) async throws -> FreeResourceRecordList {
+        let begin = q.begin, end = q.end, page = q.page
         return try await database.read { db in
             // Beijing days: [begin 00:00, end 24:00) at UTC+8.
             var filter: SQLQueryString = "d.customer_id = \(bind: caller.domainID) AND d.deduct_time >= \(bind: begin - WireTime.beijingOffset) AND d.deduct_time < \(bind: end + 86_400_000 - WireTime.beijingOffset)"
-            if let v = Check.nonEmpty(q.query("free_resource_id")) { filter += " AND d.free_resource_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.query("product_id")) { filter += " AND p.product_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.query("resource_type_code")) { filter += " AND i.resource_type = \(bind: v)" }
+            if let v = q.freeResourceID { filter += " AND d.free_resource_id = \(bind: v)" }
+            if let v = q.productID { filter += " AND p.product_id = \(bind: v)" }
+            if let v = q.resourceTypeCode { filter += " AND i.resource_type = \(bind: v)" }
             let from: SQLQueryString = "package_deductions d JOIN package_items i ON i.free_resource_id = d.free_resource_id JOIN resource_packages p ON p.id = i.package_id"
             let total = try await db.raw("SELECT COUNT(*) AS n FROM \(from) WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""

@@ -55,9 +55,7 @@ public enum ConsoleRoutes {
         let balances = try await platform.funds.customerBalances(caller: me)
         let now = try await platform.database.businessNow()
         let cycle = String(WireTime.utc(now + WireTime.beijingOffset).prefix(7))
-        let call = Call(principal: me, body: ByteBuffer(), query: [("bill_cycle", cycle)], parameters: .init(), headers: [:],
-                        logger: context.logger, requestID: context.requestID, operation: "ConsoleMonthlySum")
-        let month = try await platform.billing.customerMonthlySum(caller: me, query: call)
+        let month = try await platform.billing.customerMonthlySum(caller: me, try CustomerMonthlySumQuery(QueryParameters([("bill_cycle", cycle)])))
         let resources = try await platform.resources.list(caller: me, QueryResourcesRequest(offset: 0, limit: 100))
         let coupons = try await platform.database.read { db in
             try await db.raw("""
