@@ -71,19 +71,6 @@ enum Bandwidth95 {
         }
         return .success(r.usageValue * f.num / f.den)
     }
-
-    /// The query parameters both operations share.
-    static func filter(_ q: Call) throws -> (cycle: String, service: String, resource: String, usage: String, page: Page) {
-        let cycle = try BillingStore.checkCycle(q.query("bill_cycle"), "bill_cycle")
-        let service = try Check.required(q.query("service_type_code"), "service_type_code", max: 64)
-        let resource = try Check.required(q.query("resource_type_code"), "resource_type_code", max: 64)
-        let usage = try Check.required(q.query("usage_type"), "usage_type", max: 64)
-        try Check.oneOf(service, "service_type_code", Set(resources.keys))
-        try Check.oneOf(resource, "resource_type_code", Set(resources.values))
-        try Check.oneOf(usage, "usage_type", usageTypes)
-        let page = try Page(offset: try q.queryIntStrict("offset"), limit: try q.queryIntStrict("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
-        return (cycle, service, resource, usage, page)
-    }
 }
 
 public struct StatUsageInfo: Codable, Sendable {
@@ -131,14 +118,13 @@ public struct ResourceUsageSummary: Codable, Sendable {
 
 extension BillingStore {
     /// ListResourceUsage: the 5-minute points of one of the caller's resources in a month.
-    public func resourceUsage(caller: Principal, query q: Call) async throws -> ResourceUsageDetails {
-        let f = try Bandwidth95.filter(q)
-        let resourceID = try Check.required(q.query("resource_id"), "resource_id", max: 64)
+    public func resourceUsage(caller: Principal, _ q: ResourceUsageQuery) async throws -> ResourceUsageDetails {
+        let f = q.filter, resourceID = q.resourceID
         return try await database.read { db in
             let now = try await BusinessClock.now(db)
             let scope: SQLQueryString = """
-                customer_id = \(bind: caller.domainID) AND bill_cycle = \(bind: f.cycle) AND service_type = \(bind: f.service)
-                AND resource_type = \(bind: f.resource) AND usage_type = \(bind: f.usage) AND resource_id = \(bind: resourceID)
+                customer_id = \(bind: caller.domainID) AND bill_cycle = \(bind: f.cycle) AND service_type = \(bind: f.serviceTypeCode)
+                AND resource_type = \(bind: f.resourceTypeCode) AND usage_type = \(bind: f.usageType) AND resource_id = \(bind: resourceID)
                 """
             let values = try await db.raw("SELECT mbps FROM usage_samples WHERE \(scope)").all().compactMap {
                 Money.parse(try $0.decode(column: "mbps", as: String.self))
@@ -159,13 +145,13 @@ extension BillingStore {
 
     /// ListResourceUsageSummary: per resource of the caller, the month's figures (only the ids
     /// while the month is not published yet).
-    public func resourceUsageSummary(caller: Principal, query q: Call) async throws -> ResourceUsageSummary {
-        let f = try Bandwidth95.filter(q)
+    public func resourceUsageSummary(caller: Principal, _ q: ResourceUsageSummaryQuery) async throws -> ResourceUsageSummary {
+        let f = q.filter
         return try await database.read { db in
             let now = try await BusinessClock.now(db)
             let scope: SQLQueryString = """
-                customer_id = \(bind: caller.domainID) AND bill_cycle = \(bind: f.cycle) AND service_type = \(bind: f.service)
-                AND resource_type = \(bind: f.resource) AND usage_type = \(bind: f.usage)
+                customer_id = \(bind: caller.domainID) AND bill_cycle = \(bind: f.cycle) AND service_type = \(bind: f.serviceTypeCode)
+                AND resource_type = \(bind: f.resourceTypeCode) AND usage_type = \(bind: f.usageType)
                 """
             let total = try await db.raw("SELECT COUNT(DISTINCT resource_id) AS n FROM usage_samples WHERE \(scope)").first()?.decode(column: "n", as: Int.self) ?? 0
             let ids = try await db.raw("SELECT DISTINCT resource_id FROM usage_samples WHERE \(scope) ORDER BY resource_id LIMIT \(bind: f.page.limit) OFFSET \(bind: f.page.offset)")

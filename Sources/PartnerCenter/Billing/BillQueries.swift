@@ -45,15 +45,8 @@ extension BillingStore {
 
     // MARK: customer
 
-    public func customerMonthlySum(caller: Principal, query q: Call) async throws -> CustomerMonthlySum {
-        let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
-        let service = Check.nonEmpty(q.query("service_type_code"))
-        try Check.length(service, "service_type_code", max: 64)
-        try Check.length(q.query("enterprise_project_id"), "enterprise_project_id", max: 64)
-        let method = Check.nonEmpty(q.query("method")) ?? "all"
-        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer") }
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func customerMonthlySum(caller: Principal, _ q: CustomerMonthlySumQuery) async throws -> CustomerMonthlySum {
+        let cycle = q.cycle, service = q.serviceTypeCode, method = q.method, page = q.page
         return try await database.read { db in
             // This platform has no enterprise sub-accounts: sub_customer selects nothing.
             var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
@@ -90,27 +83,14 @@ extension BillingStore {
         }
     }
 
-    public func customerFeeRecords(caller: Principal, query q: Call) async throws -> FeeRecordList {
-        let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
-        let provider = try q.queryInt("provider_type")
-        if let p = provider, p != 1 && p != 2 { throw Refusal.parameter("provider_type", "must be 1 or 2") }
-        let charging = try q.queryInt("charging_mode")
-        if let c = charging, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
-        let billType = try q.queryInt("bill_type")
-        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
-        let status = try q.queryInt("status")
-        if let s = status, ![1, 2, 3].contains(s) { throw Refusal.parameter("status", "must be 1, 2 or 3") }
-        let method = Check.nonEmpty(q.query("method")) ?? "all"
-        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer") }
-        let includeZero = q.query("include_zero_record") == "true"
-        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func customerFeeRecords(caller: Principal, _ q: CustomerFeeRecordsQuery) async throws -> FeeRecordList {
+        let cycle = q.cycle, provider = q.providerType, charging = q.chargingMode, billType = q.billType, status = q.status, method = q.method
+        let includeZero = q.includeZeroRecord, window = q.days, page = q.page
         return try await database.read { db in
             var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
             if method == "sub_customer" || provider == 2 { filter += " AND 1 = 0" }
-            for (k, col) in [("service_type_code", "f.service_type"), ("resource_type_code", "f.resource_type"), ("region_code", "f.region"), ("trade_id", "f.trade_id")] {
-                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            for (value, col) in [(q.serviceTypeCode, "f.service_type"), (q.resourceTypeCode, "f.resource_type"), (q.regionCode, "f.region"), (q.tradeID, "f.trade_id")] {
+                if let v = value { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
             }
             if let charging { filter += " AND f.charging_mode = \(bind: charging)" }
             if let billType { filter += " AND f.bill_type = \(bind: billType)" }
@@ -150,32 +130,21 @@ extension BillingStore {
         return [caller.domainID] + resellers
     }
 
-    public func subCustomerFeeRecords(caller: Principal, query q: Call) async throws -> SubCustomerFeeRecordList {
-        let cycle = try Self.checkCycle(q.query("bill_cycle"), "bill_cycle")
-        for k in ["customer_id", "service_type_code", "region_code", "resource_id", "resource_name", "trade_id", "account_manager_id", "indirect_partner_id"] {
-            try Check.length(q.query(k), k, max: 64)
-        }
-        for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where q.query(k) == "" { throw Refusal.parameter(k, "must not be an empty string") }
-        let charging = try q.queryIntStrict("charging_mode")
-        if let c = charging, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
-        let detail = try q.queryIntStrict("bill_detail_type")
-        if let b = detail, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw Refusal.parameter("bill_detail_type", "is not a known bill type") }
-        if let a = q.query("association_type") { try Check.oneOf(a, "association_type", ["1", "2"]) }
-        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func subCustomerFeeRecords(caller: Principal, _ q: SubCustomerFeeRecordsQuery) async throws -> SubCustomerFeeRecordList {
+        let cycle = q.cycle, charging = q.chargingMode, detail = q.billDetailType, window = q.days, page = q.page
         let now = try await database.businessNow()
         try Self.checkWindow(cycle, "bill_cycle", now: now)
         return try await database.read { db in
-            let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: true)
+            let scope = try await Self.partnerScope(db, caller: caller, indirect: q.indirectPartnerID, includeResellers: true)
             var filter: SQLQueryString = "f.partner_id IN (\(binds: scope)) AND f.bill_cycle = \(bind: cycle)"
-            for (k, col) in [("customer_id", "f.customer_id"), ("service_type_code", "f.service_type"), ("region_code", "f.region"), ("resource_id", "f.resource_id"),
-                             ("resource_name", "f.resource_name"), ("trade_id", "f.trade_id")] {
-                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            for (value, col) in [(q.customerID, "f.customer_id"), (q.serviceTypeCode, "f.service_type"), (q.regionCode, "f.region"), (q.resourceID, "f.resource_id"),
+                                 (q.resourceName, "f.resource_name"), (q.tradeID, "f.trade_id")] {
+                if let v = value { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
             }
-            if Check.nonEmpty(q.query("account_manager_id")) != nil { filter += " AND 1 = 0" }  // no account managers here
+            if q.accountManagerID != nil { filter += " AND 1 = 0" }  // no account managers here
             if let charging { filter += " AND f.charging_mode = \(bind: charging)" }
             if let detail { filter += " AND f.bill_type = \(bind: detail)" }
-            if let a = Check.nonEmpty(q.query("association_type")) { filter += " AND c.association_type = \(bind: a)" }
+            if let a = q.associationType { filter += " AND c.association_type = \(bind: a)" }
             if let (b, e) = window { filter += " AND f.consume_begin >= \(bind: b) AND f.consume_begin < \(bind: e)" }
             let from: SQLQueryString = "fee_records f JOIN customers c ON c.id = f.customer_id"
             let total = try await db.raw("SELECT COUNT(*) AS n FROM \(from) WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
@@ -215,26 +184,18 @@ extension BillingStore {
 
     /// ListSubcustomerMonthlyBills: per customer × service × resource type × bill type ×
     /// charge mode, with data up to 24:00 (Beijing) of the previous business day.
-    public func partnerMonthlyBills(caller: Principal, query q: Call) async throws -> PartnerBillSumList {
-        let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
-        guard let chargeMode = Check.nonEmpty(q.query("charge_mode")) else { throw Refusal.parameter("charge_mode", "is required") }
-        try Check.oneOf(chargeMode, "charge_mode", ["1", "3", "11"])
-        let billType = Check.nonEmpty(q.query("bill_type"))
-        try Check.oneOf(billType, "bill_type", ["0", "1", "2"])
-        try Check.length(q.query("customer_id"), "customer_id", max: 64)
-        try Check.length(q.query("cloud_service_type"), "cloud_service_type", max: 256)
-        try Check.length(q.query("indirect_partner_id"), "indirect_partner_id", max: 64)
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxOffset: Int(Int32.max))
+    public func partnerMonthlyBills(caller: Principal, _ q: PartnerMonthlyBillsQuery) async throws -> PartnerBillSumList {
+        let cycle = q.cycle, chargeMode = q.chargeMode, billType = q.billType, page = q.page
         let now = try await database.businessNow()
         try Self.checkWindow(cycle, "cycle", now: now)
         let todayStart = WireTime.beijingDayStart(now)
         return try await database.read { db in
-            let scope = try await Self.partnerScope(db, caller: caller, indirect: Check.nonEmpty(q.query("indirect_partner_id")), includeResellers: false)
+            let scope = try await Self.partnerScope(db, caller: caller, indirect: q.indirectPartnerID, includeResellers: false)
             // Whole Beijing days before today: the month's sums less those of today and later.
             let today = (todayStart + WireTime.beijingOffset) / 86_400_000
-            var filter: SQLQueryString = "m.partner_id IN (\(binds: scope)) AND m.bill_cycle = \(bind: cycle) AND m.charging_mode = \(bind: Int(chargeMode)!) AND c.association_type = '2'"
-            if let v = Check.nonEmpty(q.query("customer_id")) { filter += " AND m.customer_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.query("cloud_service_type")) { filter += " AND m.service_type = \(bind: v)" }
+            var filter: SQLQueryString = "m.partner_id IN (\(binds: scope)) AND m.bill_cycle = \(bind: cycle) AND m.charging_mode = \(bind: chargeMode) AND c.association_type = '2'"
+            if let v = q.customerID { filter += " AND m.customer_id = \(bind: v)" }
+            if let v = q.cloudServiceType { filter += " AND m.service_type = \(bind: v)" }
             // Rows folded into Huawei's bill types (4 refund → 1, the rest consumption → 0),
             // grouped, ordered and paged by the database: only one page is decoded.
             let folded: SQLQueryString = "(CASE WHEN m.bill_type = 4 THEN '1' ELSE '0' END)"

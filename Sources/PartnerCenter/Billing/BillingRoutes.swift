@@ -17,19 +17,19 @@ public enum BillingRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: BillingStore) {
         router.api(.get, "/v2/bills/customer-bills/resources/usage/details", usage95, gateway: gateway) { call in
-            try await store.resourceUsage(caller: call.principal, query: call)
+            try await store.resourceUsage(caller: call.principal, try ResourceUsageQuery(call.queryParameters))
         }
         router.api(.get, "/v2/bills/customer-bills/resources/usage/summary", usage95Summary, gateway: gateway) { call in
-            try await store.resourceUsageSummary(caller: call.principal, query: call)
+            try await store.resourceUsageSummary(caller: call.principal, try ResourceUsageSummaryQuery(call.queryParameters))
         }
         router.api(.get, "/v2/bills/customer-bills/monthly-sum", monthlySum, gateway: gateway) { call in
-            try await store.customerMonthlySum(caller: call.principal, query: call)
+            try await store.customerMonthlySum(caller: call.principal, try CustomerMonthlySumQuery(call.queryParameters))
         }
         router.api(.get, "/v2/bills/customer-bills/fee-records", feeRecords, gateway: gateway) { call in
-            try await store.customerFeeRecords(caller: call.principal, query: call)
+            try await store.customerFeeRecords(caller: call.principal, try CustomerFeeRecordsQuery(call.queryParameters))
         }
         router.api(.get, "/v2/bills/customer-bills/res-fee-records", resourceRecords, gateway: gateway) { call in
-            try await store.customerResourceRecords(caller: call.principal, query: call)
+            try await store.customerResourceRecords(caller: call.principal, try CustomerResourceRecordsQuery(call.queryParameters))
         }
         router.api(.post, "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", consuming, gateway: gateway) { call in
             try await store.consumingCustomers(caller: call.principal, try call.json(ConsumeSubCustomersRequest.self))
@@ -41,13 +41,13 @@ public enum BillingRoutes {
             try await store.packages(caller: call.principal, try call.json(FreeResourceQuery.self))
         }
         router.api(.get, "/v2/bills/customer-bills/free-resources-usage-records", packageUsage, gateway: gateway) { call in
-            try await store.packageUsage(caller: call.principal, query: call)
+            try await store.packageUsage(caller: call.principal, try PackageUsageQuery(call.queryParameters))
         }
         router.api(.get, "/v2/bills/subcustomer-bills/res-fee-records", subDetail, gateway: gateway) { call in
-            try await store.subCustomerFeeRecords(caller: call.principal, query: call)
+            try await store.subCustomerFeeRecords(caller: call.principal, try SubCustomerFeeRecordsQuery(call.queryParameters))
         }
         router.api(.get, "/v2/bills/partner-bills/subcustomer-bills/monthly-sum", subMonthly, gateway: gateway) { call in
-            try await store.partnerMonthlyBills(caller: call.principal, query: call)
+            try await store.partnerMonthlyBills(caller: call.principal, try PartnerMonthlyBillsQuery(call.queryParameters))
         }
     }
 }

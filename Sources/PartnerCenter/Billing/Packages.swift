@@ -96,6 +96,34 @@ public struct FreeResourceRecordList: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case freeResourceRecords = "free_resource_records", totalCount = "total_count" }
 }
 
+public struct FreeResourceUsagesRequest: Codable, Sendable {
+    public var freeResourceIDs: [String]?
+    enum CodingKeys: String, CodingKey { case freeResourceIDs = "free_resource_ids" }
+}
+
+public struct FreeResourceDetail: Codable, Sendable {
+    public var freeResourceID: String
+    public var freeResourceTypeName: String
+    public var quotaReuseCycle: Int
+    public var quotaReuseCycleType: Int
+    public var usageTypeName: String
+    public var startTime: String
+    public var endTime: String
+    public var amount: Decimal
+    public var originalAmount: Decimal
+    public var measureID: Int
+    enum CodingKeys: String, CodingKey {
+        case freeResourceID = "free_resource_id", freeResourceTypeName = "free_resource_type_name", quotaReuseCycle = "quota_reuse_cycle"
+        case quotaReuseCycleType = "quota_reuse_cycle_type", usageTypeName = "usage_type_name", startTime = "start_time", endTime = "end_time"
+        case amount, originalAmount = "original_amount", measureID = "measure_id"
+    }
+}
+
+public struct FreeResourceDetailList: Codable, Sendable {
+    public var freeResources: [FreeResourceDetail]
+    enum CodingKeys: String, CodingKey { case freeResources = "free_resources" }
+}
+
 extension BillingStore {
     /// The operator grants a customer a one-item package.
     public func grantPackage(customerID: String, resourceType: String, usageType: String, amount: Decimal, measureID: Int, region: String?,
@@ -220,23 +248,14 @@ extension BillingStore {
         }
     }
 
-    public func packageUsage(caller: Principal, query q: Call) async throws -> FreeResourceRecordList {
-        for k in ["free_resource_id", "product_id", "resource_type_code"] { try Check.length(q.query(k), k, max: 64) }
-        guard let b = Check.nonEmpty(q.query("deduct_time_begin")), b.count == 10, let begin = WireTime.parseUTC(b + "T00:00:00Z") else {
-            throw Refusal.parameter("deduct_time_begin", "is required, a date like 2026-01-01")
-        }
-        guard let e = Check.nonEmpty(q.query("deduct_time_end")), e.count == 10, let end = WireTime.parseUTC(e + "T00:00:00Z") else {
-            throw Refusal.parameter("deduct_time_end", "is required, a date like 2026-01-31")
-        }
-        guard begin <= end else { throw Refusal.parameter("deduct_time_begin", "must not be after deduct_time_end") }
-        guard end - begin <= 90 * 86_400_000 else { throw Refusal.parameter("deduct_time_end", "must be at most 90 days after deduct_time_begin") }
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func packageUsage(caller: Principal, _ q: PackageUsageQuery) async throws -> FreeResourceRecordList {
+        let begin = q.begin, end = q.end, page = q.page
         return try await database.read { db in
             // Beijing days: [begin 00:00, end 24:00) at UTC+8.
             var filter: SQLQueryString = "d.customer_id = \(bind: caller.domainID) AND d.deduct_time >= \(bind: begin - WireTime.beijingOffset) AND d.deduct_time < \(bind: end + 86_400_000 - WireTime.beijingOffset)"
-            if let v = Check.nonEmpty(q.query("free_resource_id")) { filter += " AND d.free_resource_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.query("product_id")) { filter += " AND p.product_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.query("resource_type_code")) { filter += " AND i.resource_type = \(bind: v)" }
+            if let v = q.freeResourceID { filter += " AND d.free_resource_id = \(bind: v)" }
+            if let v = q.productID { filter += " AND p.product_id = \(bind: v)" }
+            if let v = q.resourceTypeCode { filter += " AND i.resource_type = \(bind: v)" }
             let from: SQLQueryString = "package_deductions d JOIN package_items i ON i.free_resource_id = d.free_resource_id JOIN resource_packages p ON p.id = i.package_id"
             let total = try await db.raw("SELECT COUNT(*) AS n FROM \(from) WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
@@ -257,7 +276,32 @@ extension BillingStore {
             }, totalCount: total)
         }
     }
+
+    /// ListFreeResourceUsages: remaining and original amounts of the caller's package items.
+    public func packageItems(caller: Principal, _ r: FreeResourceUsagesRequest) async throws -> FreeResourceDetailList {
+        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw APIError.parameter("free_resource_ids", "is required") }
+        guard ids.count <= 100 else { throw APIError.parameter("free_resource_ids", "has more than 100 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "free_resource_ids[\(i)]", max: 64) }
+        return try await database.read { db in
+            let rows = try await db.raw("""
+                SELECT i.*, p.product_name, p.effective_at, p.expires_at, u.name_zh FROM package_items i JOIN resource_packages p ON p.id = i.package_id
+                LEFT JOIN catalog_usage_types u ON u.code = i.usage_type AND u.resource_type = i.resource_type
+                WHERE p.customer_id = \(bind: caller.domainID) AND i.free_resource_id IN (\(binds: ids)) ORDER BY i.free_resource_id
+                """).all()
+            return FreeResourceDetailList(freeResources: try rows.map {
+                FreeResourceDetail(freeResourceID: try $0.decode(column: "free_resource_id", as: String.self),
+                                   freeResourceTypeName: try $0.decode(column: "product_name", as: String.self), quotaReuseCycle: 0, quotaReuseCycleType: 0,
+                                   usageTypeName: try $0.decode(column: "name_zh", as: String?.self) ?? (try $0.decode(column: "usage_type", as: String.self)),
+                                   startTime: WireTime.utc(try $0.decode(column: "effective_at", as: Int64.self)),
+                                   endTime: WireTime.utc(try $0.decode(column: "expires_at", as: Int64.self)),
+                                   amount: Money.parse(try $0.decode(column: "remaining", as: String.self)) ?? 0,
+                                   originalAmount: Money.parse(try $0.decode(column: "total", as: String.self)) ?? 0,
+                                   measureID: try $0.decode(column: "measure_id", as: Int.self))
+            })
+        }
+    }
 }
+
 
 /// Resource packages sold as yearly/monthly products: bought with the subscription
 /// (the purchase fee is the subscription's), grown by renewals, ended by unsubscribing.

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import SQLKit
 
 /// The customer console SSO lands on: account, balances, coupons, resources and this month's
@@ -19,7 +18,7 @@ public enum ConsoleRoutes {
                         <p>The console is reached through single sign-on from your partner's platform. Start from there.</p></section>
                         """))
                 }
-                return HTML.response(.ok, try await dashboard(platform: platform, customerID: customerID, context: context))
+                return HTML.response(.ok, try await dashboard(platform: platform, customerID: customerID))
             }
           }
         }
@@ -47,16 +46,14 @@ public enum ConsoleRoutes {
 
     static let balanceNames = [1: "Cash", 2: "Credit", 5: "Coupons", 7: "Stored-value card"]
 
-    static func dashboard(platform: Platform, customerID: String, context: PCContext) async throws -> String {
+    static func dashboard(platform: Platform, customerID: String) async throws -> String {
         guard let account = try await platform.accounts.account(id: customerID) else { throw SSOFailure("session", "the account no longer exists") }
         let me = Principal(domainID: account.domainID, domainName: account.domainName, kind: .customer, parentID: nil, via: "console")
         let e = HTML.esc
         let balances = try await platform.funds.customerBalances(caller: me)
         let now = try await platform.database.businessNow()
         let cycle = String(WireTime.utc(now + WireTime.beijingOffset).prefix(7))
-        let call = Call(principal: me, body: ByteBuffer(), query: [("bill_cycle", cycle)], parameters: .init(), headers: [:],
-                        logger: context.logger, requestID: context.requestID, operation: "ConsoleMonthlySum")
-        let month = try await platform.billing.customerMonthlySum(caller: me, query: call)
+        let month = try await platform.billing.customerMonthlySum(caller: me, try CustomerMonthlySumQuery(QueryParameters([("bill_cycle", cycle)])))
         let resources = try await platform.resources.list(caller: me, QueryResourcesRequest(offset: 0, limit: 100))
         let coupons = try await platform.database.read { db in
             try await db.raw("""

@@ -2,6 +2,10 @@ import Foundation
 import SQLKit
 
 extension CouponStore {
+    static func timeRange(_ filter: inout SQLQueryString, _ column: String, _ range: TimeRange) {
+        timeRange(&filter, column, range.begin, range.end)
+    }
+
     static func timeRange(_ filter: inout SQLQueryString, _ column: String, _ begin: Int64?, _ end: Int64?) {
         if let begin { filter += " AND \(unsafeRaw: column) >= \(bind: begin)" }
         if let end { filter += " AND \(unsafeRaw: column) < \(bind: end + 1000)" }  // the end second is included
@@ -43,14 +47,8 @@ extension CouponStore {
     }
 
     /// ListIssuedCouponQuotas: the quotas a distributor carved for its resellers.
-    public func listIssuedQuotas(caller: Principal, query: Call) async throws -> QuotaList {
-        let quotaID = Check.nonEmpty(query.query("quota_id"))
-        let reseller = Check.nonEmpty(query.query("indirect_partner_id"))
-        let parent = query.query("parent_quota_id")
-        try Check.length(quotaID, "quota_id", max: 64)
-        try Check.length(reseller, "indirect_partner_id", max: 64)
-        try Check.length(parent, "parent_quota_id", max: 64)
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    public func listIssuedQuotas(caller: Principal, _ q: ListIssuedQuotasQuery) async throws -> QuotaList {
+        let quotaID = q.quotaID, reseller = q.indirectPartnerID, parent = q.parentQuotaID, page = q.page
         let now = try await database.businessNow()
         return try await database.read { db in
             var filter: SQLQueryString = "p.partner_id = \(bind: caller.domainID)"
@@ -68,25 +66,15 @@ extension CouponStore {
     }
 
     /// ListCouponQuotasRecords: grants (10) and reclaims (11) of reseller quotas.
-    public func quotaRecords(caller: Principal, query: Call) async throws -> QuotaRecordList {
-        let reseller = Check.nonEmpty(query.query("indirect_partner_id"))
-        let quotaID = Check.nonEmpty(query.query("quota_id"))
-        let parent = Check.nonEmpty(query.query("parent_quota_id"))
-        // A non-enum value means no filter, as documented.
-        let opType = Check.nonEmpty(query.query("operation_type")).flatMap { $0 == "10" || $0 == "11" ? $0 : nil }
-        for (v, f, m) in [(reseller, "indirect_partner_id", 64), (quotaID, "quota_id", 64), (parent, "parent_quota_id", 64)] { try Check.length(v, f, max: m) }
-        if query.query("operation_time_begin") == "" { throw Refusal.parameter("operation_time_begin", "must not be an empty string") }
-        if query.query("operation_time_end") == "" { throw Refusal.parameter("operation_time_end", "must not be an empty string") }
-        let begin = try Self.time(query.query("operation_time_begin"), "operation_time_begin")
-        let end = try Self.time(query.query("operation_time_end"), "operation_time_end")
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    public func quotaRecords(caller: Principal, _ q: QuotaRecordsQuery) async throws -> QuotaRecordList {
+        let reseller = q.indirectPartnerID, quotaID = q.quotaID, parent = q.parentQuotaID, opType = q.operationType, page = q.page
         return try await database.read { db in
             var filter: SQLQueryString = "r.scope = 'quota' AND r.partner_id = \(bind: caller.domainID)"
             if let reseller { filter += " AND r.indirect_partner_id = \(bind: reseller)" }
             if let quotaID { filter += " AND r.quota_id = \(bind: quotaID)" }
             if let parent { filter += " AND r.parent_quota_id = \(bind: parent)" }
             if let opType { filter += " AND r.operation_type = \(bind: opType)" }
-            Self.timeRange(&filter, "r.created_at", begin, end)
+            Self.timeRange(&filter, "r.created_at", q.operationTime)
             let total = try await db.raw("SELECT COUNT(*) AS n FROM coupon_records r WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
                 SELECT r.*, a.name AS reseller_name FROM coupon_records r LEFT JOIN accounts a ON a.id = r.indirect_partner_id
@@ -107,20 +95,10 @@ extension CouponStore {
     }
 
     /// ListIssuedPartnerCoupons
-    public func listCoupons(caller: Principal, query: Call) async throws -> IssuedCouponList {
-        let couponID = Check.nonEmpty(query.query("coupon_id"))
-        let customerID = Check.nonEmpty(query.query("customer_id"))
-        let orderID = Check.nonEmpty(query.query("order_id"))
-        let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
-        for (v, f) in [(couponID, "coupon_id"), (customerID, "customer_id"), (orderID, "order_id"), (indirect, "indirect_partner_id")] { try Check.length(v, f, max: 64) }
-        let couponType = try query.queryInt("coupon_type")
-        if let t = couponType, t != 1 && t != 4 { throw Refusal.parameter("coupon_type", "must be 1 or 4") }
-        let status = try query.queryInt("status")
-        try Check.range(status, "status", 1...5)
-        let ranges = [("c.created_at", try Self.time(query.query("create_time_begin"), "create_time_begin"), try Self.time(query.query("create_time_end"), "create_time_end")),
-                      ("c.effective_at", try Self.time(query.query("effective_time_begin"), "effective_time_begin"), try Self.time(query.query("effective_time_end"), "effective_time_end")),
-                      ("c.expires_at", try Self.time(query.query("expire_time_begin"), "expire_time_begin"), try Self.time(query.query("expire_time_end"), "expire_time_end"))]
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    public func listCoupons(caller: Principal, _ q: ListCouponsQuery) async throws -> IssuedCouponList {
+        let couponID = q.couponID, customerID = q.customerID, orderID = q.orderID, indirect = q.indirectPartnerID
+        let couponType = q.couponType, status = q.status, page = q.page
+        let ranges = [("c.created_at", q.createTime), ("c.effective_at", q.effectiveTime), ("c.expires_at", q.expireTime)]
         let now = try await database.businessNow()
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
@@ -131,7 +109,7 @@ extension CouponStore {
             if orderID != nil { filter += " AND 1 = 0" }  // no orders have used coupons yet
             if let couponType { filter += " AND c.coupon_type = \(bind: couponType)" }
             if let status { filter += " AND \(Self.couponStatus(now: now)) = \(bind: status)" }
-            for (column, b, e) in ranges { Self.timeRange(&filter, column, b, e) }
+            for (column, range) in ranges { Self.timeRange(&filter, column, range) }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM coupons c WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
                 SELECT c.*, \(Self.couponStatus(now: now)) AS derived_status, l.balance FROM coupons c JOIN ledger_accounts l ON l.id = c.ledger_account
@@ -161,37 +139,21 @@ extension CouponStore {
     }
 
     /// ListPartnerCouponsRecord
-    public func couponRecords(caller: Principal, query: Call) async throws -> CouponRecordList {
-        let types = query.query.filter { $0.0 == "operation_types" }.map(\.1)
-        let couponIDs = query.query.filter { $0.0 == "coupon_ids" }.map(\.1).filter { !$0.isEmpty }
-        guard types.count <= 8 else { throw Refusal.parameter("operation_types", "has more than 8 entries") }
-        guard couponIDs.count <= 100 else { throw Refusal.parameter("coupon_ids", "has more than 100 entries") }
-        for t in types where !t.isEmpty { try Check.oneOf(t, "operation_types", Set((1...9).map(String.init))) }
-        let quotaID = Check.nonEmpty(query.query("quota_id"))
-        let customerID = Check.nonEmpty(query.query("customer_id"))
-        let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
-        for (v, f) in [(quotaID, "quota_id"), (customerID, "customer_id"), (indirect, "indirect_partner_id")] { try Check.length(v, f, max: 64) }
-        let quotaType = try query.queryInt("quota_type")
-        if let t = quotaType, t != 0 && t != 1 { throw Refusal.parameter("quota_type", "must be 0 or 1") }
-        // A non-enum value is ignored, as documented.
-        let result = Check.nonEmpty(query.query("result")).flatMap { $0 == "0" || $0 == "-1" ? $0 : nil }
-        let begin = try Self.time(query.query("operation_time_begin"), "operation_time_begin")
-        let end = try Self.time(query.query("operation_time_end"), "operation_time_end")
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
-        let typesGiven = query.query.contains { $0.0 == "operation_types" }
+    public func couponRecords(caller: Principal, _ q: CouponRecordsQuery) async throws -> CouponRecordList {
+        let couponIDs = q.couponIDs, quotaID = q.quotaID, customerID = q.customerID, indirect = q.indirectPartnerID
+        let quotaType = q.quotaType, result = q.result, page = q.page
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
             var filter: SQLQueryString = "r.scope = 'coupon' AND r.partner_id = \(bind: owner)"
-            if typesGiven {
-                let real = types.filter { !$0.isEmpty }
-                filter += real.isEmpty ? " AND 1 = 0" : " AND r.operation_type IN (\(binds: real))"
+            if let types = q.operationTypes {
+                filter += types.isEmpty ? " AND 1 = 0" : " AND r.operation_type IN (\(binds: types))"
             }
             if !couponIDs.isEmpty { filter += " AND r.coupon_id IN (\(binds: couponIDs))" }
             if let quotaID { filter += " AND r.quota_id = \(bind: quotaID)" }
             if let customerID { filter += " AND r.customer_id = \(bind: customerID)" }
             if let quotaType { filter += " AND r.quota_type = \(bind: quotaType)" }
             if let result { filter += " AND r.result = \(bind: result)" }
-            Self.timeRange(&filter, "r.created_at", begin, end)
+            Self.timeRange(&filter, "r.created_at", q.operationTime)
             let total = try await db.raw("SELECT COUNT(*) AS n FROM coupon_records r WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("SELECT r.* FROM coupon_records r WHERE \(filter) ORDER BY r.created_at DESC, r.id DESC LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
             return CouponRecordList(totalCount: total, records: try rows.map { r in

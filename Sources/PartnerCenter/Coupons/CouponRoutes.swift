@@ -21,13 +21,13 @@ public enum CouponRoutes {
             try await store.reclaimQuotas(caller: call.principal, try call.json(ReclaimCouponQuotasRequest.self))
         }
         router.api(.get, "/v2/partners/issued-coupon-quotas", listIssuedQuotas, gateway: gateway) { call in
-            try await store.listIssuedQuotas(caller: call.principal, query: call)
+            try await store.listIssuedQuotas(caller: call.principal, try ListIssuedQuotasQuery(call.queryParameters))
         }
         router.api(.post, "/v2/partners/coupon-quotas/query", listQuotas, gateway: gateway) { call in
             try await store.listQuotas(caller: call.principal, try call.json(QueryCouponQuotasRequest.self))
         }
         router.api(.get, "/v2/partners/coupon-quotas/records", quotaRecords, gateway: gateway) { call in
-            try await store.quotaRecords(caller: call.principal, query: call)
+            try await store.quotaRecords(caller: call.principal, try QuotaRecordsQuery(call.queryParameters))
         }
         router.api(.post, "/v2/promotions/benefits/partner-coupons", createCoupons, gateway: gateway) { call in
             try await store.createCoupons(caller: call.principal, try call.json(CreatePartnerCouponsRequest.self))
@@ -37,10 +37,10 @@ public enum CouponRoutes {
             return Reply(status: .noContent, body: nil)
         }
         router.api(.get, "/v2/promotions/benefits/partner-coupons", listCoupons, gateway: gateway) { call in
-            try await store.listCoupons(caller: call.principal, query: call)
+            try await store.listCoupons(caller: call.principal, try ListCouponsQuery(call.queryParameters))
         }
         router.api(.get, "/v2/promotions/benefits/partner-coupons/records/query", couponRecords, gateway: gateway) { call in
-            try await store.couponRecords(caller: call.principal, query: call)
+            try await store.couponRecords(caller: call.principal, try CouponRecordsQuery(call.queryParameters))
         }
     }
 }

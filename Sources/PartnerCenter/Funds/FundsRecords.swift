@@ -6,19 +6,9 @@ extension FundsStore {
 
     /// ListPartnerAdjustRecords: the partner's grants and reclaims (to customers and, for a
     /// distributor, to its resellers). A customer not under the caller yields an empty list.
-    public func adjustRecords(caller: Principal, query: Call) async throws -> AdjustRecordsResponse {
-        let customerID = Check.nonEmpty(query.query("customer_id"))
-        let opType = Check.nonEmpty(query.query("operation_type"))
-        let transID = Check.nonEmpty(query.query("trans_id"))
-        let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
-        try Check.length(customerID, "customer_id", max: 64)
-        try Check.length(opType, "operation_type", max: 64)
-        try Check.length(transID, "trans_id", max: 128)
-        try Check.length(indirect, "indirect_partner_id", max: 64)
-        try Check.oneOf(opType, "operation_type", Set(Self.adjustKinds.keys))
-        let begin = try Check.utcTime(Check.nonEmpty(query.query("operation_time_begin")), "operation_time_begin")
-        let end = try Check.utcTimeEnd(Check.nonEmpty(query.query("operation_time_end")), "operation_time_end")
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    public func adjustRecords(caller: Principal, _ q: AdjustRecordsQuery) async throws -> AdjustRecordsResponse {
+        let customerID = q.customerID, opType = q.operationType, transID = q.transID, indirect = q.indirectPartnerID
+        let begin = q.begin, end = q.end, page = q.page
         return try await database.read { db in
             let partner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
             var filter: SQLQueryString = "t.partner_id = \(bind: partner) AND t.kind IN ('BEADJUST', 'BERETRIEVE', 'BEUNBIND')"
@@ -58,12 +48,12 @@ extension FundsStore {
 
     /// trade_time_begin/end as Beijing days, at most a year apart; by default the year up to
     /// today on the business clock. Returns the start of the first and of the last day.
-    func tradeWindow(_ query: Call) async throws -> (begin: Int64, end: Int64) {
+    func tradeWindow(_ days: TradeDays) async throws -> (begin: Int64, end: Int64) {
         let today = WireTime.beijingDayStart(try await database.businessNow())
-        let end = try Self.beijingDay(query.query("trade_time_end"), "trade_time_end") ?? today
-        let begin = try Self.beijingDay(query.query("trade_time_begin"), "trade_time_begin") ?? (end - 365 * WireTime.dayMillis)
-        guard begin <= end else { throw Refusal.parameter("trade_time_begin", "must not be after trade_time_end") }
-        guard end - begin <= 366 * WireTime.dayMillis else { throw Refusal.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        let end = days.end ?? today
+        let begin = days.begin ?? (end - 365 * WireTime.dayMillis)
+        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * WireTime.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
         return (begin, end)
     }
 
@@ -75,15 +65,10 @@ extension FundsStore {
     }
 
     /// ListPartnerAccountChangeRecords: the lines of the partner's own cash or credit account.
-    public func changeRecords(caller: Principal, query: Call) async throws -> AccountChangeRecordsResponse {
-        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw Refusal.parameter("balance_type", "is required") }
-        try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
-        let tradeType = Check.nonEmpty(query.query("trade_type"))
-        try Check.oneOf(tradeType, "trade_type", Self.tradeTypes)
-        let indirect = Check.nonEmpty(query.query("indirect_partner_id"))
-        try Check.length(indirect, "indirect_partner_id", max: 64)
-        let (begin, end) = try await tradeWindow(query)
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    public func changeRecords(caller: Principal, _ q: ChangeRecordsQuery) async throws -> AccountChangeRecordsResponse {
+        let balanceType = q.balanceType, tradeType = q.tradeType, indirect = q.indirectPartnerID
+        let (begin, end) = try await tradeWindow(q.tradeDays)
+        let page = try q.page
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
             let account = Ledger.accountID(owner: owner, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
@@ -151,17 +136,10 @@ extension FundsStore {
 
     /// ListCustomerAccountChangeRecords: the lines of the customer's own cash or credit account
     /// (grants and reclaims by its partner, usage and subscription payments, refunds).
-    public func customerChangeRecords(caller: Principal, query: Call) async throws -> CustomerAccountChangeRecords {
-        guard let balanceType = Check.nonEmpty(query.query("balance_type")) else { throw Refusal.parameter("balance_type", "is required") }
-        try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
-        let direction = Check.nonEmpty(query.query("revenue_expense_type"))
-        try Check.oneOf(direction, "revenue_expense_type", ["REVENUE", "EXPENSE"])
-        let tradeType = Check.nonEmpty(query.query("trade_type"))
-        try Check.oneOf(tradeType, "trade_type", Self.customerTradeTypes)
-        let tradeID = Check.nonEmpty(query.query("trade_id"))
-        try Check.length(tradeID, "trade_id", max: 64)
-        let (begin, end) = try await tradeWindow(query)
-        let page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func customerChangeRecords(caller: Principal, _ q: CustomerChangeRecordsQuery) async throws -> CustomerAccountChangeRecords {
+        let balanceType = q.balanceType, direction = q.revenueExpenseType, tradeType = q.tradeType, tradeID = q.tradeID
+        let (begin, end) = try await tradeWindow(q.tradeDays)
+        let page = try q.page
         return try await database.read { db in
             let account = Ledger.accountID(owner: caller.domainID, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
             var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + WireTime.dayMillis)"

@@ -41,13 +41,13 @@ public enum FundsRoutes {
             try await store.customersBalances(caller: call.principal, try call.json(CustomersBalancesRequest.self))
         }
         router.api(.get, "/v3/accounts/partner-accounts/adjust-records", adjustRecords, gateway: gateway) { call in
-            try await store.adjustRecords(caller: call.principal, query: call)
+            try await store.adjustRecords(caller: call.principal, try AdjustRecordsQuery(call.queryParameters))
         }
         router.api(.get, "/v2/accounts/customer-accounts/account-change-records", customerChangeRecords, gateway: gateway) { call in
-            try await store.customerChangeRecords(caller: call.principal, query: call)
+            try await store.customerChangeRecords(caller: call.principal, try CustomerChangeRecordsQuery(call.queryParameters))
         }
         router.api(.get, "/v2/accounts/partner-accounts/account-change-records", changeRecords, gateway: gateway) { call in
-            try await store.changeRecords(caller: call.principal, query: call)
+            try await store.changeRecords(caller: call.principal, try ChangeRecordsQuery(call.queryParameters))
         }
     }
 }

@@ -31,9 +31,12 @@ public struct Call: Sendable {
         try WireJSON.decode(type, from: body)
     }
 
+    /// The query string, for a typed query's `init(_: QueryParameters)`.
+    public var queryParameters: QueryParameters { QueryParameters(query) }
+
     /// First value of a query parameter; "" counts as absent where Huawei says so.
     public func query(_ name: String) -> String? {
-        query.first(where: { $0.0 == name })?.1
+        queryParameters.query(name)
     }
 
     /// `X-Client-Token`: a caller-chosen key that makes a money-moving request safe to
@@ -47,14 +50,11 @@ public struct Call: Sendable {
 
     /// An integer parameter where an empty value is refused rather than read as absent.
     public func queryIntStrict(_ name: String) throws -> Int? {
-        if query(name) == "" { throw APIError.parameter(name, "must not be empty") }
-        return try queryInt(name)
+        try queryParameters.queryIntStrict(name)
     }
 
     public func queryInt(_ name: String) throws -> Int? {
-        guard let text = query(name), !text.isEmpty else { return nil }
-        guard let v = Int(text) else { throw APIError.parameter(name, "must be an integer") }
-        return v
+        try queryParameters.queryInt(name)
     }
 }
 

@@ -64,74 +64,17 @@ public struct ResFeeRecordList: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case feeRecords = "fee_records", totalCount = "total_count", currency }
 }
 
-public struct ConsumeSubCustomersRequest: Codable, Sendable {
-    public var billCycle: String?
-    public var offset: Int?
-    public var limit: Int?
-    enum CodingKeys: String, CodingKey { case billCycle = "bill_cycle", offset, limit }
-}
-
-public struct ConsumeSubCustomer: Codable, Sendable {
-    public var customerID: String
-    enum CodingKeys: String, CodingKey { case customerID = "customer_id" }
-}
-
-public struct ConsumeSubCustomerList: Codable, Sendable {
-    public var subCustomers: [ConsumeSubCustomer]
-    public var totalCount: Int
-    enum CodingKeys: String, CodingKey { case subCustomers = "sub_customers", totalCount = "total_count" }
-}
-
-public struct FreeResourceUsagesRequest: Codable, Sendable {
-    public var freeResourceIDs: [String]?
-    enum CodingKeys: String, CodingKey { case freeResourceIDs = "free_resource_ids" }
-}
-
-public struct FreeResourceDetail: Codable, Sendable {
-    public var freeResourceID: String
-    public var freeResourceTypeName: String
-    public var quotaReuseCycle: Int
-    public var quotaReuseCycleType: Int
-    public var usageTypeName: String
-    public var startTime: String
-    public var endTime: String
-    public var amount: Decimal
-    public var originalAmount: Decimal
-    public var measureID: Int
-    enum CodingKeys: String, CodingKey {
-        case freeResourceID = "free_resource_id", freeResourceTypeName = "free_resource_type_name", quotaReuseCycle = "quota_reuse_cycle"
-        case quotaReuseCycleType = "quota_reuse_cycle_type", usageTypeName = "usage_type_name", startTime = "start_time", endTime = "end_time"
-        case amount, originalAmount = "original_amount", measureID = "measure_id"
-    }
-}
-
-public struct FreeResourceDetailList: Codable, Sendable {
-    public var freeResources: [FreeResourceDetail]
-    enum CodingKeys: String, CodingKey { case freeResources = "free_resources" }
-}
-
 extension BillingStore {
     /// ListCustomerselfResourceRecords: the customer's fee records per resource, in detail
     /// (statistic_type 3, the default), per day (2) or per billing cycle (1).
-    public func customerResourceRecords(caller: Principal, query q: Call) async throws -> ResFeeRecordList {
-        let cycle = try Self.checkCycle(q.query("cycle"), "cycle")
-        let charge = try q.queryIntStrict("charge_mode")
-        if let c = charge, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charge_mode", "must be 1, 3, 10 or 11") }
-        let billType = try q.queryInt("bill_type")
-        if let b = billType, ![1, 2, 3, 4, 5, 8, 9, 14, 16, 18, 20, 23, 24, 25, 103].contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
-        let statistic = try q.queryInt("statistic_type") ?? 3
-        guard [1, 2, 3].contains(statistic) else { throw Refusal.parameter("statistic_type", "must be 1, 2 or 3") }
-        let method = Check.nonEmpty(q.query("method")) ?? "all"
-        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
-        if method == "sub_customer", Check.nonEmpty(q.query("sub_customer_id")) == nil { throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer") }
-        let window = try Self.dayWindow(cycle: cycle, begin: q.query("bill_date_begin"), end: q.query("bill_date_end"))
-        let page = try Page(offset: try q.queryInt("offset"), limit: try q.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
-        let includeZero = q.query("include_zero_record") == "true"
+    public func customerResourceRecords(caller: Principal, _ q: CustomerResourceRecordsQuery) async throws -> ResFeeRecordList {
+        let cycle = q.cycle, charge = q.chargeMode, billType = q.billType, statistic = q.statisticType, method = q.method
+        let window = q.days, page = q.page, includeZero = q.includeZeroRecord
         return try await database.read { db in
             var filter: SQLQueryString = "f.customer_id = \(bind: caller.domainID) AND f.bill_cycle = \(bind: cycle)"
             if method == "sub_customer" { filter += " AND 1 = 0" }
-            for (k, col) in [("cloud_service_type", "f.service_type"), ("region", "f.region"), ("resource_id", "f.resource_id"), ("trade_id", "f.trade_id")] {
-                if let v = Check.nonEmpty(q.query(k)) { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
+            for (value, col) in [(q.cloudServiceType, "f.service_type"), (q.region, "f.region"), (q.resourceID, "f.resource_id"), (q.tradeID, "f.trade_id")] {
+                if let v = value { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
             }
             if let charge { filter += " AND f.charging_mode = \(bind: charge)" }
             if let billType { filter += " AND f.bill_type = \(bind: billType)" }
@@ -194,44 +137,6 @@ extension BillingStore {
                     measureID: 1, consumeTime: WireTime.utc(begin), accountName: caller.domainName))
             }
             return ResFeeRecordList(feeRecords: out, totalCount: total, currency: Ledger.currency)
-        }
-    }
-
-    /// ListConsumeSubCustomers: the partner's customers (and, for a distributor, its
-    /// resellers' customers) that have spend in a billing cycle.
-    public func consumingCustomers(caller: Principal, _ r: ConsumeSubCustomersRequest) async throws -> ConsumeSubCustomerList {
-        let cycle = try Self.checkCycle(r.billCycle, "bill_cycle")
-        let page = try Page(offset: r.offset, limit: r.limit, maxLimit: 1000, maxOffset: Int(Int32.max))
-        return try await database.read { db in
-            let scope = try await Self.partnerScope(db, caller: caller, indirect: nil, includeResellers: true)
-            let base: SQLQueryString = "SELECT DISTINCT f.customer_id FROM fee_records f WHERE f.partner_id IN (\(binds: scope)) AND f.bill_cycle = \(bind: cycle)"
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM (\(base)) g").first()!.decode(column: "n", as: Int.self)
-            let rows = try await db.raw("\(base) ORDER BY f.customer_id LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
-            return ConsumeSubCustomerList(subCustomers: try rows.map { ConsumeSubCustomer(customerID: try $0.decode(column: "customer_id", as: String.self)) }, totalCount: total)
-        }
-    }
-
-    /// ListFreeResourceUsages: remaining and original amounts of the caller's package items.
-    public func packageItems(caller: Principal, _ r: FreeResourceUsagesRequest) async throws -> FreeResourceDetailList {
-        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw Refusal.parameter("free_resource_ids", "is required") }
-        guard ids.count <= 100 else { throw Refusal.parameter("free_resource_ids", "has more than 100 entries") }
-        for (i, id) in ids.enumerated() { _ = try Check.required(id, "free_resource_ids[\(i)]", max: 64) }
-        return try await database.read { db in
-            let rows = try await db.raw("""
-                SELECT i.*, p.product_name, p.effective_at, p.expires_at, u.name_zh FROM package_items i JOIN resource_packages p ON p.id = i.package_id
-                LEFT JOIN catalog_usage_types u ON u.code = i.usage_type AND u.resource_type = i.resource_type
-                WHERE p.customer_id = \(bind: caller.domainID) AND i.free_resource_id IN (\(binds: ids)) ORDER BY i.free_resource_id
-                """).all()
-            return FreeResourceDetailList(freeResources: try rows.map {
-                FreeResourceDetail(freeResourceID: try $0.decode(column: "free_resource_id", as: String.self),
-                                   freeResourceTypeName: try $0.decode(column: "product_name", as: String.self), quotaReuseCycle: 0, quotaReuseCycleType: 0,
-                                   usageTypeName: try $0.decode(column: "name_zh", as: String?.self) ?? (try $0.decode(column: "usage_type", as: String.self)),
-                                   startTime: WireTime.utc(try $0.decode(column: "effective_at", as: Int64.self)),
-                                   endTime: WireTime.utc(try $0.decode(column: "expires_at", as: Int64.self)),
-                                   amount: Money.parse(try $0.decode(column: "remaining", as: String.self)) ?? 0,
-                                   originalAmount: Money.parse(try $0.decode(column: "total", as: String.self)) ?? 0,
-                                   measureID: try $0.decode(column: "measure_id", as: Int.self))
-            })
         }
     }
 }

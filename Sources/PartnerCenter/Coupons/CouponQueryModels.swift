@@ -1,0 +1,131 @@
+import Foundation
+
+// The GET operations' query strings, parsed and checked: what the coupon store reads them as.
+
+/// A time filter given to the second (UTC, milliseconds); either end may be open.
+public struct TimeRange: Sendable, Equatable {
+    public var begin: Int64?
+    public var end: Int64?
+
+    public init(begin: Int64?, end: Int64?) {
+        self.begin = begin
+        self.end = end
+    }
+}
+
+/// ListIssuedCouponQuotas
+public struct ListIssuedQuotasQuery: Sendable {
+    public var quotaID: String?
+    public var indirectPartnerID: String?
+    /// Taken as given: an empty value filters for quotas without a parent.
+    public var parentQuotaID: String?
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        quotaID = Check.nonEmpty(query["quota_id"])
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        parentQuotaID = query["parent_quota_id"]
+        try Check.length(quotaID, "quota_id", max: 64)
+        try Check.length(indirectPartnerID, "indirect_partner_id", max: 64)
+        try Check.length(parentQuotaID, "parent_quota_id", max: 64)
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    }
+}
+
+/// ListCouponQuotasRecords
+public struct QuotaRecordsQuery: Sendable {
+    public var indirectPartnerID: String?
+    public var quotaID: String?
+    public var parentQuotaID: String?
+    /// "10" (grant) or "11" (reclaim); any other value means no filter, as documented.
+    public var operationType: String?
+    public var operationTime: TimeRange
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        quotaID = Check.nonEmpty(query["quota_id"])
+        parentQuotaID = Check.nonEmpty(query["parent_quota_id"])
+        operationType = Check.nonEmpty(query["operation_type"]).flatMap { $0 == "10" || $0 == "11" ? $0 : nil }
+        for (v, f, m) in [(indirectPartnerID, "indirect_partner_id", 64), (quotaID, "quota_id", 64), (parentQuotaID, "parent_quota_id", 64)] {
+            try Check.length(v, f, max: m)
+        }
+        if query["operation_time_begin"] == "" { throw APIError.parameter("operation_time_begin", "must not be an empty string") }
+        if query["operation_time_end"] == "" { throw APIError.parameter("operation_time_end", "must not be an empty string") }
+        let begin = try CouponStore.time(query["operation_time_begin"], "operation_time_begin")
+        let end = try CouponStore.time(query["operation_time_end"], "operation_time_end")
+        operationTime = TimeRange(begin: begin, end: end)
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    }
+}
+
+/// ListIssuedPartnerCoupons
+public struct ListCouponsQuery: Sendable {
+    public var couponID: String?
+    public var customerID: String?
+    public var orderID: String?
+    public var indirectPartnerID: String?
+    public var couponType: Int?
+    public var status: Int?
+    public var createTime: TimeRange
+    public var effectiveTime: TimeRange
+    public var expireTime: TimeRange
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        couponID = Check.nonEmpty(query["coupon_id"])
+        customerID = Check.nonEmpty(query["customer_id"])
+        orderID = Check.nonEmpty(query["order_id"])
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        for (v, f) in [(couponID, "coupon_id"), (customerID, "customer_id"), (orderID, "order_id"), (indirectPartnerID, "indirect_partner_id")] {
+            try Check.length(v, f, max: 64)
+        }
+        couponType = try query.queryInt("coupon_type")
+        if let t = couponType, t != 1 && t != 4 { throw APIError.parameter("coupon_type", "must be 1 or 4") }
+        status = try query.queryInt("status")
+        try Check.range(status, "status", 1...5)
+        func range(_ name: String) throws -> TimeRange {
+            let begin = try CouponStore.time(query[name + "_begin"], name + "_begin")
+            return TimeRange(begin: begin, end: try CouponStore.time(query[name + "_end"], name + "_end"))
+        }
+        createTime = try range("create_time")
+        effectiveTime = try range("effective_time")
+        expireTime = try range("expire_time")
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    }
+}
+
+/// ListPartnerCouponsRecord
+public struct CouponRecordsQuery: Sendable {
+    /// nil when operation_types is not given; given only empty, it is [] and matches nothing.
+    public var operationTypes: [String]?
+    public var couponIDs: [String]
+    public var quotaID: String?
+    public var customerID: String?
+    public var indirectPartnerID: String?
+    public var quotaType: Int?
+    /// "0" or "-1"; any other value is ignored, as documented.
+    public var result: String?
+    public var operationTime: TimeRange
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        let types = query.values("operation_types")
+        couponIDs = query.values("coupon_ids").filter { !$0.isEmpty }
+        guard types.count <= 8 else { throw APIError.parameter("operation_types", "has more than 8 entries") }
+        guard couponIDs.count <= 100 else { throw APIError.parameter("coupon_ids", "has more than 100 entries") }
+        for t in types where !t.isEmpty { try Check.oneOf(t, "operation_types", Set((1...9).map(String.init))) }
+        quotaID = Check.nonEmpty(query["quota_id"])
+        customerID = Check.nonEmpty(query["customer_id"])
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        for (v, f) in [(quotaID, "quota_id"), (customerID, "customer_id"), (indirectPartnerID, "indirect_partner_id")] { try Check.length(v, f, max: 64) }
+        quotaType = try query.queryInt("quota_type")
+        if let t = quotaType, t != 0 && t != 1 { throw APIError.parameter("quota_type", "must be 0 or 1") }
+        result = Check.nonEmpty(query["result"]).flatMap { $0 == "0" || $0 == "-1" ? $0 : nil }
+        let begin = try CouponStore.time(query["operation_time_begin"], "operation_time_begin")
+        let end = try CouponStore.time(query["operation_time_end"], "operation_time_end")
+        operationTime = TimeRange(begin: begin, end: end)
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+        operationTypes = query.contains("operation_types") ? types.filter { !$0.isEmpty } : nil
+    }
+}
