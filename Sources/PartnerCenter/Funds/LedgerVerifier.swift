@@ -74,7 +74,12 @@ public enum LedgerVerifier {
 
     public static func verify(_ database: Database, maxProblems: Int = 100) async throws -> LedgerReport {
         // One read transaction: a consistent snapshot even while the server keeps writing.
-        try await database.transaction { db in
+        // PostgreSQL's default (read committed) takes a new snapshot per statement, so an
+        // account read before a concurrent transfer committed and its lines read after it
+        // would look broken: the verifier asks for one snapshot for the whole check.
+        let backend = database.backend
+        return try await database.transaction { db in
+            if backend == .postgres { try await db.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").run() }
             var problems: [String] = []
             func problem(_ s: String) { if problems.count < maxProblems { problems.append(s) } }
             let accounts = try await db.raw("""

@@ -158,4 +158,29 @@ struct LedgerTests {
         await #expect(throws: LedgerError.idempotencyConflict(key: key)) { _ = try await post("h2") }
         #expect(try await Self.book(p, [cash], transfers: [first.id]).balances == [7])
     }
+
+    /// `ledger verify` on a live deployment: transfers keep committing while it reads, and it
+    /// must still see one consistent snapshot (no account whose version and lines disagree).
+    @Test(arguments: StorageTests.backends()) func verifyingWhileTransfersCommitFindsNoProblem(url: String) async throws {
+        let p = try await StorageTests.platform(url)
+        defer { Task { await p.close() } }
+        let (cash, external) = try await Self.cashAndExternal(p, "live")
+        let backend = p.database.backend
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask {
+                for _ in 0..<150 {
+                    _ = try await p.database.transaction { db in
+                        try await Ledger.post(db, backend: backend, .init(kind: "TEST", from: external, to: cash, units: 1_000, idPrefix: "TS"))
+                    }
+                }
+                return []
+            }
+            group.addTask {
+                var problems: [String] = []
+                for _ in 0..<15 { problems += try await LedgerVerifier.verify(p.database).problems }
+                return problems
+            }
+            for try await problems in group { #expect(problems.isEmpty, "\(problems)") }
+        }
+    }
 }
