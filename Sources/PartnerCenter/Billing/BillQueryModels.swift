@@ -9,7 +9,7 @@ private func billMethod(_ query: QueryParameters) throws -> String {
     let method = Check.nonEmpty(query["method"]) ?? "all"
     try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
     if method == "sub_customer", Check.nonEmpty(query["sub_customer_id"]) == nil {
-        throw APIError.parameter("sub_customer_id", "is required when method is sub_customer")
+        throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer")
     }
     return method
 }
@@ -51,13 +51,13 @@ public struct CustomerFeeRecordsQuery: Sendable {
     public init(_ query: QueryParameters) throws {
         cycle = try BillingStore.checkCycle(query["bill_cycle"], "bill_cycle")
         providerType = try query.queryInt("provider_type")
-        if let p = providerType, p != 1 && p != 2 { throw APIError.parameter("provider_type", "must be 1 or 2") }
+        if let p = providerType, p != 1 && p != 2 { throw Refusal.parameter("provider_type", "must be 1 or 2") }
         chargingMode = try query.queryInt("charging_mode")
-        if let c = chargingMode, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        if let c = chargingMode, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
         billType = try query.queryInt("bill_type")
-        if let b = billType, !knownBillTypes.contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
+        if let b = billType, !knownBillTypes.contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
         status = try query.queryInt("status")
-        if let s = status, ![1, 2, 3].contains(s) { throw APIError.parameter("status", "must be 1, 2 or 3") }
+        if let s = status, ![1, 2, 3].contains(s) { throw Refusal.parameter("status", "must be 1, 2 or 3") }
         method = try billMethod(query)
         includeZeroRecord = query["include_zero_record"] == "true"
         days = try BillingStore.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
@@ -89,11 +89,11 @@ public struct CustomerResourceRecordsQuery: Sendable {
     public init(_ query: QueryParameters) throws {
         cycle = try BillingStore.checkCycle(query["cycle"], "cycle")
         chargeMode = try query.queryIntStrict("charge_mode")
-        if let c = chargeMode, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charge_mode", "must be 1, 3, 10 or 11") }
+        if let c = chargeMode, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charge_mode", "must be 1, 3, 10 or 11") }
         billType = try query.queryInt("bill_type")
-        if let b = billType, !knownBillTypes.contains(b) { throw APIError.parameter("bill_type", "is not a known bill type") }
+        if let b = billType, !knownBillTypes.contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
         statisticType = try query.queryInt("statistic_type") ?? 3
-        guard [1, 2, 3].contains(statisticType) else { throw APIError.parameter("statistic_type", "must be 1, 2 or 3") }
+        guard [1, 2, 3].contains(statisticType) else { throw Refusal.parameter("statistic_type", "must be 1, 2 or 3") }
         method = try billMethod(query)
         days = try BillingStore.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
@@ -130,11 +130,11 @@ public struct SubCustomerFeeRecordsQuery: Sendable {
         for k in ["customer_id", "service_type_code", "region_code", "resource_id", "resource_name", "trade_id", "account_manager_id", "indirect_partner_id"] {
             try Check.length(query[k], k, max: 64)
         }
-        for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where query[k] == "" { throw APIError.parameter(k, "must not be an empty string") }
+        for k in ["resource_id", "resource_name", "trade_id", "account_manager_id"] where query[k] == "" { throw Refusal.parameter(k, "must not be an empty string") }
         chargingMode = try query.queryIntStrict("charging_mode")
-        if let c = chargingMode, ![1, 3, 10, 11].contains(c) { throw APIError.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        if let c = chargingMode, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
         billDetailType = try query.queryIntStrict("bill_detail_type")
-        if let b = billDetailType, !knownBillTypes.contains(b) { throw APIError.parameter("bill_detail_type", "is not a known bill type") }
+        if let b = billDetailType, !knownBillTypes.contains(b) { throw Refusal.parameter("bill_detail_type", "is not a known bill type") }
         if let a = query["association_type"] { try Check.oneOf(a, "association_type", ["1", "2"]) }
         days = try BillingStore.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
@@ -165,7 +165,7 @@ public struct PartnerMonthlyBillsQuery: Sendable {
 
     public init(_ query: QueryParameters) throws {
         cycle = try BillingStore.checkCycle(query["cycle"], "cycle")
-        guard let chargeMode = Check.nonEmpty(query["charge_mode"]) else { throw APIError.parameter("charge_mode", "is required") }
+        guard let chargeMode = Check.nonEmpty(query["charge_mode"]) else { throw Refusal.parameter("charge_mode", "is required") }
         try Check.oneOf(chargeMode, "charge_mode", ["1", "3", "11"])
         self.chargeMode = Int(chargeMode)!
         billType = Check.nonEmpty(query["bill_type"])
@@ -193,13 +193,13 @@ public struct PackageUsageQuery: Sendable {
     public init(_ query: QueryParameters) throws {
         for k in ["free_resource_id", "product_id", "resource_type_code"] { try Check.length(query[k], k, max: 64) }
         guard let b = Check.nonEmpty(query["deduct_time_begin"]), b.count == 10, let begin = WireTime.parseUTC(b + "T00:00:00Z") else {
-            throw APIError.parameter("deduct_time_begin", "is required, a date like 2026-01-01")
+            throw Refusal.parameter("deduct_time_begin", "is required, a date like 2026-01-01")
         }
         guard let e = Check.nonEmpty(query["deduct_time_end"]), e.count == 10, let end = WireTime.parseUTC(e + "T00:00:00Z") else {
-            throw APIError.parameter("deduct_time_end", "is required, a date like 2026-01-31")
+            throw Refusal.parameter("deduct_time_end", "is required, a date like 2026-01-31")
         }
-        guard begin <= end else { throw APIError.parameter("deduct_time_begin", "must not be after deduct_time_end") }
-        guard end - begin <= 90 * 86_400_000 else { throw APIError.parameter("deduct_time_end", "must be at most 90 days after deduct_time_begin") }
+        guard begin <= end else { throw Refusal.parameter("deduct_time_begin", "must not be after deduct_time_end") }
+        guard end - begin <= 90 * 86_400_000 else { throw Refusal.parameter("deduct_time_end", "must be at most 90 days after deduct_time_begin") }
         self.begin = begin
         self.end = end
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))

@@ -279,8 +279,8 @@ extension BillingStore {
 
     /// ListFreeResourceUsages: remaining and original amounts of the caller's package items.
     public func packageItems(caller: Principal, _ r: FreeResourceUsagesRequest) async throws -> FreeResourceDetailList {
-        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw APIError.parameter("free_resource_ids", "is required") }
-        guard ids.count <= 100 else { throw APIError.parameter("free_resource_ids", "has more than 100 entries") }
+        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw Refusal.parameter("free_resource_ids", "is required") }
+        guard ids.count <= 100 else { throw Refusal.parameter("free_resource_ids", "has more than 100 entries") }
         for (i, id) in ids.enumerated() { _ = try Check.required(id, "free_resource_ids[\(i)]", max: 64) }
         return try await database.read { db in
             let rows = try await db.raw("""

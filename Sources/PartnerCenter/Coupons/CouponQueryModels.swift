@@ -50,8 +50,8 @@ public struct QuotaRecordsQuery: Sendable {
         for (v, f, m) in [(indirectPartnerID, "indirect_partner_id", 64), (quotaID, "quota_id", 64), (parentQuotaID, "parent_quota_id", 64)] {
             try Check.length(v, f, max: m)
         }
-        if query["operation_time_begin"] == "" { throw APIError.parameter("operation_time_begin", "must not be an empty string") }
-        if query["operation_time_end"] == "" { throw APIError.parameter("operation_time_end", "must not be an empty string") }
+        if query["operation_time_begin"] == "" { throw Refusal.parameter("operation_time_begin", "must not be an empty string") }
+        if query["operation_time_end"] == "" { throw Refusal.parameter("operation_time_end", "must not be an empty string") }
         let begin = try CouponStore.time(query["operation_time_begin"], "operation_time_begin")
         let end = try CouponStore.time(query["operation_time_end"], "operation_time_end")
         operationTime = TimeRange(begin: begin, end: end)
@@ -81,7 +81,7 @@ public struct ListCouponsQuery: Sendable {
             try Check.length(v, f, max: 64)
         }
         couponType = try query.queryInt("coupon_type")
-        if let t = couponType, t != 1 && t != 4 { throw APIError.parameter("coupon_type", "must be 1 or 4") }
+        if let t = couponType, t != 1 && t != 4 { throw Refusal.parameter("coupon_type", "must be 1 or 4") }
         status = try query.queryInt("status")
         try Check.range(status, "status", 1...5)
         func range(_ name: String) throws -> TimeRange {
@@ -112,15 +112,15 @@ public struct CouponRecordsQuery: Sendable {
     public init(_ query: QueryParameters) throws {
         let types = query.values("operation_types")
         couponIDs = query.values("coupon_ids").filter { !$0.isEmpty }
-        guard types.count <= 8 else { throw APIError.parameter("operation_types", "has more than 8 entries") }
-        guard couponIDs.count <= 100 else { throw APIError.parameter("coupon_ids", "has more than 100 entries") }
+        guard types.count <= 8 else { throw Refusal.parameter("operation_types", "has more than 8 entries") }
+        guard couponIDs.count <= 100 else { throw Refusal.parameter("coupon_ids", "has more than 100 entries") }
         for t in types where !t.isEmpty { try Check.oneOf(t, "operation_types", Set((1...9).map(String.init))) }
         quotaID = Check.nonEmpty(query["quota_id"])
         customerID = Check.nonEmpty(query["customer_id"])
         indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
         for (v, f) in [(quotaID, "quota_id"), (customerID, "customer_id"), (indirectPartnerID, "indirect_partner_id")] { try Check.length(v, f, max: 64) }
         quotaType = try query.queryInt("quota_type")
-        if let t = quotaType, t != 0 && t != 1 { throw APIError.parameter("quota_type", "must be 0 or 1") }
+        if let t = quotaType, t != 0 && t != 1 { throw Refusal.parameter("quota_type", "must be 0 or 1") }
         result = Check.nonEmpty(query["result"]).flatMap { $0 == "0" || $0 == "-1" ? $0 : nil }
         let begin = try CouponStore.time(query["operation_time_begin"], "operation_time_begin")
         let end = try CouponStore.time(query["operation_time_end"], "operation_time_end")

@@ -47,10 +47,10 @@ public struct TradeDays: Sendable, Equatable {
 /// needs the business clock), so the page's error is kept and raised only when the page is read:
 /// a request wrong in both is refused for its window, as before.
 struct DeferredPage: Sendable {
-    private let result: Result<Page, APIError>
+    private let result: Result<Page, Refusal>
 
     init(_ page: () throws -> Page) throws {
-        do { result = .success(try page()) } catch let e as APIError { result = .failure(e) }
+        do { result = .success(try page()) } catch let e as Refusal { result = .failure(e) }
     }
 
     func get() throws -> Page { try result.get() }
@@ -68,7 +68,7 @@ public struct ChangeRecordsQuery: Sendable {
     public var page: Page { get throws { try deferredPage.get() } }
 
     public init(_ query: QueryParameters) throws {
-        guard let balanceType = Check.nonEmpty(query["balance_type"]) else { throw APIError.parameter("balance_type", "is required") }
+        guard let balanceType = Check.nonEmpty(query["balance_type"]) else { throw Refusal.parameter("balance_type", "is required") }
         try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
         self.balanceType = balanceType
         tradeType = Check.nonEmpty(query["trade_type"])
@@ -94,7 +94,7 @@ public struct CustomerChangeRecordsQuery: Sendable {
     public var page: Page { get throws { try deferredPage.get() } }
 
     public init(_ query: QueryParameters) throws {
-        guard let balanceType = Check.nonEmpty(query["balance_type"]) else { throw APIError.parameter("balance_type", "is required") }
+        guard let balanceType = Check.nonEmpty(query["balance_type"]) else { throw Refusal.parameter("balance_type", "is required") }
         try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_DEBIT", "BALANCE_TYPE_CREDIT"])
         self.balanceType = balanceType
         revenueExpenseType = Check.nonEmpty(query["revenue_expense_type"])

@@ -52,8 +52,8 @@ extension FundsStore {
         let today = WireTime.beijingDayStart(try await database.businessNow())
         let end = days.end ?? today
         let begin = days.begin ?? (end - 365 * WireTime.dayMillis)
-        guard begin <= end else { throw APIError.parameter("trade_time_begin", "must not be after trade_time_end") }
-        guard end - begin <= 366 * WireTime.dayMillis else { throw APIError.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        guard begin <= end else { throw Refusal.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * WireTime.dayMillis else { throw Refusal.parameter("trade_time_end", "must be within one year of trade_time_begin") }
         return (begin, end)
     }
 

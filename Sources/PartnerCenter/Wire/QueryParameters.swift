@@ -26,13 +26,13 @@ public struct QueryParameters: Sendable {
 
     /// An integer parameter where an empty value is refused rather than read as absent.
     public func queryIntStrict(_ name: String) throws -> Int? {
-        if query(name) == "" { throw APIError.parameter(name, "must not be empty") }
+        if query(name) == "" { throw Refusal.parameter(name, "must not be empty") }
         return try queryInt(name)
     }
 
     public func queryInt(_ name: String) throws -> Int? {
         guard let text = query(name), !text.isEmpty else { return nil }
-        guard let v = Int(text) else { throw APIError.parameter(name, "must be an integer") }
+        guard let v = Int(text) else { throw Refusal.parameter(name, "must be an integer") }
         return v
     }
 }

@@ -6,7 +6,7 @@ struct QueryParametersTests {
     func params(_ pairs: (String, String)...) -> QueryParameters { QueryParameters(pairs) }
 
     func parameterError(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch let e as APIError { return e.message } catch { return "\(error)" }
+        do { try body(); return nil } catch let e as Refusal { return e.message } catch { return "\(error)" }
     }
 
     @Test func firstValueAndIntegers() throws {
@@ -16,8 +16,8 @@ struct QueryParametersTests {
         #expect(q.contains("e") && !q.contains("z"))
         #expect(try q.queryInt("a") == 1)
         #expect(try q.queryInt("e") == nil)
-        #expect(throws: APIError.self) { try q.queryInt("x") }
-        #expect(throws: APIError.self) { try q.queryIntStrict("e") }
+        #expect(throws: Refusal.self) { try q.queryInt("x") }
+        #expect(throws: Refusal.self) { try q.queryIntStrict("e") }
         #expect(try q.queryIntStrict("z") == nil)
     }
 
@@ -25,7 +25,7 @@ struct QueryParametersTests {
         #expect(try CouponRecordsQuery(params()).operationTypes == nil)
         #expect(try CouponRecordsQuery(params(("operation_types", ""))).operationTypes == [])
         #expect(try CouponRecordsQuery(params(("operation_types", "1"), ("operation_types", ""), ("operation_types", "3"))).operationTypes == ["1", "3"])
-        #expect(throws: APIError.self) { try CouponRecordsQuery(params(("operation_types", "10"))) }
+        #expect(throws: Refusal.self) { try CouponRecordsQuery(params(("operation_types", "10"))) }
     }
 
     @Test func checksRunInTheirOrder() {
@@ -41,7 +41,7 @@ struct QueryParametersTests {
         // The page is checked after the trade window, which needs the business clock.
         let q = try ChangeRecordsQuery(params(("balance_type", "BALANCE_TYPE_DEBIT"), ("trade_time_begin", "2026-01-01"), ("limit", "0")))
         #expect(q.tradeDays.begin != nil && q.tradeDays.end == nil)
-        #expect(throws: APIError.self) { try q.page }
-        #expect(throws: APIError.self) { try ChangeRecordsQuery(params(("balance_type", "BALANCE_TYPE_DEBIT"), ("trade_time_end", "2026-1-1"))) }
+        #expect(throws: Refusal.self) { try q.page }
+        #expect(throws: Refusal.self) { try ChangeRecordsQuery(params(("balance_type", "BALANCE_TYPE_DEBIT"), ("trade_time_end", "2026-1-1"))) }
     }
 }
