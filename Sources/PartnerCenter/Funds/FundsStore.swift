@@ -53,7 +53,7 @@ public struct FundsStore: Sendable {
             let source = try await Ledger.ensure(db, owner: nil, type: account == .cash ? .external : .creditSource)
             let target = try await Ledger.ensure(db, owner: partnerID, type: account)
             if account == .credit {
-                try await db.raw("UPDATE ledger_accounts SET credit_limit = credit_limit + \(bind: units) WHERE id = \(bind: target)").run()
+                try await Ledger.raiseCreditLimit(db, target, by: units)
             }
             return try await Ledger.post(db, backend: backend, .init(kind: account == .cash ? "RECHARGE" : "ADJUST", from: source, to: target, units: units,
                                                                      partnerID: partnerID, requestID: requestID, idPrefix: account == .cash ? "RC" : "CA"))

@@ -72,6 +72,12 @@ public enum Ledger {
         return id
     }
 
+    /// A credit grant raises the account's credit limit with the credit it transfers.
+    public static func raiseCreditLimit(_ db: any SQLDatabase, _ id: String, by units: Int64) async throws {
+        precondition(units > 0, "a credit limit grows by a positive amount")
+        try await db.raw("UPDATE ledger_accounts SET credit_limit = credit_limit + \(bind: units) WHERE id = \(bind: id)").run()
+    }
+
     /// Removes an account made for a transfer the ledger then refused (a new coupon's or
     /// child quota's account): nothing was posted to it, so it holds nothing.
     public static func discardUnused(_ db: any SQLDatabase, _ id: String) async throws {
