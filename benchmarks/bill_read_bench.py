@@ -1,10 +1,10 @@
 """Latency of the monthly bill reads with many fee records loaded.
 
-Loads N fee records (default 1,000,000) spread over one distributor's customers and a
+Loads N fee records (default 1,000,000) spread over one solution provider's customers and a
 month, straight into a fresh database (the way a long-running deployment accumulates
 them; importing them through the API would take hours), rebuilds the daily sums the
 server keeps, then measures p50/p99 of ShowCustomerMonthlySum (a customer's own key) and
-ListSubcustomerMonthlyBills (the distributor's key) beside GET /health in the same run.
+ListSubcustomerMonthlyBills (the solution provider's key) beside GET /health in the same run.
 """
 from __future__ import annotations
 
@@ -139,7 +139,7 @@ def main():
         cli("admin", "clock", "set", "2026-03-30T04:00:00Z")
         partners = harness.PartnerFactory(cli, server.base_url)
         factory = harness.CustomerFactory(partners)
-        dist = partners.distributor()
+        dist = partners.solution_provider()  # a partner with direct customers (distributors take them only for resellers)
         customers = [factory.create(dist) for _ in range(args.customers)]
         me = factory.principal(customers[0])
         server.stop()

@@ -211,7 +211,7 @@ def main():
         cli = harness.Cli(binary, server.database)
         partners = harness.PartnerFactory(cli, server.base_url)
         customers = harness.CustomerFactory(partners)
-        dist = partners.distributor()
+        dist = partners.solution_provider()  # a partner with direct customers (distributors take them only for resellers)
         cli("admin", "partner", "fund", "--domain-id", dist.domain_id,
             "--amount", "100000000", "--json")
         cust_ids = [customers.create(dist).domain_id for _ in range(CUSTOMERS)]

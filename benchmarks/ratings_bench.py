@@ -103,7 +103,7 @@ def main():
         cli = harness.Cli(binary, server.database)
         partners = harness.PartnerFactory(cli, server.base_url)
         customers = harness.CustomerFactory(partners)
-        dist = partners.distributor()
+        dist = partners.solution_provider()  # a partner with direct customers (distributors take them only for resellers)
         cust = customers.principal(customers.create(dist))
         cli("admin", "discount", "set", "--customer-id", cust.domain_id,
             "--service-type", "hws.service.type.ec2", "--rate", "0.85",

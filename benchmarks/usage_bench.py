@@ -2,7 +2,7 @@
 """Throughput of `partner-center admin usage import` against a bare insert of the same
 rows, measured in the same run on the same machine.
 
-A fresh database gets a distributor, a set of customers (half with some cash, so
+A fresh database gets a solution provider, a set of customers (half with some cash, so
 payments go through cash and arrears) and one JSON Lines file of N usage records
 over several products (ECS hours, linear EVS disks, tiered OBS traffic, OBS requests).
 The file is imported once (every record rated, paid and written) and once more
@@ -196,7 +196,7 @@ def main():
         cli("admin", "clock", "set", "2026-03-15T04:00:00Z", "--json")
         partners = harness.PartnerFactory(cli, server.base_url)
         customers = harness.CustomerFactory(partners)
-        dist = partners.distributor()
+        dist = partners.solution_provider()  # a partner with direct customers (distributors take them only for resellers)
         cli("admin", "partner", "fund", "--domain-id", dist.domain_id, "--amount", "1000000", "--json")
         cust_ids = [customers.create(dist).domain_id for _ in range(CUSTOMERS)]
         for cid in cust_ids[: CUSTOMERS // 2]:
