@@ -64,7 +64,7 @@ struct ResourceCommands: AsyncParsableCommand {
                 r.customerID = customerId; r.cloudServiceType = serviceType; r.resourceType = resourceType; r.resourceSpec = spec; r.region = region
                 r.chargeMode = chargeMode; r.periodType = periodType; r.periodNum = periodNum; r.resourceSize = size; r.parentResourceID = parent
                 r.resourceID = resourceId; r.resourceName = name; r.projectID = projectId; r.autoRenew = autoRenew; r.effectiveTime = effective
-                let request = r
+                let request = try Provisioning(r)
                 let res = try await storage.with { try await $0.resources.provision(request) }
                 if json { try printJSON(res) } else {
                     print("provisioned \(res.resourceID) (\(res.resourceSpecCode), \(res.regionCode)) for \(customerId), expires \(res.expireTime ?? "-")")

@@ -2,12 +2,6 @@ import Foundation
 import SQLKit
 
 extension BillingStore {
-    static func checkCycle(_ value: String?, _ field: String) throws -> String {
-        let c = try Check.required(value, field, max: 10)
-        guard c.count == 7, WireTime.parseUTC(c + "-01T00:00:00Z") != nil else { throw Refusal.parameter(field, "must be a month like 2026-01") }
-        return c
-    }
-
     /// Months between two `YYYY-MM` cycles (b − a).
     static func months(_ a: String, _ b: String) -> Int {
         func n(_ s: String) -> Int { Int(s.prefix(4))! * 12 + Int(s.suffix(2))! }
@@ -22,18 +16,6 @@ extension BillingStore {
         guard months(cycle, Self.cycle(now)) <= billWindowMonths else {
             throw Refusal.parameter(field, "must be within the last \(billWindowMonths) months")
         }
-    }
-
-    /// A Beijing-day window inside the cycle, given together or not at all.
-    static func dayWindow(cycle: String, begin: String?, end: String?) throws -> (Int64, Int64)? {
-        let b = Check.nonEmpty(begin), e = Check.nonEmpty(end)
-        guard b != nil || e != nil else { return nil }
-        guard let b, let e else { throw Refusal.parameter("bill_date_begin", "and bill_date_end must be given together") }
-        guard b.count == 10, let bt = WireTime.parseUTC(b + "T00:00:00Z") else { throw Refusal.parameter("bill_date_begin", "must be a date like 2026-01-05") }
-        guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw Refusal.parameter("bill_date_end", "must be a date like 2026-01-20") }
-        guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw Refusal.parameter("bill_date_begin", "and bill_date_end must lie in bill_cycle") }
-        guard bt <= et else { throw Refusal.parameter("bill_date_begin", "must not be after bill_date_end") }
-        return (bt - WireTime.beijingOffset, et + WireTime.dayMillis - WireTime.beijingOffset)
     }
 
     static let names: SQLQueryString = """

@@ -22,7 +22,7 @@ public struct CustomerMonthlySumQuery: Sendable {
     public var page: Page
 
     public init(_ query: QueryParameters) throws {
-        cycle = try BillingStore.checkCycle(query["bill_cycle"], "bill_cycle")
+        cycle = try BillCycle.check(query["bill_cycle"], "bill_cycle")
         serviceTypeCode = Check.nonEmpty(query["service_type_code"])
         try Check.length(serviceTypeCode, "service_type_code", max: 64)
         try Check.length(query["enterprise_project_id"], "enterprise_project_id", max: 64)
@@ -49,7 +49,7 @@ public struct CustomerFeeRecordsQuery: Sendable {
     public var page: Page
 
     public init(_ query: QueryParameters) throws {
-        cycle = try BillingStore.checkCycle(query["bill_cycle"], "bill_cycle")
+        cycle = try BillCycle.check(query["bill_cycle"], "bill_cycle")
         providerType = try query.queryInt("provider_type")
         if let p = providerType, p != 1 && p != 2 { throw Refusal.parameter("provider_type", "must be 1 or 2") }
         chargingMode = try query.queryInt("charging_mode")
@@ -60,7 +60,7 @@ public struct CustomerFeeRecordsQuery: Sendable {
         if let s = status, ![1, 2, 3].contains(s) { throw Refusal.parameter("status", "must be 1, 2 or 3") }
         method = try billMethod(query)
         includeZeroRecord = query["include_zero_record"] == "true"
-        days = try BillingStore.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
+        days = try BillCycle.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         serviceTypeCode = Check.nonEmpty(query["service_type_code"])
         resourceTypeCode = Check.nonEmpty(query["resource_type_code"])
@@ -87,7 +87,7 @@ public struct CustomerResourceRecordsQuery: Sendable {
     public var page: Page
 
     public init(_ query: QueryParameters) throws {
-        cycle = try BillingStore.checkCycle(query["cycle"], "cycle")
+        cycle = try BillCycle.check(query["cycle"], "cycle")
         chargeMode = try query.queryIntStrict("charge_mode")
         if let c = chargeMode, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charge_mode", "must be 1, 3, 10 or 11") }
         billType = try query.queryInt("bill_type")
@@ -95,7 +95,7 @@ public struct CustomerResourceRecordsQuery: Sendable {
         statisticType = try query.queryInt("statistic_type") ?? 3
         guard [1, 2, 3].contains(statisticType) else { throw Refusal.parameter("statistic_type", "must be 1, 2 or 3") }
         method = try billMethod(query)
-        days = try BillingStore.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
+        days = try BillCycle.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         includeZeroRecord = query["include_zero_record"] == "true"
         cloudServiceType = Check.nonEmpty(query["cloud_service_type"])
@@ -126,7 +126,7 @@ public struct SubCustomerFeeRecordsQuery: Sendable {
     public var page: Page
 
     public init(_ query: QueryParameters) throws {
-        cycle = try BillingStore.checkCycle(query["bill_cycle"], "bill_cycle")
+        cycle = try BillCycle.check(query["bill_cycle"], "bill_cycle")
         for k in ["customer_id", "service_type_code", "region_code", "resource_id", "resource_name", "trade_id", "account_manager_id", "indirect_partner_id"] {
             try Check.length(query[k], k, max: 64)
         }
@@ -136,7 +136,7 @@ public struct SubCustomerFeeRecordsQuery: Sendable {
         billDetailType = try query.queryIntStrict("bill_detail_type")
         if let b = billDetailType, !knownBillTypes.contains(b) { throw Refusal.parameter("bill_detail_type", "is not a known bill type") }
         if let a = query["association_type"] { try Check.oneOf(a, "association_type", ["1", "2"]) }
-        days = try BillingStore.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
+        days = try BillCycle.dayWindow(cycle: cycle, begin: query["bill_date_begin"], end: query["bill_date_end"])
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
         customerID = Check.nonEmpty(query["customer_id"])
         serviceTypeCode = Check.nonEmpty(query["service_type_code"])
@@ -164,7 +164,7 @@ public struct PartnerMonthlyBillsQuery: Sendable {
     public var page: Page
 
     public init(_ query: QueryParameters) throws {
-        cycle = try BillingStore.checkCycle(query["cycle"], "cycle")
+        cycle = try BillCycle.check(query["cycle"], "cycle")
         guard let chargeMode = Check.nonEmpty(query["charge_mode"]) else { throw Refusal.parameter("charge_mode", "is required") }
         try Check.oneOf(chargeMode, "charge_mode", ["1", "3", "11"])
         self.chargeMode = Int(chargeMode)!
@@ -218,7 +218,7 @@ public struct Bandwidth95Filter: Sendable {
     public var page: Page
 
     public init(_ query: QueryParameters) throws {
-        cycle = try BillingStore.checkCycle(query["bill_cycle"], "bill_cycle")
+        cycle = try BillCycle.check(query["bill_cycle"], "bill_cycle")
         serviceTypeCode = try Check.required(query["service_type_code"], "service_type_code", max: 64)
         resourceTypeCode = try Check.required(query["resource_type_code"], "resource_type_code", max: 64)
         usageType = try Check.required(query["usage_type"], "usage_type", max: 64)

@@ -32,13 +32,13 @@ public enum BillingRoutes {
             try await store.customerResourceRecords(caller: call.principal, try CustomerResourceRecordsQuery(call.queryParameters))
         }
         router.api(.post, "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", consuming, gateway: gateway) { call in
-            try await store.consumingCustomers(caller: call.principal, try call.json(ConsumeSubCustomersRequest.self))
+            try await store.consumingCustomers(caller: call.principal, try call.checked(ConsumingCustomersQuery.self))
         }
         router.api(.post, "/v2/payments/free-resources/usages/details/query", packageItems, gateway: gateway) { call in
-            try await store.packageItems(caller: call.principal, try call.json(FreeResourceUsagesRequest.self))
+            try await store.packageItems(caller: call.principal, try call.checked(PackageItemsQuestion.self))
         }
         router.api(.post, "/v3/payments/free-resources/query", packages, gateway: gateway) { call in
-            try await store.packages(caller: call.principal, try call.json(FreeResourceQuery.self))
+            try await store.packages(caller: call.principal, try call.checked(PackageFilter.self))
         }
         router.api(.get, "/v2/bills/customer-bills/free-resources-usage-records", packageUsage, gateway: gateway) { call in
             try await store.packageUsage(caller: call.principal, try PackageUsageQuery(call.queryParameters))

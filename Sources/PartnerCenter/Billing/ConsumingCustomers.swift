@@ -23,9 +23,8 @@ public struct ConsumeSubCustomerList: Codable, Sendable {
 extension BillingStore {
     /// ListConsumeSubCustomers: the partner's customers (and, for a distributor, its
     /// resellers' customers) that have spend in a billing cycle.
-    public func consumingCustomers(caller: Principal, _ r: ConsumeSubCustomersRequest) async throws -> ConsumeSubCustomerList {
-        let cycle = try Self.checkCycle(r.billCycle, "bill_cycle")
-        let page = try Page(offset: r.offset, limit: r.limit, maxLimit: 1000, maxOffset: Int(Int32.max))
+    public func consumingCustomers(caller: Principal, _ r: ConsumingCustomersQuery) async throws -> ConsumeSubCustomerList {
+        let (cycle, page) = (r.cycle, r.page)
         return try await database.read { db in
             let scope = try await Self.partnerScope(db, caller: caller, indirect: nil, includeResellers: true)
             let base: SQLQueryString = "SELECT DISTINCT f.customer_id FROM fee_records f WHERE f.partner_id IN (\(binds: scope)) AND f.bill_cycle = \(bind: cycle)"

@@ -196,12 +196,9 @@ extension BillingStore {
 
     // MARK: customer queries
 
-    public func packages(caller: Principal, _ q: FreeResourceQuery) async throws -> FreeResourcePackageList {
-        for (v, f, m) in [(q.regionCode, "region_code", 64), (q.orderID, "order_id", 64), (q.productID, "product_id", 64), (q.productName, "product_name", 256),
-                          (q.enterpriseProjectID, "enterprise_project_id", 64)] { try Check.length(v, f, max: m) }
-        try Check.range(q.status, "status", 0...4)
-        if let l = q.serviceTypeCodeList, l.count > 10 { throw Refusal.parameter("service_type_code_list", "has more than 10 entries") }
-        let page = try Page(offset: q.offset, limit: q.limit, maxLimit: 1000, maxOffset: 999_999)
+    /// ListFreeResourceInfos: the caller's packages of the last 18 months, status on the business clock.
+    public func packages(caller: Principal, _ q: PackageFilter) async throws -> FreeResourcePackageList {
+        let page = q.page
         let now = try await database.businessNow()
         return try await database.read { db in
             // Status on the business clock: 0 not yet effective, 1 effective, 2 used up, 3 expired.
@@ -210,13 +207,13 @@ extension BillingStore {
                       WHEN NOT EXISTS (SELECT 1 FROM package_items x WHERE x.package_id = p.id AND x.remaining NOT IN ('0', '0.0')) THEN 2 ELSE 1 END)
                 """
             var filter: SQLQueryString = "p.customer_id = \(bind: caller.domainID) AND p.expires_at > \(bind: now - 548 * 86_400_000)"
-            if let v = Check.nonEmpty(q.regionCode) { filter += " AND p.region = \(bind: v)" }
+            if let v = q.regionCode { filter += " AND p.region = \(bind: v)" }
             // A bought package carries its subscription's order; granted packages have none.
-            if let v = Check.nonEmpty(q.orderID) { filter += " AND o.order_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.productID) { filter += " AND p.product_id = \(bind: v)" }
-            if let v = Check.nonEmpty(q.productName) { filter += " AND p.product_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = q.orderID { filter += " AND o.order_id = \(bind: v)" }
+            if let v = q.productID { filter += " AND p.product_id = \(bind: v)" }
+            if let v = q.productName { filter += " AND p.product_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
             if let s = q.status { filter += " AND \(status) = \(bind: s)" }
-            if let l = q.serviceTypeCodeList, !l.isEmpty { filter += " AND LOWER(p.service_type) IN (\(binds: l.map { $0.lowercased() }))" }
+            if !q.serviceTypes.isEmpty { filter += " AND LOWER(p.service_type) IN (\(binds: q.serviceTypes.map { $0.lowercased() }))" }
             let order: SQLQueryString = "LEFT JOIN customer_resources o ON o.resource_id = p.resource_id"
             let total = try await db.raw("SELECT COUNT(*) AS n FROM resource_packages p \(order) WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
@@ -278,10 +275,8 @@ extension BillingStore {
     }
 
     /// ListFreeResourceUsages: remaining and original amounts of the caller's package items.
-    public func packageItems(caller: Principal, _ r: FreeResourceUsagesRequest) async throws -> FreeResourceDetailList {
-        guard let ids = r.freeResourceIDs, !ids.isEmpty else { throw Refusal.parameter("free_resource_ids", "is required") }
-        guard ids.count <= 100 else { throw Refusal.parameter("free_resource_ids", "has more than 100 entries") }
-        for (i, id) in ids.enumerated() { _ = try Check.required(id, "free_resource_ids[\(i)]", max: 64) }
+    public func packageItems(caller: Principal, _ r: PackageItemsQuestion) async throws -> FreeResourceDetailList {
+        let ids = r.ids
         return try await database.read { db in
             let rows = try await db.raw("""
                 SELECT i.*, p.product_name, p.effective_at, p.expires_at, u.name_zh FROM package_items i JOIN resource_packages p ON p.id = i.package_id

@@ -22,37 +22,34 @@ public enum CatalogRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, catalog: CatalogStore, ratings: RatingStore) {
         router.api(.post, "/v1.0/:domain_id/customer/product-mgr/query-rating", ratingOld, gateway: gateway) { call in
-            try await ratings.legacyRating(caller: call.principal, pathID: call.parameters.get("domain_id") ?? "", try call.json(LegacyRatingRequest.self))
+            try await ratings.legacyRating(caller: call.principal, try LegacyRatingQuery(pathID: call.parameters.get("domain_id") ?? "", call.json(LegacyRatingRequest.self)))
         }
         router.api(.post, "/v1.0/:domain_id/customer/product-mgr/query-change-rating", changeRatingOld, gateway: gateway) { call in
-            try await ratings.legacyChangeRating(caller: call.principal, pathID: call.parameters.get("domain_id") ?? "", try call.json(LegacyChangeRequest.self))
+            try await ratings.legacyChangeRating(caller: call.principal, try LegacyChangeQuery(pathID: call.parameters.get("domain_id") ?? "", call.json(LegacyChangeRequest.self)))
         }
         router.api(.get, "/v2/products/service-types", serviceTypes, gateway: gateway) { call in
-            try await catalog.serviceTypes(language: call.headers[xLanguage], name: call.query("service_type_name"),
-                                           offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"))
+            try await catalog.serviceTypes(try ServiceTypesQuery(language: call.headers[xLanguage], call.queryParameters))
         }
         router.api(.get, "/v2/products/resource-types", resourceTypes, gateway: gateway) { call in
-            try await catalog.resourceTypes(language: call.headers[xLanguage], offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"))
+            try await catalog.resourceTypes(try ResourceTypesQuery(language: call.headers[xLanguage], call.queryParameters))
         }
         router.api(.get, "/v2/products/service-resources", serviceResources, gateway: gateway) { call in
-            try await catalog.serviceResources(language: call.headers[xLanguage], serviceType: call.query("service_type_code"),
-                                               offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"), limitGiven: false)
+            try await catalog.serviceResources(try ServiceResourcesQuery(language: call.headers[xLanguage], call.queryParameters))
         }
         router.api(.get, "/v2/products/usage-types", usageTypes, gateway: gateway) { call in
-            try await catalog.usageTypes(language: call.headers[xLanguage], resourceType: call.query("resource_type_code"),
-                                         offset: try call.queryIntStrict("offset"), limit: try call.queryIntStrict("limit"))
+            try await catalog.usageTypes(try UsageTypesQuery(language: call.headers[xLanguage], call.queryParameters))
         }
         router.api(.get, "/v2/bases/measurements", measureUnits, gateway: gateway) { call in
-            try await catalog.measureUnits(language: call.headers[xLanguage])
+            try await catalog.measureUnits(try CatalogLanguage(header: call.headers[xLanguage]))
         }
         router.api(.get, "/v2/bases/conversions", conversions, gateway: gateway) { call in
-            try await catalog.conversions(language: call.headers[xLanguage], measureType: try call.queryIntStrict("measure_type"))
+            try await catalog.conversions(try ConversionsQuery(language: call.headers[xLanguage], call.queryParameters))
         }
         router.api(.post, "/v2/bills/ratings/on-demand-resources", onDemand, gateway: gateway) { call in
-            try await ratings.onDemand(customerID: call.principal.domainID, try call.json(RateOnDemandRequest.self))
+            try await ratings.onDemand(customerID: call.principal.domainID, try call.checked(UsageInquiry.self))
         }
         router.api(.post, "/v2/bills/ratings/period-resources/subscribe-rate", period, gateway: gateway) { call in
-            try await ratings.period(customerID: call.principal.domainID, try call.json(RateOnPeriodRequest.self))
+            try await ratings.period(customerID: call.principal.domainID, try call.checked(PeriodInquiry.self))
         }
     }
 }

@@ -14,20 +14,13 @@ public struct CatalogStore: Sendable {
         if empty { _ = try await CatalogImport.apply(DefaultCatalog.document, to: database) }
     }
 
-    static func english(_ language: String?) throws -> Bool {
-        guard let l = language, !l.isEmpty else { return false }
-        try Check.length(l, "X-Language", max: 8)
-        return l.lowercased().hasPrefix("en")
-    }
-
-    public func serviceTypes(language: String?, name: String?, offset: Int?, limit: Int?) async throws -> ServiceTypeList {
-        let en = try Self.english(language)
-        try Check.length(name, "service_type_name", max: 128)
-        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000_000)
+    /// ListServiceTypes
+    public func serviceTypes(_ q: ServiceTypesQuery) async throws -> ServiceTypeList {
+        let (en, name, page) = (q.language.english, q.name, q.page)
         let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
         return try await database.read { db in
             var filter: SQLQueryString = "1 = 1"
-            if let n = Check.nonEmpty(name) { filter += " AND \(nameColumn) LIKE \(bind: likeInfix(n)) ESCAPE '\\'" }
+            if let n = name { filter += " AND \(nameColumn) LIKE \(bind: likeInfix(n)) ESCAPE '\\'" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_service_types WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("SELECT code, \(nameColumn) AS name, abbreviation FROM catalog_service_types WHERE \(filter) ORDER BY seq, code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
             return ServiceTypeList(totalCount: total, serviceTypes: try rows.map {
@@ -37,9 +30,9 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    public func resourceTypes(language: String?, offset: Int?, limit: Int?) async throws -> ResourceTypeList {
-        let en = try Self.english(language)
-        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 1000, maxOffset: 1_000_000_000)
+    /// ListResourceTypes
+    public func resourceTypes(_ q: ResourceTypesQuery) async throws -> ResourceTypeList {
+        let (en, page) = (q.language.english, q.page)
         let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
         return try await database.read { db in
             let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_resource_types").first()!.decode(column: "n", as: Int.self)
@@ -52,11 +45,9 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    public func serviceResources(language: String?, serviceType: String?, offset: Int?, limit: Int?, limitGiven: Bool) async throws -> ServiceResourceList {
-        let en = try Self.english(language)
-        let code = try Check.required(serviceType, "service_type_code", max: 64)
-        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 100, maxOffset: 10_000_000)
-        if limitGiven && limit == nil { throw Refusal.parameter("limit", "must not be empty") }
+    /// ListServiceResources
+    public func serviceResources(_ q: ServiceResourcesQuery) async throws -> ServiceResourceList {
+        let (en, code, page) = (q.language.english, q.serviceType, q.page)
         let nameColumn: SQLQueryString = en ? "name_en" : "name_zh"
         return try await database.read { db in
             let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_resource_types WHERE service_type = \(bind: code)").first()!.decode(column: "n", as: Int.self)
@@ -69,14 +60,13 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    public func usageTypes(language: String?, resourceType: String?, offset: Int?, limit: Int?) async throws -> UsageTypeList {
-        let en = try Self.english(language)
-        try Check.length(resourceType, "resource_type_code", max: 64)
-        let page = try Page(offset: offset, limit: limit, defaultLimit: 10, maxLimit: 100, maxOffset: 100_000_000)
+    /// ListUsageTypes
+    public func usageTypes(_ q: UsageTypesQuery) async throws -> UsageTypeList {
+        let (en, resourceType, page) = (q.language.english, q.resourceType, q.page)
         let suffix = en ? "name_en" : "name_zh"
         return try await database.read { db in
             var filter: SQLQueryString = "1 = 1"
-            if let r = Check.nonEmpty(resourceType) { filter += " AND u.resource_type = \(bind: r)" }
+            if let r = resourceType { filter += " AND u.resource_type = \(bind: r)" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_usage_types u WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
                 SELECT u.code, u.resource_type, r.service_type, u.\(unsafeRaw: suffix) AS name, r.\(unsafeRaw: suffix) AS resource_name, s.\(unsafeRaw: suffix) AS service_name
@@ -91,8 +81,9 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    public func measureUnits(language: String?) async throws -> MeasureUnitList {
-        let en = try Self.english(language)
+    /// ListMeasureUnits
+    public func measureUnits(_ language: CatalogLanguage) async throws -> MeasureUnitList {
+        let en = language.english
         return try await database.read { db in
             MeasureUnitList(measureUnits: try await db.raw("SELECT * FROM catalog_measure_units ORDER BY id").all().map {
                 MeasureUnitInfo(measureID: try $0.decode(column: "id", as: Int.self), measureName: try $0.decode(column: en ? "name_en" : "name_zh", as: String.self),
@@ -101,9 +92,9 @@ public struct CatalogStore: Sendable {
         }
     }
 
-    public func conversions(language: String?, measureType: Int?) async throws -> ConversionList {
-        _ = try Self.english(language)
-        try Check.range(measureType, "measure_type", 1...Int(Int32.max))
+    /// ListConversions
+    public func conversions(_ q: ConversionsQuery) async throws -> ConversionList {
+        let measureType = q.measureType
         return try await database.read { db in
             var q: SQLQueryString = "SELECT * FROM catalog_conversions"
             if let measureType { q += " WHERE measure_type = \(bind: measureType)" }

@@ -84,7 +84,6 @@ extension RatingStore {
     /// The customer whose prices a v1.0 call sees: a customer's own id in the path, or a
     /// partner's (which quotes list prices, or its bound customer's for the change quote).
     static func legacyScope(_ db: any SQLDatabase, caller: Principal, pathID: String, customerRequired: Bool) async throws -> String? {
-        try Check.length(pathID, "domain_id", max: 64)
         if caller.kind == .customer {
             guard pathID == caller.domainID else { throw Refusal.forbidden }
             return caller.domainID
@@ -96,69 +95,38 @@ extension RatingStore {
         return pathID
     }
 
-    public func legacyRating(caller: Principal, pathID: String, _ r: LegacyRatingRequest) async throws -> LegacyRatingResponse {
-        _ = try Check.required(r.tenantId, "tenantId", max: 128)
-        let region = try Check.required(r.regionId, "regionId", max: 128)
-        try Check.length(r.avaliableZoneId, "avaliableZoneId", max: 128)
-        guard let mode = r.chargingMode else { throw Refusal.parameter("chargingMode", "is required") }
-        guard [0, 1, 2].contains(mode) else { throw Refusal.parameter("chargingMode", "must be 0, 1 or 2") }
-        guard let subs = r.subscriptionNum else { throw Refusal.parameter("subscriptionNum", "is required") }
-        try Check.range(subs, "subscriptionNum", 1...Int(Int32.max))
-        let at = try await database.businessNow(or: Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime"))
-        guard let items = r.productInfos, !items.isEmpty else { throw Refusal.parameter("productInfos", "is required") }
-        guard items.count <= 100 else { throw Refusal.parameter("productInfos", "has more than 100 items") }
-        try Self.checkIDs(items.map(\.id))
-        if mode == 2 { return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil) }
-        if mode == 0 {
-            guard let t = r.periodType else { throw Refusal.parameter("periodType", "is required for chargingMode 0") }
-            guard [0, 2, 3, 4].contains(t) else { throw Refusal.parameter("periodType", "must be 0, 2, 3 or 4") }
-            guard let n = r.periodNum else { throw Refusal.parameter("periodNum", "is required for chargingMode 0") }
-            try Check.range(n, "periodNum", 1...214_783_647)
-        }
-        for (i, p) in items.enumerated() {
-            let f = "productInfos[\(i)]"
-            _ = try Check.required(p.id, "\(f).id", max: 64)
-            for (v, k) in [(p.cloudServiceType, "cloudServiceType"), (p.resourceType, "resourceType"), (p.resourceSpecCode, "resourceSpecCode")] {
-                _ = try Check.required(v, "\(f).\(k)", max: 400)
-            }
-            try Check.range(p.resourceSize, "\(f).resourceSize", 1...214_783_647)
-            if mode == 1 {
-                _ = try Check.required(p.usageFactor, "\(f).usageFactor", max: 64)
-                guard let v = p.usageValue, v > 0 else { throw Refusal.parameter("\(f).usageValue", "is required and must be greater than 0") }
-                guard p.usageMeasureId != nil else { throw Refusal.parameter("\(f).usageMeasureId", "is required") }
-            }
-        }
-        let customer: String? = try await database.read { db in try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: false) }
+    /// QueryRatingOld: a v1.0 inquiry answered by the v2 one, in the v1.0 shape.
+    public func legacyRating(caller: Principal, _ q: LegacyRatingQuery) async throws -> LegacyRatingResponse {
+        let at = try await database.businessNow(or: q.at)
+        let unpriced = LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil)
+        if case .unpriced = q.inquiry { return unpriced }
+        let customer: String? = try await database.read { db in try await Self.legacyScope(db, caller: caller, pathID: q.pathID, customerRequired: false) }
         do {
-            if mode == 1 {
-                let v2 = try await onDemand(customerID: customer ?? "", RateOnDemandRequest(projectID: r.tenantId, inquiryPrecision: 0, productInfos: items.map {
-                    DemandProductInfo(id: $0.id, cloudServiceType: $0.cloudServiceType, resourceType: $0.resourceType, resourceSpec: $0.resourceSpecCode,
-                                      region: region, resourceSize: $0.resourceSize, sizeMeasureID: $0.resouceSizeMeasureId, usageFactor: $0.usageFactor,
-                                      usageValue: $0.usageValue, usageMeasureID: $0.usageMeasureId, subscriptionNum: subs)
-                }), at: at)
+            switch q.inquiry {
+            case .unpriced:
+                return unpriced
+            case .usage(let inquiry):
+                let v2 = try await onDemand(customerID: customer ?? "", try inquiry.get(), at: at)
                 return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
                     amount: v2.amount, discountAmount: v2.discountAmount, originalAmount: v2.officialWebsiteAmount, measureId: 1, currency: Money.currency,
                     productRatingResult: v2.productRatingResults.map {
                         LegacyProductRatingResult(id: $0.id, productId: $0.productID, amount: $0.amount, originalAmount: $0.officialWebsiteAmount,
                                                   discountAmount: $0.discountAmount, measureId: 1)
                     }))
+            case .period(let inquiry):
+                let v2 = try await period(customerID: customer ?? "", try inquiry.get(), at: at)
+                // The legacy answer carries the preferred discount: the best offer, if any.
+                let best = v2.optionalDiscountRatingResults.first { $0.bestOffer == 1 }
+                let official = v2.officialWebsiteRatingResult
+                let items = official.productRatingResults.map { o -> LegacyProductRatingResult in
+                    let d = best?.productRatingResults.first { $0.id == o.id }
+                    return LegacyProductRatingResult(id: o.id, productId: o.productID, amount: d?.amount ?? o.officialWebsiteAmount,
+                                                     originalAmount: o.officialWebsiteAmount, discountAmount: d?.discountAmount ?? 0, measureId: 1)
+                }
+                return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
+                    amount: best?.amount ?? official.officialWebsiteAmount, discountAmount: best?.discountAmount ?? 0,
+                    originalAmount: official.officialWebsiteAmount, measureId: 1, currency: Money.currency, productRatingResult: items))
             }
-            let v2 = try await period(customerID: customer ?? "", RateOnPeriodRequest(projectID: r.tenantId, productInfos: items.map {
-                PeriodProductInfo(id: $0.id, cloudServiceType: $0.cloudServiceType, resourceType: $0.resourceType, resourceSpec: $0.resourceSpecCode,
-                                  region: region, resourceSize: $0.resourceSize, sizeMeasureID: $0.resouceSizeMeasureId, periodType: r.periodType,
-                                  periodNum: r.periodNum, subscriptionNum: subs)
-            }), at: at)
-            // The legacy answer carries the preferred discount: the best offer, if any.
-            let best = v2.optionalDiscountRatingResults.first { $0.bestOffer == 1 }
-            let official = v2.officialWebsiteRatingResult
-            let items = official.productRatingResults.map { o -> LegacyProductRatingResult in
-                let d = best?.productRatingResults.first { $0.id == o.id }
-                return LegacyProductRatingResult(id: o.id, productId: o.productID, amount: d?.amount ?? o.officialWebsiteAmount,
-                                                 originalAmount: o.officialWebsiteAmount, discountAmount: d?.discountAmount ?? 0, measureId: 1)
-            }
-            return LegacyRatingResponse(errorCode: "CBC.0000", errorMsg: "Success", ratingResult: LegacyRatingResult(
-                amount: best?.amount ?? official.officialWebsiteAmount, discountAmount: best?.discountAmount ?? 0,
-                originalAmount: official.officialWebsiteAmount, measureId: 1, currency: Money.currency, productRatingResult: items))
         } catch let e as Refusal where [.productNotFound, .usageFactorUnknown, .usageUnitMismatch].contains(e.rule) {
             return LegacyRatingResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found: \(e.message)", ratingResult: nil)
         } catch let e as Refusal where e.rule == .ratingTooLarge {
@@ -168,20 +136,11 @@ extension RatingStore {
 
     /// QueryChangeRatingOld: the price difference, for the rest of the current period, of
     /// moving a yearly/monthly resource to a larger specification. Reductions are refused.
-    public func legacyChangeRating(caller: Principal, pathID: String, _ r: LegacyChangeRequest) async throws -> LegacyChangeResponse {
-        if r.tenantId == "" { throw Refusal.parameter("tenantId", "must not be an empty string") }
-        try Check.length(r.tenantId, "tenantId", max: 128)
-        let resourceID = try Check.required(r.resourceId, "resourceId", max: 128)
-        guard let p = r.productInfo else { throw Refusal.parameter("productInfo", "is required") }
-        let service = try Check.required(p.cloudServiceType, "productInfo.cloudServiceType", max: 400)
-        let resource = try Check.required(p.resourceType, "productInfo.resourceType", max: 400)
-        let spec = try Check.required(p.resourceSpecCode, "productInfo.resourceSpecCode", max: 400)
-        try Check.range(p.resourceSize, "productInfo.resourceSize", 1...214_783_647)
-        try Check.range(p.resouceSizeMeasureId, "productInfo.resouceSizeMeasureId", 1...214_783_647)
-        try Check.length(p.extendParams, "productInfo.extendParams", max: 10240)
-        let at = try await database.businessNow(or: Check.utcTime(Check.nonEmpty(r.inquiryTime), "inquiryTime"))
+    public func legacyChangeRating(caller: Principal, _ q: LegacyChangeQuery) async throws -> LegacyChangeResponse {
+        let (resourceID, service, resource, spec) = (q.resourceID, q.service, q.resource, q.spec)
+        let at = try await database.businessNow(or: q.at)
         return try await database.read { db in
-            guard let customer = try await Self.legacyScope(db, caller: caller, pathID: pathID, customerRequired: true) else { throw Refusal.forbidden }
+            guard let customer = try await Self.legacyScope(db, caller: caller, pathID: q.pathID, customerRequired: true) else { throw Refusal.forbidden }
             guard let row = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND customer_id = \(bind: customer) AND charge_mode = 'period'").first() else {
                 throw Refusal.parameter("resourceId", "does not name a yearly/monthly resource of this customer")
             }
@@ -201,7 +160,7 @@ extension RatingStore {
             }
             let oldSize = try row.decode(column: "spec_size", as: Int?.self)
             guard let (oldDaily, _) = try await daily(try row.decode(column: "resource_spec", as: String.self), oldSize, sizeMeasure: nil),
-                  let (newDaily, newProduct) = try await daily(spec, p.resourceSize ?? oldSize, sizeMeasure: p.resouceSizeMeasureId) else {
+                  let (newDaily, newProduct) = try await daily(spec, q.size ?? oldSize, sizeMeasure: q.sizeMeasure) else {
                 return LegacyChangeResponse(errorCode: "CBC.6006", errorMsg: "The product being quoted cannot be found.", ratingResult: nil)
             }
             guard newDaily > oldDaily else {

@@ -13,87 +13,47 @@ public struct RatingStore: Sendable {
     static let notFound = Refusal(.productNotFound, "The product being quoted cannot be found.")
     static let tooLarge = Refusal(.ratingTooLarge, "The rating result exceeds the maximum amount.")
 
-    struct Common {
-        var service: String, resource: String, spec: String, region: String, size: Int?, sizeMeasure: Int?, subscriptions: Int
-    }
-
-    static func common(_ f: String, id: String?, service: String?, resource: String?, spec: String?, region: String?, zone: String?,
-                       size: Int?, sizeMeasure: Int?, subscriptions: Int?) throws -> Common {
-        _ = try Check.required(id, "\(f).id", max: 64)
-        let s = try Check.required(service, "\(f).cloud_service_type", max: 400)
-        let r = try Check.required(resource, "\(f).resource_type", max: 400)
-        let sp = try Check.required(spec, "\(f).resource_spec", max: 400)
-        let rg = try Check.required(region, "\(f).region", max: 64)
-        try Check.length(zone, "\(f).available_zone", max: 64)
-        try Check.range(size, "\(f).resource_size", 1...Int(Int32.max))
-        if let m = sizeMeasure, ![14, 15, 17].contains(m) { throw Refusal.parameter("\(f).size_measure_id", "must be 14, 15 or 17") }
-        guard let n = subscriptions else { throw Refusal.parameter("\(f).subscription_num", "is required") }
-        try Check.range(n, "\(f).subscription_num", 1...Int(Int32.max))
-        return Common(service: s, resource: r, spec: sp, region: rg, size: size, sizeMeasure: sizeMeasure, subscriptions: n)
-    }
-
     /// Linear products are priced per unit of size; the size and its unit must be given.
-    static func sizeFactor(_ plan: PricePlan, _ c: Common, field f: String) throws -> Decimal {
+    static func sizeFactor(_ plan: PricePlan, _ c: RatedProduct, field f: String) throws -> Decimal {
         guard let unit = plan.sizeMeasureID else { return 1 }
         guard let size = c.size else { throw Refusal.parameter("\(f).resource_size", "is required for this linear product") }
         guard c.sizeMeasure == unit else { throw Refusal.parameter("\(f).size_measure_id", "must be \(unit) for this product") }
         return Decimal(size)
     }
 
-    static func checkIDs(_ ids: [String?]) throws {
-        var seen = Set<String>()
-        for id in ids.compactMap({ $0 }) where !seen.insert(id).inserted { throw Refusal.parameter("product_infos.id", "\(id) is used twice") }
-    }
-
     // MARK: on demand
 
-    public func onDemand(customerID: String, _ r: RateOnDemandRequest, at given: Int64? = nil) async throws -> OnDemandRatingResponse {
-        _ = try Check.required(r.projectID, "project_id", max: 64)
-        let precision = r.inquiryPrecision ?? 0
-        guard precision == 0 || precision == 1 else { throw Refusal.parameter("inquiry_precision", "must be 0 or 1") }
-        let scale = precision == 0 ? 6 : 10
-        guard let items = r.productInfos, !items.isEmpty else { throw Refusal.parameter("product_infos", "is required") }
-        guard items.count <= 100 else { throw Refusal.parameter("product_infos", "has more than 100 items") }
-        try Self.checkIDs(items.map(\.id))
-        var commons: [Common] = []
-        for (i, p) in items.enumerated() {
-            let f = "product_infos[\(i)]"
-            commons.append(try Self.common(f, id: p.id, service: p.cloudServiceType, resource: p.resourceType, spec: p.resourceSpec, region: p.region,
-                                           zone: p.availableZone, size: p.resourceSize, sizeMeasure: p.sizeMeasureID, subscriptions: p.subscriptionNum))
-            _ = try Check.required(p.usageFactor, "\(f).usage_factor", max: 64)
-            guard let v = p.usageValue else { throw Refusal.parameter("\(f).usage_value", "is required") }
-            guard v > 0 else { throw Refusal.parameter("\(f).usage_value", "must be greater than 0") }
-            guard p.usageMeasureID != nil else { throw Refusal.parameter("\(f).usage_measure_id", "is required") }
-        }
-        let commonsFinal = commons
+    /// RateOnDemand: each line's price for its usage, after the customer's best discount.
+    public func onDemand(customerID: String, _ r: UsageInquiry, at given: Int64? = nil) async throws -> OnDemandRatingResponse {
+        let (items, scale) = (r.items, r.scale)
         let time = try await database.businessNow(or: given)
         return try await database.read { db in
             let converter = try await UnitConverter.load(db)
             let discounts = try await DiscountStore.active(db, customerID: customerID, at: time)
             var results: [DemandProductRatingResult] = []
             for (i, p) in items.enumerated() {
-                let c = commonsFinal[i]
+                let c = p.product
                 let f = "product_infos[\(i)]"
-                guard try await PriceBook.usageFactorExists(db, resource: c.resource, factor: p.usageFactor!) else {
-                    throw Refusal(.usageFactorUnknown, "The usage factor \(p.usageFactor!) does not exist.")
+                guard try await PriceBook.usageFactorExists(db, resource: c.resource, factor: p.usageFactor) else {
+                    throw Refusal(.usageFactorUnknown, "The usage factor \(p.usageFactor) does not exist.")
                 }
                 guard let plan = try await PriceBook.plan(db, service: c.service, resource: c.resource, spec: c.spec, region: c.region,
                                                           mode: "on_demand", factor: p.usageFactor, at: time) else { throw Self.notFound }
                 let size = try Self.sizeFactor(plan, c, field: f)
-                guard let unit = plan.usageMeasureID, let conv = converter.factor(from: p.usageMeasureID!, to: unit) else {
-                    throw Refusal(.usageUnitMismatch, "The usage measure unit \(p.usageMeasureID!) does not fit the usage factor \(p.usageFactor!).")
+                guard let unit = plan.usageMeasureID, let conv = converter.factor(from: p.usageMeasureID, to: unit) else {
+                    throw Refusal(.usageUnitMismatch, "The usage measure unit \(p.usageMeasureID) does not fit the usage factor \(p.usageFactor).")
                 }
                 let count = size * Decimal(c.subscriptions)
                 // One discount is applied: the deepest one in force for this service type.
                 let best = discounts.filter { $0.serviceType == c.service }.min { $0.rate < $1.rate }
-                let (raw, discounted) = RatingMath.charges(plan, value: p.usageValue!, num: conv.num, den: conv.den, count: count, rate: best?.rate)
+                let (raw, discounted) = RatingMath.charges(plan, value: p.usageValue, num: conv.num, den: conv.den, count: count, rate: best?.rate)
                 guard raw <= Self.maxAmount else { throw Self.tooLarge }
                 // Pay-per-use inquiry amounts are truncated to six places, as Huawei shows them.
                 let official = Money.truncated(raw, scale: scale)
                 let amount = Money.truncated(discounted, scale: scale)
                 let saved = official - amount
                 results.append(DemandProductRatingResult(
-                    id: p.id!, productID: plan.productID, amount: amount, discountAmount: saved, officialWebsiteAmount: official, measureID: 1,
+                    id: c.id, productID: plan.productID, amount: amount, discountAmount: saved, officialWebsiteAmount: official, measureID: 1,
                     discountRatingResults: best.map { [DemandDiscountRatingResult(discountID: $0.discountID, discountType: Discount.type, amount: saved,
                                                                                   measureID: 1, discountName: $0.name)] } ?? []))
             }
@@ -125,7 +85,7 @@ public struct RatingStore: Sendable {
     }
 
     /// Prices one period line (also used by renewal quotes of existing resources).
-    static func periodLine(_ db: any SQLDatabase, id: String, c: Common, periodType: Int, periodNum: Int, field f: String, at time: Int64) async throws -> PeriodLine {
+    static func periodLine(_ db: any SQLDatabase, id: String, c: RatedProduct, periodType: Int, periodNum: Int, field f: String, at time: Int64) async throws -> PeriodLine {
         guard let plan = try await PriceBook.plan(db, service: c.service, resource: c.resource, spec: c.spec, region: c.region,
                                                   mode: "period", factor: nil, at: time),
               let price = periodPrice(plan, type: periodType) else { throw notFound }
@@ -159,30 +119,14 @@ public struct RatingStore: Sendable {
         return PeriodRatingResponse(officialWebsiteRatingResult: officialBlock, optionalDiscountRatingResults: blocks, currency: Money.currency)
     }
 
-    public func period(customerID: String, _ r: RateOnPeriodRequest, at given: Int64? = nil) async throws -> PeriodRatingResponse {
-        _ = try Check.required(r.projectID, "project_id", max: 64)
-        guard let items = r.productInfos, !items.isEmpty else { throw Refusal.parameter("product_infos", "is required") }
-        guard items.count <= 100 else { throw Refusal.parameter("product_infos", "has more than 100 items") }
-        try Self.checkIDs(items.map(\.id))
-        var commons: [Common] = []
-        for (i, p) in items.enumerated() {
-            let f = "product_infos[\(i)]"
-            commons.append(try Self.common(f, id: p.id, service: p.cloudServiceType, resource: p.resourceType, spec: p.resourceSpec, region: p.region,
-                                           zone: p.availableZone, size: p.resourceSize, sizeMeasure: p.sizeMeasureID, subscriptions: p.subscriptionNum))
-            guard let t = p.periodType else { throw Refusal.parameter("\(f).period_type", "is required") }
-            guard [0, 2, 3, 4].contains(t) else { throw Refusal.parameter("\(f).period_type", "must be 0 (day), 2 (month), 3 (year) or 4 (hour)") }
-            guard let n = p.periodNum else { throw Refusal.parameter("\(f).period_num", "is required") }
-            try Check.range(n, "\(f).period_num", 1...Int(Int32.max))
-            let mode = Check.nonEmpty(p.feeInstallmentMode) ?? "NA"
-            try Check.oneOf(mode, "\(f).fee_installment_mode", ["HALF_PAY", "ZERO_PAY", "NA"])
-            if mode != "NA" { throw Refusal.parameter("\(f).fee_installment_mode", "instalments are only offered for CloudPond products") }
-        }
-        let commonsFinal = commons
+    /// RateOnPeriod: each line's price for its period, and the discount offers on the whole.
+    public func period(customerID: String, _ r: PeriodInquiry, at given: Int64? = nil) async throws -> PeriodRatingResponse {
+        let items = r.items
         let time = try await database.businessNow(or: given)
         return try await database.read { db in
             var lines: [PeriodLine] = []
             for (i, p) in items.enumerated() {
-                lines.append(try await Self.periodLine(db, id: p.id!, c: commonsFinal[i], periodType: p.periodType!, periodNum: p.periodNum!,
+                lines.append(try await Self.periodLine(db, id: p.product.id, c: p.product, periodType: p.periodType, periodNum: p.periodNum,
                                                        field: "product_infos[\(i)]", at: time))
             }
             return Self.periodResult(lines, discounts: try await DiscountStore.active(db, customerID: customerID, at: time))

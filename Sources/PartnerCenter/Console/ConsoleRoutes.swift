@@ -54,7 +54,7 @@ public enum ConsoleRoutes {
         let now = try await platform.database.businessNow()
         let cycle = String(WireTime.utc(now + WireTime.beijingOffset).prefix(7))
         let month = try await platform.billing.customerMonthlySum(caller: me, try CustomerMonthlySumQuery(QueryParameters([("bill_cycle", cycle)])))
-        let resources = try await platform.resources.list(caller: me, QueryResourcesRequest(offset: 0, limit: 100))
+        let resources = try await platform.resources.list(caller: me, try ResourceFilter(QueryResourcesRequest(offset: 0, limit: 100), caller: me))
         let coupons = try await platform.database.read { db in
             try await db.raw("""
                 SELECT c.id, c.face_value, c.status, c.expires_at, l.balance FROM coupons c JOIN ledger_accounts l ON l.id = c.ledger_account

@@ -9,24 +9,9 @@ extension CouponStore {
 
     /// CreatePartnerCoupons: one coupon of `face_value` per customer, drawn from the quota.
     /// Request-level problems are 4xx; per-customer ones come back in `error_details`.
-    public func createCoupons(caller: Principal, _ r: CreatePartnerCouponsRequest) async throws -> CreatePartnerCouponsResponse {
-        let quotaID = try Check.required(r.quotaID, "quota_id", max: 64)
-        guard let customers = r.customerIDs, !customers.isEmpty else { throw Refusal.parameter("customer_ids", "is required") }
-        guard customers.count <= 100 else { throw Refusal.parameter("customer_ids", "has more than 100 entries") }
-        for (i, c) in customers.enumerated() { _ = try Check.required(c, "customer_ids[\(i)]", max: 64) }
-        let units = try Units.from(try validAmount(r.faceValue, field: "face_value"))
-        try Check.length(r.validTime, "valid_time", max: 20)
-        try Check.length(r.expireTime, "expire_time", max: 20)
-        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        try Check.length(r.memo, "memo", max: 256)
-        let validFrom = try Check.utcTime(r.validTime, "valid_time")
-        let validTo = try Check.utcTime(r.expireTime, "expire_time")
-        let services = r.cloudServiceTypes ?? []
-        let products = r.productIDs ?? []
-        guard services.count <= 10 else { throw Refusal.parameter("cloud_service_types", "has more than 10 entries") }
-        guard products.count <= 10 else { throw Refusal.parameter("product_ids", "has more than 10 entries") }
-        for (i, s) in services.enumerated() { _ = try Check.required(s, "cloud_service_types[\(i)]", max: 64) }
-        for (i, s) in products.enumerated() { _ = try Check.required(s, "product_ids[\(i)]", max: 64) }
+    public func createCoupons(caller: Principal, _ r: NewCoupons) async throws -> CreatePartnerCouponsResponse {
+        let (quotaID, customers, units, validFrom, validTo) = (r.quotaID, r.customerIDs, r.units, r.validFrom, r.validTo)
+        let (services, products) = (r.serviceTypes, r.productIDs)
         let backend = database.backend
 
         return try await database.transaction { db in
@@ -104,10 +89,8 @@ extension CouponStore {
 
     /// ReclaimPartnerCoupons: the coupon's remaining value goes back to the quota it came
     /// from (or, if that quota was itself reclaimed, on to its parent).
-    public func reclaimCoupon(caller: Principal, _ r: ReclaimPartnerCouponsRequest) async throws {
-        let couponID = try Check.required(r.couponID, "coupon_id", max: 64)
-        if r.indirectPartnerID == "" { throw Refusal.parameter("indirect_partner_id", "must not be an empty string") }
-        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 100)
+    public func reclaimCoupon(caller: Principal, _ r: CouponReclaim) async throws {
+        let couponID = r.couponID
         let backend = database.backend
         try await database.transaction { db in
             let now = try await BusinessClock.now(db)

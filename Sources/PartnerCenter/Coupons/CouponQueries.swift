@@ -11,30 +11,15 @@ extension CouponStore {
         if let end { filter += " AND \(unsafeRaw: column) < \(bind: end + 1000)" }  // the end second is included
     }
 
-    static func time(_ value: String?, _ field: String) throws -> Int64? {
-        try Check.length(value, field, max: 20)
-        return try Check.utcTime(Check.nonEmpty(value), field)
-    }
-
     /// ListQuotaCoupons: the caller's own quotas (or, for a distributor, a reseller's).
-    public func listQuotas(caller: Principal, _ r: QueryCouponQuotasRequest) async throws -> QuotaList {
-        if let ids = r.quotaIDs, ids.count > 50 { throw Refusal.parameter("quota_ids", "has more than 50 entries") }
-        if let s = r.quotaStatusList {
-            guard s.count <= 5 else { throw Refusal.parameter("quota_status_list", "has more than 5 entries") }
-            guard s.allSatisfy({ [0, 3, 4, 5].contains($0) }) else { throw Refusal.parameter("quota_status_list", "values must be 0, 3, 4 or 5") }
-        }
-        if let t = r.quotaType, t != 0 && t != 1 { throw Refusal.parameter("quota_type", "must be 0 or 1") }
-        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        let ranges = [("q.created_at", try Self.time(r.createTimeBegin, "create_time_begin"), try Self.time(r.createTimeEnd, "create_time_end")),
-                      ("q.effective_at", try Self.time(r.effectiveTimeBegin, "effective_time_begin"), try Self.time(r.effectiveTimeEnd, "effective_time_end")),
-                      ("q.expires_at", try Self.time(r.expireTimeBegin, "expire_time_begin"), try Self.time(r.expireTimeEnd, "expire_time_end"))]
-        let page = try Page(offset: r.offset, limit: r.limit, maxOffset: Int(Int32.max))
+    public func listQuotas(caller: Principal, _ r: QuotaFilter) async throws -> QuotaList {
+        let (ranges, page) = (r.ranges, r.page)
         let now = try await database.businessNow()
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
-            var filter: SQLQueryString = "q.partner_id = \(bind: owner) AND q.quota_type = \(bind: r.quotaType ?? 0) AND q.status <> 6"
-            if let ids = r.quotaIDs, !ids.isEmpty { filter += " AND q.id IN (\(binds: ids))" }
-            if let s = r.quotaStatusList, !s.isEmpty { filter += " AND \(Self.quotaStatus(now: now)) IN (\(binds: s))" }
+            var filter: SQLQueryString = "q.partner_id = \(bind: owner) AND q.quota_type = \(bind: r.quotaType) AND q.status <> 6"
+            if !r.quotaIDs.isEmpty { filter += " AND q.id IN (\(binds: r.quotaIDs))" }
+            if !r.statuses.isEmpty { filter += " AND \(Self.quotaStatus(now: now)) IN (\(binds: r.statuses))" }
             for (column, b, e) in ranges { Self.timeRange(&filter, column, b, e) }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM coupon_quotas q WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("\(Self.quotaSelect(now: now)) WHERE \(filter) ORDER BY q.created_at DESC, q.id DESC LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()

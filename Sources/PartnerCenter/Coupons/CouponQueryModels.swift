@@ -52,8 +52,8 @@ public struct QuotaRecordsQuery: Sendable {
         }
         if query["operation_time_begin"] == "" { throw Refusal.parameter("operation_time_begin", "must not be an empty string") }
         if query["operation_time_end"] == "" { throw Refusal.parameter("operation_time_end", "must not be an empty string") }
-        let begin = try CouponStore.time(query["operation_time_begin"], "operation_time_begin")
-        let end = try CouponStore.time(query["operation_time_end"], "operation_time_end")
+        let begin = try filterTime(query["operation_time_begin"], "operation_time_begin")
+        let end = try filterTime(query["operation_time_end"], "operation_time_end")
         operationTime = TimeRange(begin: begin, end: end)
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
     }
@@ -85,8 +85,8 @@ public struct ListCouponsQuery: Sendable {
         status = try query.queryInt("status")
         try Check.range(status, "status", 1...5)
         func range(_ name: String) throws -> TimeRange {
-            let begin = try CouponStore.time(query[name + "_begin"], name + "_begin")
-            return TimeRange(begin: begin, end: try CouponStore.time(query[name + "_end"], name + "_end"))
+            let begin = try filterTime(query[name + "_begin"], name + "_begin")
+            return TimeRange(begin: begin, end: try filterTime(query[name + "_end"], name + "_end"))
         }
         createTime = try range("create_time")
         effectiveTime = try range("effective_time")
@@ -122,8 +122,8 @@ public struct CouponRecordsQuery: Sendable {
         quotaType = try query.queryInt("quota_type")
         if let t = quotaType, t != 0 && t != 1 { throw Refusal.parameter("quota_type", "must be 0 or 1") }
         result = Check.nonEmpty(query["result"]).flatMap { $0 == "0" || $0 == "-1" ? $0 : nil }
-        let begin = try CouponStore.time(query["operation_time_begin"], "operation_time_begin")
-        let end = try CouponStore.time(query["operation_time_end"], "operation_time_end")
+        let begin = try filterTime(query["operation_time_begin"], "operation_time_begin")
+        let end = try filterTime(query["operation_time_end"], "operation_time_end")
         operationTime = TimeRange(begin: begin, end: end)
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
         operationTypes = query.contains("operation_types") ? types.filter { !$0.isEmpty } : nil

@@ -15,25 +15,25 @@ public enum CouponRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: CouponStore) {
         router.api(.post, "/v2/partners/coupon-quotas/indirect-partner-adjust", updateQuotas, gateway: gateway) { call in
-            try await store.adjustQuotas(caller: call.principal, try call.json(AdjustCouponQuotasRequest.self))
+            try await store.adjustQuotas(caller: call.principal, try call.checked(QuotaGrants.self))
         }
         router.api(.post, "/v2/partners/coupon-quotas/indirect-partner-reclaim", reclaimQuotas, gateway: gateway) { call in
-            try await store.reclaimQuotas(caller: call.principal, try call.json(ReclaimCouponQuotasRequest.self))
+            try await store.reclaimQuotas(caller: call.principal, try call.checked(QuotaReclaims.self))
         }
         router.api(.get, "/v2/partners/issued-coupon-quotas", listIssuedQuotas, gateway: gateway) { call in
             try await store.listIssuedQuotas(caller: call.principal, try ListIssuedQuotasQuery(call.queryParameters))
         }
         router.api(.post, "/v2/partners/coupon-quotas/query", listQuotas, gateway: gateway) { call in
-            try await store.listQuotas(caller: call.principal, try call.json(QueryCouponQuotasRequest.self))
+            try await store.listQuotas(caller: call.principal, try call.checked(QuotaFilter.self))
         }
         router.api(.get, "/v2/partners/coupon-quotas/records", quotaRecords, gateway: gateway) { call in
             try await store.quotaRecords(caller: call.principal, try QuotaRecordsQuery(call.queryParameters))
         }
         router.api(.post, "/v2/promotions/benefits/partner-coupons", createCoupons, gateway: gateway) { call in
-            try await store.createCoupons(caller: call.principal, try call.json(CreatePartnerCouponsRequest.self))
+            try await store.createCoupons(caller: call.principal, try call.checked(NewCoupons.self))
         }
         router.api(.post, "/v2/promotions/benefits/partner-coupons/reclaim", reclaimCoupons, gateway: gateway) { call -> Reply<Empty> in
-            try await store.reclaimCoupon(caller: call.principal, try call.json(ReclaimPartnerCouponsRequest.self))
+            try await store.reclaimCoupon(caller: call.principal, try call.checked(CouponReclaim.self))
             return Reply(status: .noContent, body: nil)
         }
         router.api(.get, "/v2/promotions/benefits/partner-coupons", listCoupons, gateway: gateway) { call in

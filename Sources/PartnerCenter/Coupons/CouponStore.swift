@@ -138,12 +138,9 @@ public struct CouponStore: Sendable {
 
     // MARK: distributor ↔ reseller quotas
 
-    public func adjustQuotas(caller: Principal, _ r: AdjustCouponQuotasRequest) async throws -> AdjustCouponQuotasResponse {
-        let quotaID = try Check.required(r.quotaID, "quota_id", max: 64)
-        guard let resellers = r.indirectPartnerIDs, !resellers.isEmpty else { throw Refusal.parameter("indirect_partner_ids", "is required") }
-        guard resellers.count <= 100 else { throw Refusal.parameter("indirect_partner_ids", "has more than 100 entries") }
-        for (i, id) in resellers.enumerated() { _ = try Check.required(id, "indirect_partner_ids[\(i)]", max: 64) }
-        let units = try Units.from(try validAmount(r.quotaAmount, field: "quota_amount"))
+    /// UpdateCouponQuotas
+    public func adjustQuotas(caller: Principal, _ r: QuotaGrants) async throws -> AdjustCouponQuotasResponse {
+        let (quotaID, resellers, units) = (r.quotaID, r.resellerIDs, r.units)
         let backend = database.backend
         return try await database.transaction { db in
             let now = try await BusinessClock.now(db)
@@ -186,11 +183,9 @@ public struct CouponStore: Sendable {
         }
     }
 
-    public func reclaimQuotas(caller: Principal, _ r: ReclaimCouponQuotasRequest) async throws -> ReclaimCouponQuotasResponse {
-        guard let ids = r.quotaIDs, !ids.isEmpty else { throw Refusal.parameter("quota_ids", "is required") }
-        guard ids.count <= 10 else { throw Refusal.parameter("quota_ids", "has more than 10 entries") }
-        for (i, id) in ids.enumerated() { _ = try Check.required(id, "quota_ids[\(i)]", max: 64) }
-        try Check.length(r.remark, "remark", max: 256)
+    /// ReclaimCouponQuotas
+    public func reclaimQuotas(caller: Principal, _ r: QuotaReclaims) async throws -> ReclaimCouponQuotasResponse {
+        let ids = r.quotaIDs
         let backend = database.backend
         return try await database.transaction { db in
             let now = try await BusinessClock.now(db)

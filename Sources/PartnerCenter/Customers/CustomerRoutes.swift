@@ -15,32 +15,32 @@ public enum CustomerRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore) {
         router.api(.post, "/v2/partners/sub-customers", createSubCustomer, gateway: gateway) { call in
-            try await store.create(caller: call.principal, try call.json(CreateCustomerRequest.self))
+            try await store.create(caller: call.principal, try call.checked(NewCustomer.self))
         }
         router.api(.post, "/v2/partners/sub-customers/query", listSubCustomers, gateway: gateway) { call in
-            try await store.list(caller: call.principal, try call.json(QuerySubCustomersRequest.self))
+            try await store.list(caller: call.principal, try call.checked(SubCustomerFilter.self))
         }
         // Every v1.0 path names the account in its second segment; the router needs one name for it.
         router.api(.post, "/v1.0/:domain_id/partner/customer-mgr/query", queryCustomerListOld, gateway: gateway) { call in
-            try await store.legacyList(caller: call.principal, partnerID: call.parameters.get("domain_id") ?? "", try call.json(LegacyCustomerQuery.self))
+            try await store.legacyList(caller: call.principal, try LegacyCustomerFilter(partnerID: call.parameters.get("domain_id") ?? "", caller: call.principal, call.json(LegacyCustomerQuery.self)))
         }
         router.api(.post, "/v2/partners/indirect-partners/query", listIndirectPartners, gateway: gateway) { call in
-            try await store.indirectPartners(caller: call.principal, try call.json(QueryIndirectPartnersRequest.self))
+            try await store.indirectPartners(caller: call.principal, try call.checked(IndirectPartnerFilter.self))
         }
         router.api(.post, "/v2/partners/sub-customers/users/check-identity", checkUserIdentity, gateway: gateway) { call in
-            try await store.checkIdentity(try call.json(CheckIdentityRequest.self))
+            try await store.checkIdentity(try call.checked(IdentityQuestion.self))
         }
         router.api(.post, "/v2/customers/realname-auths/individual", createPersonalRealnameAuth, gateway: gateway) { call in
-            try await realname.applyIndividual(caller: call.principal, try call.json(IndividualRealnameRequest.self))
+            try await realname.submit(caller: call.principal, try RealnameSubmission(individual: call.json(IndividualRealnameRequest.self)))
         }
         router.api(.post, "/v2/customers/realname-auths/enterprise", createEnterpriseRealname, gateway: gateway) { call in
-            try await realname.applyEnterprise(caller: call.principal, try call.json(EnterpriseRealnameRequest.self), change: false)
+            try await realname.submit(caller: call.principal, try RealnameSubmission(enterprise: call.json(EnterpriseRealnameRequest.self), change: false))
         }
         router.api(.put, "/v2/customers/realname-auths/enterprise", changeEnterpriseRealname, gateway: gateway) { call in
-            try await realname.applyEnterprise(caller: call.principal, try call.json(EnterpriseRealnameRequest.self), change: true)
+            try await realname.submit(caller: call.principal, try RealnameSubmission(enterprise: call.json(EnterpriseRealnameRequest.self), change: true))
         }
         router.api(.get, "/v2/customers/realname-auths/result", showRealnameResult, gateway: gateway) { call in
-            try await realname.result(caller: call.principal, customerID: call.query("customer_id"))
+            try await realname.result(caller: call.principal, customerID: try Check.required(call.query("customer_id"), "customer_id", max: 64))
         }
     }
 }

@@ -39,35 +39,17 @@ public struct CustomerStore: Sendable {
 
     // MARK: CreateSubCustomer
 
-    public func create(caller: Principal, _ req: CreateCustomerRequest) async throws -> CreateCustomerResponse {
-        // Validation first, no storage touched.
-        let xaccountID = try Check.required(req.xaccountID, "xaccount_id", max: 128)
-        let xaccountType = try Check.required(req.xaccountType, "xaccount_type", max: 64)
-        try Check.length(req.domainName, "domain_name", max: 64)
-        try Check.length(req.mobilePhone, "mobile_phone", max: 32)
-        try Check.length(req.indirectPartnerID, "indirect_partner_id", max: 64)
-        try Check.length(req.verificationCode, "verification_code", max: 32)
-        try Check.length(req.password, "password", max: 64)
-        try Check.oneOf(Check.nonEmpty(req.isCloseMarketMs), "is_close_market_ms", ["true", "false"])
-        if req.verificationCode == "" { throw Refusal.parameter("verification_code", "must not be an empty string") }
-        if req.password == "" { throw Refusal.parameter("password", "must not be an empty string") }
-        let name = Check.nonEmpty(req.domainName) ?? CustomerRules.randomDomainName()
-        try CustomerRules.validateDomainName(name)
-        let mobile = req.mobilePhone
-        if let m = mobile, !m.isEmpty { try CustomerRules.validateMobile(m) }
-        if let code = req.verificationCode, !(code.count == 6 && code.allSatisfy(\.isNumber)) {
-            throw Refusal(.verificationCodeIncorrect, "The verification code is incorrect.")
-        }
-        if let pw = req.password { try CustomerRules.validatePassword(pw, accountName: name, mobile: mobile) }
+    public func create(caller: Principal, _ req: NewCustomer) async throws -> CreateCustomerResponse {
+        let (name, mobile, xaccountID, xaccountType) = (req.domainName, req.mobile, req.xaccountID, req.xaccountType)
         // Huawei's rule, checked once the parameters are well formed: a tier-1 distributor
         // acquires customers only for its cloud resellers (CreateSubCustomer.md).
-        if caller.kind == .distributor && Check.nonEmpty(req.indirectPartnerID) == nil {
+        if caller.kind == .distributor && req.indirectPartnerID == nil {
             throw Refusal(.distributorTakesNoDirectCustomers,
                            "A tier-1 distributor cannot associate customers itself: pass indirect_partner_id to create the customer for one of its cloud resellers.")
         }
         let passwordHash = try Passwords.hash(req.password ?? CustomerRules.randomPassword())
-        let associationType = req.cooperationType == "1" ? "1" : "2"
-        let closeMarket = req.isCloseMarketMs == "true" ? 1 : 0
+        let associationType = req.associationType
+        let closeMarket = req.closeMarket ? 1 : 0
         let id = Identifiers.domainID()
 
         let attempt: @Sendable () async throws -> CreateCustomerResponse = {
@@ -110,28 +92,16 @@ public struct CustomerStore: Sendable {
 
     // MARK: ListSubCustomers
 
-    public func list(caller: Principal, _ req: QuerySubCustomersRequest) async throws -> ListSubCustomersResponse {
-        for (v, f) in [(req.accountName, "account_name"), (req.customer, "customer"), (req.label, "label"),
-                       (req.customerID, "customer_id"), (req.indirectPartnerID, "indirect_partner_id")] {
-            try Check.length(v, f, max: 64)
-        }
-        for (v, f) in [(req.accountName, "account_name"), (req.customer, "customer"), (req.label, "label")] { try Check.noSpaces(v, f) }
-        try Check.length(req.associationType, "association_type", max: 2)
-        try Check.oneOf(Check.nonEmpty(req.associationType), "association_type", ["1", "2"])
-        try Check.length(req.associatedOnBegin, "associated_on_begin", max: 20)
-        try Check.length(req.associatedOnEnd, "associated_on_end", max: 20)
-        let begin = try Check.utcTime(req.associatedOnBegin, "associated_on_begin")
-        let end = try Check.utcTimeEnd(req.associatedOnEnd, "associated_on_end")
-        let page = try Page(offset: req.offset, limit: req.limit)
-
+    public func list(caller: Principal, _ req: SubCustomerFilter) async throws -> ListSubCustomersResponse {
+        let (begin, end, page) = (req.begin, req.end, req.page)
         return try await database.read { db in
             let partnerID = try await Self.scope(db, caller: caller, indirectPartnerID: req.indirectPartnerID)
             var filter: SQLQueryString = "c.partner_id = \(bind: partnerID) AND c.bound = 1"
-            if let v = Check.nonEmpty(req.accountName) { filter += " AND a.name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
-            if let v = Check.nonEmpty(req.customer) { filter += " AND c.real_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
-            if let v = Check.nonEmpty(req.label) { filter += " AND c.label LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
-            if let v = Check.nonEmpty(req.associationType) { filter += " AND c.association_type = \(bind: v)" }
-            if let v = Check.nonEmpty(req.customerID) { filter += " AND c.id = \(bind: v)" }
+            if let v = req.accountName { filter += " AND a.name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = req.realName { filter += " AND c.real_name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = req.label { filter += " AND c.label LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = req.associationType { filter += " AND c.association_type = \(bind: v)" }
+            if let v = req.customerID { filter += " AND c.id = \(bind: v)" }
             if let begin { filter += " AND c.associated_on >= \(bind: begin)" }
             if let end { filter += " AND c.associated_on <= \(bind: end)" }
             let count = try await db.raw("SELECT COUNT(*) AS n FROM customers c JOIN accounts a ON a.id = c.id WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
@@ -166,18 +136,12 @@ public struct CustomerStore: Sendable {
 
     // MARK: ListIndirectPartners
 
-    public func indirectPartners(caller: Principal, _ req: QueryIndirectPartnersRequest) async throws -> ListIndirectPartnersResponse {
-        try Check.length(req.accountName, "account_name", max: 64)
-        try Check.length(req.indirectPartnerID, "indirect_partner_id", max: 64)
-        try Check.length(req.associatedOnBegin, "associated_on_begin", max: 20)
-        try Check.length(req.associatedOnEnd, "associated_on_end", max: 20)
-        let begin = try Check.utcTime(Check.nonEmpty(req.associatedOnBegin), "associated_on_begin")
-        let end = try Check.utcTimeEnd(Check.nonEmpty(req.associatedOnEnd), "associated_on_end")
-        let page = try Page(offset: req.offset, limit: req.limit)
+    public func indirectPartners(caller: Principal, _ req: IndirectPartnerFilter) async throws -> ListIndirectPartnersResponse {
+        let (begin, end, page) = (req.begin, req.end, req.page)
         return try await database.read { db in
             var filter: SQLQueryString = "kind = 'reseller' AND parent_id = \(bind: caller.domainID)"
-            if let v = Check.nonEmpty(req.accountName) { filter += " AND name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
-            if let v = Check.nonEmpty(req.indirectPartnerID) { filter += " AND id = \(bind: v)" }
+            if let v = req.accountName { filter += " AND name LIKE \(bind: likeInfix(v)) ESCAPE '\\'" }
+            if let v = req.indirectPartnerID { filter += " AND id = \(bind: v)" }
             if let begin { filter += " AND created_at >= \(bind: begin)" }
             if let end { filter += " AND created_at <= \(bind: end)" }
             let count = try await db.raw("SELECT COUNT(*) AS n FROM accounts WHERE \(filter)").first()!.decode(column: "n", as: Int.self)

@@ -2,6 +2,16 @@ import Foundation
 
 // The GET operations' query strings, parsed and checked: what the funds store reads them as.
 
+/// ListPartnerBalances
+public struct PartnerBalancesQuery: Sendable {
+    public var indirectPartnerID: String?
+
+    public init(_ query: QueryParameters) throws {
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        try Check.length(indirectPartnerID, "indirect_partner_id", max: 64)
+    }
+}
+
 /// ListPartnerAdjustRecords
 public struct AdjustRecordsQuery: Sendable {
     public var customerID: String?
@@ -37,24 +47,23 @@ public struct TradeDays: Sendable, Equatable {
     public var begin: Int64?
     public var end: Int64?
 
+    /// `YYYY-MM-DD` as a Beijing-time day: the UTC millisecond it starts at.
+    static func beijingDay(_ text: String?, _ field: String) throws -> Int64? {
+        guard let t = Check.nonEmpty(text) else { return nil }
+        guard t.count == 10, let start = WireTime.parseUTC(t + "T00:00:00Z") else { throw Refusal.parameter(field, "must be a date like 2024-05-01") }
+        return start - WireTime.beijingOffset
+    }
+
     init(_ query: QueryParameters) throws {
-        end = try FundsStore.beijingDay(query["trade_time_end"], "trade_time_end")
-        begin = try FundsStore.beijingDay(query["trade_time_begin"], "trade_time_begin")
+        end = try TradeDays.beijingDay(query["trade_time_end"], "trade_time_end")
+        begin = try TradeDays.beijingDay(query["trade_time_begin"], "trade_time_begin")
     }
 }
 
 /// offset/limit of the account-change queries. They are checked after the trade window (which
 /// needs the business clock), so the page's error is kept and raised only when the page is read:
 /// a request wrong in both is refused for its window, as before.
-struct DeferredPage: Sendable {
-    private let result: Result<Page, Refusal>
-
-    init(_ page: () throws -> Page) throws {
-        do { result = .success(try page()) } catch let e as Refusal { result = .failure(e) }
-    }
-
-    func get() throws -> Page { try result.get() }
-}
+typealias DeferredPage = Deferred<Page>
 
 /// ListPartnerAccountChangeRecords
 public struct ChangeRecordsQuery: Sendable {

@@ -57,13 +57,6 @@ extension FundsStore {
         return (begin, end)
     }
 
-    /// `YYYY-MM-DD` as a Beijing-time day: the UTC millisecond it starts at.
-    static func beijingDay(_ text: String?, _ field: String) throws -> Int64? {
-        guard let t = Check.nonEmpty(text) else { return nil }
-        guard t.count == 10, let start = WireTime.parseUTC(t + "T00:00:00Z") else { throw Refusal.parameter(field, "must be a date like 2024-05-01") }
-        return start - WireTime.beijingOffset
-    }
-
     /// ListPartnerAccountChangeRecords: the lines of the partner's own cash or credit account.
     public func changeRecords(caller: Principal, _ q: ChangeRecordsQuery) async throws -> AccountChangeRecordsResponse {
         let balanceType = q.balanceType, tradeType = q.tradeType, indirect = q.indirectPartnerID

@@ -16,29 +16,29 @@ public enum FundsRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: FundsStore) {
         router.api(.post, "/v2/accounts/partner-accounts/adjust-amount", adjust, gateway: gateway) { call in
-            TransferIDResponse(transferID: try await store.withCustomer(.grant, caller: call.principal, try call.json(CustomerAmountRequest.self),
+            TransferIDResponse(transferID: try await store.withCustomer(.grant, caller: call.principal, try call.checked(CustomerTransfer.self),
                                                                         idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.post, "/v2/accounts/partner-accounts/reclaim", reclaim, gateway: gateway) { call in
-            TransIDResponse(transID: try await store.withCustomer(.reclaim, caller: call.principal, try call.json(CustomerAmountRequest.self),
+            TransIDResponse(transID: try await store.withCustomer(.reclaim, caller: call.principal, try call.checked(CustomerTransfer.self),
                                                                   idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.post, "/v2/accounts/partner-accounts/indirect-partner-adjust", adjustReseller, gateway: gateway) { call in
-            TransferIDResponse(transferID: try await store.withReseller(.grant, caller: call.principal, try call.json(ResellerAmountRequest.self),
+            TransferIDResponse(transferID: try await store.withReseller(.grant, caller: call.principal, try call.checked(ResellerTransfer.self),
                                                                         idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.post, "/v2/accounts/partner-accounts/indirect-partner-reclaim", reclaimReseller, gateway: gateway) { call in
-            TransIDResponse(transID: try await store.withReseller(.reclaim, caller: call.principal, try call.json(ResellerAmountRequest.self),
+            TransIDResponse(transID: try await store.withReseller(.reclaim, caller: call.principal, try call.checked(ResellerTransfer.self),
                                                                   idempotency: call.idempotency, requestID: call.requestID))
         }
         router.api(.get, "/v2/accounts/partner-accounts/balances", partnerBalances, gateway: gateway) { call in
-            try await store.partnerBalances(caller: call.principal, indirectPartnerID: Check.nonEmpty(call.query("indirect_partner_id")))
+            try await store.partnerBalances(caller: call.principal, try PartnerBalancesQuery(call.queryParameters))
         }
         router.api(.get, "/v2/accounts/customer-accounts/balances", customerBalances, gateway: gateway) { call in
             try await store.customerBalances(caller: call.principal)
         }
         router.api(.post, "/v2/accounts/customer-accounts/balances/batch-query", customersBalances, gateway: gateway) { call in
-            try await store.customersBalances(caller: call.principal, try call.json(CustomersBalancesRequest.self))
+            try await store.customersBalances(caller: call.principal, try call.checked(BalancesQuestion.self))
         }
         router.api(.get, "/v3/accounts/partner-accounts/adjust-records", adjustRecords, gateway: gateway) { call in
             try await store.adjustRecords(caller: call.principal, try AdjustRecordsQuery(call.queryParameters))

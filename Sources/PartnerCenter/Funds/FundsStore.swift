@@ -100,9 +100,8 @@ public struct FundsStore: Sendable {
 
     /// One grant or reclaim between `partner` and `counterparty`, after `authorize` has checked
     /// (and, on PostgreSQL, locked) the relationship inside the same transaction.
-    func transfer(_ direction: Direction, amount: Decimal?, idempotency: (key: String, hash: String)?, requestID: String,
+    func transfer(_ direction: Direction, units: Int64, idempotency: (key: String, hash: String)?, requestID: String,
                   parties: @escaping @Sendable (any SQLDatabase) async throws -> (partner: String, counterparty: String)) async throws -> String {
-        let units = try Units.from(try validAmount(amount))
         let backend = database.backend
         return try await move { db in
             let (partner, counterparty) = try await parties(db)
@@ -116,11 +115,10 @@ public struct FundsStore: Sendable {
     }
 
     /// With one of the payer's resale customers (the payer is a distributor's reseller with indirect_partner_id).
-    public func withCustomer(_ direction: Direction, caller: Principal, _ r: CustomerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> String {
-        let customerID = try Check.required(r.customerID, "customer_id", max: 64)
-        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
+    public func withCustomer(_ direction: Direction, caller: Principal, _ r: CustomerTransfer, idempotency: (key: String, hash: String)?, requestID: String) async throws -> String {
+        let customerID = r.customerID
         let backend = database.backend
-        return try await transfer(direction, amount: r.amount, idempotency: idempotency, requestID: requestID) { db in
+        return try await transfer(direction, units: r.units, idempotency: idempotency, requestID: requestID) { db in
             let payer = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
             try await Self.resaleCustomer(db, backend: backend, customerID: customerID, payer: payer)
             return (payer, customerID)
@@ -128,9 +126,9 @@ public struct FundsStore: Sendable {
     }
 
     /// Between a distributor and one of its resellers.
-    public func withReseller(_ direction: Direction, caller: Principal, _ r: ResellerAmountRequest, idempotency: (key: String, hash: String)?, requestID: String) async throws -> String {
-        let resellerID = try Check.required(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        return try await transfer(direction, amount: r.amount, idempotency: idempotency, requestID: requestID) { db in
+    public func withReseller(_ direction: Direction, caller: Principal, _ r: ResellerTransfer, idempotency: (key: String, hash: String)?, requestID: String) async throws -> String {
+        let resellerID = r.resellerID
+        return try await transfer(direction, units: r.units, idempotency: idempotency, requestID: requestID) { db in
             try await Self.reseller(db, resellerID: resellerID, distributor: caller.domainID)
             return (caller.domainID, resellerID)
         }
@@ -153,10 +151,10 @@ public struct FundsStore: Sendable {
         return out
     }
 
-    public func partnerBalances(caller: Principal, indirectPartnerID: String?) async throws -> PartnerBalancesResponse {
-        try Check.length(indirectPartnerID, "indirect_partner_id", max: 64)
-        return try await database.read { db in
-            let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirectPartnerID)
+    /// ListPartnerBalances: the caller's own accounts, or a distributor's reseller's.
+    public func partnerBalances(caller: Principal, _ q: PartnerBalancesQuery) async throws -> PartnerBalancesResponse {
+        try await database.read { db in
+            let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: q.indirectPartnerID)
             return PartnerBalancesResponse(accountBalances: try await Self.balances(db, owner: owner, types: [.cash, .credit]))
         }
     }
@@ -180,11 +178,8 @@ public struct FundsStore: Sendable {
         }
     }
 
-    public func customersBalances(caller: Principal, _ r: CustomersBalancesRequest) async throws -> CustomersBalancesResponse {
-        guard let items = r.customerInfos, !items.isEmpty else { throw Refusal.parameter("customer_infos", "must list 1 to 100 customers") }
-        guard items.count <= 100 else { throw Refusal.parameter("customer_infos", "must list at most 100 customers") }
-        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
-        let ids = try items.enumerated().map { i, item in try Check.required(item.customerID, "customer_infos[\(i)].customer_id", max: 64) }
+    public func customersBalances(caller: Principal, _ r: BalancesQuestion) async throws -> CustomersBalancesResponse {
+        let ids = r.customerIDs
         return try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: r.indirectPartnerID)
             var out: [CustomerBalanceSummary] = []

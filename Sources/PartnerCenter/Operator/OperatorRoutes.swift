@@ -205,7 +205,7 @@ public enum OperatorRoutes {
             return try await platform.database.setClock(reset: true)
         }
         router.api(.post, "/operator/v1/resources", provision, gateway: gateway) { call -> Reply<OrderInstance> in
-            Reply(status: .created, body: try await platform.resources.provision(try call.json(ProvisionRequest.self)))
+            Reply(status: .created, body: try await platform.resources.provision(try call.checked(Provisioning.self)))
         }
         router.api(.post, "/operator/v1/catalog/import", importCatalog, gateway: gateway) { call in
             do {

@@ -234,7 +234,7 @@ struct ServiceProvider: Sendable {
                 let mobile = b.mobile.flatMap { $0.isEmpty ? nil : $0 }
                 var req = CreateCustomerRequest(domainName: name, xaccountID: b.xUserID, xaccountType: b.xaccountType, password: password)
                 if let mobile, (try? CustomerRules.validateMobile(mobile)) != nil { req.mobilePhone = mobile }
-                customerID = try await platform.customers.create(caller: caller, req).domainID
+                customerID = try await platform.customers.create(caller: caller, try NewCustomer(req)).domainID
             } catch let e as Refusal {
                 return try await bindPage(request, context, message: e.message)
             }

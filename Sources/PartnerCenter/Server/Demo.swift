@@ -51,9 +51,9 @@ public enum Demo {
         for (name, xid, forReseller) in [("demo-customer-01", "demo-user-01", false), ("demo-customer-02", "demo-user-02", false), ("demo-customer-03", "demo-user-03", true)]
         where try await platform.accounts.account(name: name) == nil {
             // The distributor creates its reseller's customer (indirect_partner_id), as Huawei requires.
-            _ = try await platform.customers.create(caller: forReseller ? asDistributor : asProvider, CreateCustomerRequest(
+            _ = try await platform.customers.create(caller: forReseller ? asDistributor : asProvider, try NewCustomer(CreateCustomerRequest(
                 domainName: name, xaccountID: xid, xaccountType: forReseller ? distributor.xaccountType : provider.xaccountType, password: password,
-                indirectPartnerID: forReseller ? reseller.domainID : nil))
+                indirectPartnerID: forReseller ? reseller.domainID : nil)))
         }
         return [provider, distributor, reseller]
     }

@@ -32,25 +32,10 @@ public struct ResourceStore: Sendable {
 
     // MARK: provision
 
-    public func provision(_ r: ProvisionRequest) async throws -> OrderInstance {
-        let customer = try Check.required(r.customerID, "customer_id", max: 64)
-        let service = try Check.required(r.cloudServiceType, "cloud_service_type", max: 400)
-        let resource = try Check.required(r.resourceType, "resource_type", max: 400)
-        let spec = try Check.required(r.resourceSpec, "resource_spec", max: 400)
-        let region = try Check.required(r.region, "region", max: 64)
-        let mode = r.chargeMode ?? "period"
-        try Check.oneOf(mode, "charge_mode", ["period", "on_demand"])
-        try Check.length(r.resourceID, "resource_id", max: 64)
-        try Check.length(r.resourceName, "resource_name", max: 128)
-        try Check.length(r.projectID, "project_id", max: 64)
-        try Check.range(r.resourceSize, "resource_size", 1...Int(Int32.max))
-        let periodType: Int? = mode == "period" ? (r.periodType ?? 2) : nil
-        let periodNum: Int? = mode == "period" ? (r.periodNum ?? 1) : nil
-        if let periodType {
-            guard [2, 3].contains(periodType) else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
-            try Check.range(periodNum, "period_num", 1...(periodType == 2 ? 11 : 5))
-        }
-        let start = try await database.businessNow(or: Check.utcTime(r.effectiveTime, "effective_time"))
+    public func provision(_ r: Provisioning) async throws -> OrderInstance {
+        let (customer, service, resource, spec, region, mode) = (r.customerID, r.service, r.resource, r.spec, r.region, r.mode)
+        let (periodType, periodNum) = (r.periodType, r.periodNum)
+        let start = try await database.businessNow(or: r.effective)
         let rid = r.resourceID ?? UUID().uuidString.lowercased()
         let id = Identifiers.domainID()
         let now = try await database.businessNow()
@@ -120,7 +105,7 @@ public struct ResourceStore: Sendable {
         }
     }
 
-    func provisionRow(_ r: ProvisionRequest, id: String, rid: String, customer: String, service: String, resource: String, spec: String, region: String,
+    func provisionRow(_ r: Provisioning, id: String, rid: String, customer: String, service: String, resource: String, spec: String, region: String,
                       mode: String, periodType: Int?, periodNum: Int?, start: Int64, now: Int64) async throws {
         try await database.transaction { db in
             guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND bound = 1").first() != nil else {
@@ -133,7 +118,7 @@ public struct ResourceStore: Sendable {
             }
             guard let plan else { throw RatingStore.notFound }
             if plan.isLinear {
-                guard r.resourceSize != nil else { throw Refusal.parameter("resource_size", "is required for this linear product") }
+                guard r.size != nil else { throw Refusal.parameter("resource_size", "is required for this linear product") }
                 guard r.sizeMeasureID == nil || r.sizeMeasureID == plan.sizeMeasureID else { throw Refusal.parameter("size_measure_id", "must be \(plan.sizeMeasureID!)") }
             }
             var expires: Int64?
@@ -153,10 +138,10 @@ public struct ResourceStore: Sendable {
             }
             let book = ResourceBook()
             try await book.add(db, .init(
-                id: id, resourceID: rid, customerID: customer, name: r.resourceName ?? "\(spec)-\(rid.prefix(8))", region: region, serviceType: service,
+                id: id, resourceID: rid, customerID: customer, name: r.name ?? "\(spec)-\(rid.prefix(8))", region: region, serviceType: service,
                 resourceType: resource, spec: spec, projectID: r.projectID ?? "0", productID: plan.productID, parentResourceID: r.parentResourceID,
                 isMain: isMain == 1, chargeMode: mode, periodType: periodType, periodNum: periodNum, effectiveAt: start, expiresAt: expires,
-                expirePolicy: r.autoRenew == true ? 3 : 0, specSize: plan.isLinear ? r.resourceSize : nil,
+                expirePolicy: r.autoRenew ? 3 : 0, specSize: plan.isLinear ? r.size : nil,
                 specSizeMeasureID: plan.isLinear ? plan.sizeMeasureID : nil, orderID: "CS" + Identifiers.domainID().prefix(18), now: now))
             try await book.finish(db)
             // A purchase is charged at once (bill type 1), for the period it buys.
@@ -198,27 +183,12 @@ public struct ResourceStore: Sendable {
 
     // MARK: ListPayPerUseCustomerResources (yearly/monthly resources)
 
-    public func list(caller: Principal, _ r: QueryResourcesRequest) async throws -> ResourceList {
-        if let ids = r.resourceIDs, ids.count > 50 { throw Refusal.parameter("resource_ids", "has more than 50 entries") }
-        try Check.length(r.orderID, "order_id", max: 64)
-        if let m = r.onlyMainResource, m != 0 && m != 1 { throw Refusal.parameter("only_main_resource", "must be 0 or 1") }
-        if let s = r.statusList {
-            guard s.count <= 10 else { throw Refusal.parameter("status_list", "has more than 10 entries") }
-            guard s.allSatisfy({ [2, 3, 4, 5].contains($0) }) else { throw Refusal.parameter("status_list", "values must be 2, 3, 4 or 5") }
-        }
-        if r.serviceTypeCode == "" { throw Refusal.parameter("service_type_code", "must not be an empty string") }
-        try Check.length(r.serviceTypeCode, "service_type_code", max: 64)
-        try Check.length(r.customerID, "customer_id", max: 64)
-        let begin = try Check.utcTime(Check.nonEmpty(r.expireTimeBegin), "expire_time_begin")
-        let end = try Check.utcTimeEnd(Check.nonEmpty(r.expireTimeEnd), "expire_time_end")
-        let page = try Page(offset: r.offset, limit: r.limit, maxLimit: 500, maxOffset: Int(Int32.max))
+    public func list(caller: Principal, _ r: ResourceFilter) async throws -> ResourceList {
+        let (begin, end, page) = (r.expiresFrom, r.expiresUntil, r.page)
         let now = try await database.businessNow()
         return try await database.read { db in
-            let customer: String
-            if caller.kind == .customer {
-                customer = caller.domainID
-            } else {
-                customer = try Check.required(r.customerID, "customer_id", max: 64)
+            let customer = r.customerID
+            if caller.kind != .customer {
                 // Only the partner the customer is bound to may look; anything else looks the same.
                 guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customer) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil else {
                     throw Refusal.forbidden
@@ -226,18 +196,19 @@ public struct ResourceStore: Sendable {
             }
             let status: SQLQueryString = "(CASE WHEN r.status = 2 AND r.expires_at IS NOT NULL AND r.expires_at < \(bind: now) THEN 5 ELSE r.status END)"
             var filter: SQLQueryString = "r.customer_id = \(bind: customer) AND r.charge_mode = 'period'"
-            if let ids = r.resourceIDs, !ids.isEmpty {
-                if (r.onlyMainResource ?? 0) == 0 {
+            if !r.resourceIDs.isEmpty {
+                let ids = r.resourceIDs
+                if !r.onlyMain {
                     filter += " AND (r.resource_id IN (\(binds: ids)) OR r.parent_resource_id IN (SELECT m.resource_id FROM customer_resources m WHERE m.resource_id IN (\(binds: ids)) AND m.is_main = 1))"
                 } else {
                     filter += " AND r.resource_id IN (\(binds: ids))"
                 }
-            } else if r.onlyMainResource == 1 {
+            } else if r.onlyMain {
                 filter += " AND r.is_main = 1"
             }
-            if let o = Check.nonEmpty(r.orderID) { filter += " AND r.order_id = \(bind: o)" }
-            if let s = r.statusList, !s.isEmpty { filter += " AND \(status) IN (\(binds: s))" }
-            if let s = r.serviceTypeCode { filter += " AND r.service_type = \(bind: s)" }
+            if let o = r.orderID { filter += " AND r.order_id = \(bind: o)" }
+            if !r.statuses.isEmpty { filter += " AND \(status) IN (\(binds: r.statuses))" }
+            if let s = r.serviceType { filter += " AND r.service_type = \(bind: s)" }
             if let begin { filter += " AND r.expires_at >= \(bind: begin)" }
             if let end { filter += " AND r.expires_at <= \(bind: end)" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM customer_resources r WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
@@ -247,15 +218,8 @@ public struct ResourceStore: Sendable {
 
     // MARK: ListRenewRateOnPeriod
 
-    public func renewRate(customerID: String, _ r: RenewRateRequest) async throws -> RenewRateResponse {
-        guard let ids = r.resourceIDs, !ids.isEmpty else { throw Refusal.parameter("resource_ids", "is required") }
-        guard ids.count <= 10 else { throw Refusal.parameter("resource_ids", "has more than 10 entries") }
-        for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
-        guard Set(ids).count == ids.count else { throw Refusal(.duplicateResourceIDs, "The resource IDs in the request are duplicate.") }
-        guard let type = r.periodType else { throw Refusal.parameter("period_type", "is required") }
-        guard type == 2 || type == 3 else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
-        guard let num = r.periodNum else { throw Refusal.parameter("period_num", "is required") }
-        try Check.range(num, "period_num", 1...(type == 2 ? 11 : 3))
+    public func renewRate(customerID: String, _ r: RenewInquiry) async throws -> RenewRateResponse {
+        let (ids, type, num) = (r.resourceIDs, r.periodType, r.periodNum)
         let now = try await database.businessNow()
         return try await database.read { db in
             var results: [RenewInquiryResult] = []
@@ -276,7 +240,7 @@ public struct ResourceStore: Sendable {
                 var mine: [RatingStore.PeriodLine] = []
                 do {
                     for row in [main] + attached {
-                        let c = RatingStore.Common(service: try row.decode(column: "service_type", as: String.self), resource: try row.decode(column: "resource_type", as: String.self),
+                        let c = RatedProduct(id: try row.decode(column: "resource_id", as: String.self), service: try row.decode(column: "service_type", as: String.self), resource: try row.decode(column: "resource_type", as: String.self),
                                                    spec: try row.decode(column: "resource_spec", as: String.self), region: try row.decode(column: "region", as: String.self),
                                                    size: try row.decode(column: "spec_size", as: Int?.self), sizeMeasure: try row.decode(column: "spec_size_measure_id", as: Int?.self),
                                                    subscriptions: 1)

@@ -12,7 +12,7 @@ enum SubscriptionCharges {
         let r = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID)").first()!
         let customer = try r.decode(column: "customer_id", as: String.self)
         let service = try r.decode(column: "service_type", as: String.self)
-        let c = RatingStore.Common(service: service, resource: try r.decode(column: "resource_type", as: String.self),
+        let c = RatedProduct(id: resourceID, service: service, resource: try r.decode(column: "resource_type", as: String.self),
                                    spec: try r.decode(column: "resource_spec", as: String.self), region: try r.decode(column: "region", as: String.self),
                                    size: try r.decode(column: "spec_size", as: Int?.self), sizeMeasure: try r.decode(column: "spec_size_measure_id", as: Int?.self),
                                    subscriptions: 1)

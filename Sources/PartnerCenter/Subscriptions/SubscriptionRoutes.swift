@@ -9,10 +9,10 @@ public enum SubscriptionRoutes {
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, resources store: ResourceStore) {
         router.api(.post, "/v2/bills/ratings/period-resources/renew-rate", renew, gateway: gateway) { call in
-            try await store.renewRate(customerID: call.principal.domainID, try call.json(RenewRateRequest.self))
+            try await store.renewRate(customerID: call.principal.domainID, try call.checked(RenewInquiry.self))
         }
         router.api(.post, "/v2/orders/suscriptions/resources/query", resources, gateway: gateway) { call in
-            try await store.list(caller: call.principal, try call.json(QueryResourcesRequest.self))
+            try await store.list(caller: call.principal, try ResourceFilter(call.json(QueryResourcesRequest.self), caller: call.principal))
         }
     }
 }

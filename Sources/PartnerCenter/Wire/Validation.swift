@@ -72,3 +72,32 @@ public func likeInfix(_ s: String) -> String {
     }
     return out + "%"
 }
+
+/// A request body checked once, at the edge: `Body` is the JSON as the SDK sends it, and
+/// `init(_:)` applies every rule of form (lengths, formats, enumerations, in the order Huawei
+/// reports them), so a store receives only well-formed input and checks only what needs
+/// storage (ownership, balances, uniqueness).
+public protocol CheckedRequest: Sendable {
+    associatedtype Body: Decodable
+    init(_ body: Body) throws
+}
+
+extension Call {
+    /// Decodes the body as `R.Body` and checks it into `R`.
+    public func checked<R: CheckedRequest>(_ type: R.Type) throws -> R {
+        try R(json(R.Body.self))
+    }
+}
+
+/// A check whose refusal must wait: Huawei reports it only after a rule that needs storage
+/// (the business clock, the caller's scope), so the edge keeps its outcome and the store
+/// raises it at that point with `get()`.
+public struct Deferred<T: Sendable>: Sendable {
+    private let result: Result<T, Refusal>
+
+    public init(_ make: () throws -> T) throws {
+        do { result = .success(try make()) } catch let e as Refusal { result = .failure(e) }
+    }
+
+    public func get() throws -> T { try result.get() }
+}

@@ -62,3 +62,47 @@ struct OwnershipTests {
         }
     }
 }
+
+extension OwnershipTests {
+    /// Where the wire's input is checked: the routes, the checked requests and query structs,
+    /// and the wire layer itself.
+    static func isEdge(_ path: String) -> Bool {
+        path.hasPrefix("Wire/") || path.hasSuffix("Routes.swift") || path.hasSuffix("Requests.swift") || path.hasSuffix("QueryModels.swift")
+    }
+
+    /// The JSON bodies as the SDK sends them: every Decodable struct named `…Request`, and the
+    /// few bodies named otherwise.
+    static func wireBodies(_ files: [(path: String, text: String)]) -> Set<String> {
+        var names = Set(["LegacyCustomerQuery", "FreeResourceQuery"])
+        for f in files {
+            for m in f.text.matches(of: /public struct (\w+Request): (?:Codable|Decodable)/) { names.insert(String(m.1)) }
+        }
+        return names
+    }
+
+    @Test func storesTakeCheckedInputNeverTheWiresBodies() throws {
+        let files = try Self.sources()
+        let bodies = Self.wireBodies(files)
+        #expect(bodies.count >= 25, "\(bodies.sorted())")
+        for f in files where !Self.isEdge(f.path) {
+            for m in f.text.matches(of: /func \w+(?:<[^>]*>)?\(([^)]*)\)/) {
+                let parameterTypes = m.1.matches(of: /:\s*(\w+)/).map { String($0.1) }
+                for t in parameterTypes where bodies.contains(t) {
+                    #expect(Bool(false), "\(f.path): `\(m.0)` takes the wire body \(t); the edge checks it into a CheckedRequest first")
+                }
+            }
+        }
+    }
+
+    @Test func everyCheckedRequestIsBuiltAtTheEdge() throws {
+        // A store never builds a checked request from a wire body: that is the edge's work.
+        let files = try Self.sources()
+        let checked = Set(files.flatMap { f in f.text.matches(of: /public (?:struct|enum) (\w+): CheckedRequest/).map { String($0.1) } })
+        #expect(checked.count >= 15, "\(checked.sorted())")
+        for f in files where !Self.isEdge(f.path) && !f.path.hasPrefix("Server/") {
+            for name in checked where f.text.contains("try \(name)(") || f.text.contains("try? \(name)(") {
+                #expect(Bool(false), "\(f.path) checks a \(name) itself; routes do")
+            }
+        }
+    }
+}

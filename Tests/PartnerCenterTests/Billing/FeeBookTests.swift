@@ -12,9 +12,9 @@ struct FeeBookTests {
         defer { Task { await p.close() } }
         let (partner, _) = try await p.accounts.createPartner(name: "fees\(UInt32.random(in: 0...UInt32.max))", kind: .solutionProvider, parentID: nil, password: nil)
         let caller = Principal(domainID: partner.domainID, domainName: partner.domainName, kind: .solutionProvider, parentID: nil, via: "test")
-        let customer = try await p.customers.create(caller: caller, CreateCustomerRequest(
+        let customer = try await p.customers.create(caller: caller, try NewCustomer(CreateCustomerRequest(
             domainName: "feec\(UInt32.random(in: 0...UInt32.max))", xaccountID: UUID().uuidString, xaccountType: partner.xaccountType,
-            password: "Pc-Test#2024x", indirectPartnerID: nil)).domainID
+            password: "Pc-Test#2024x", indirectPartnerID: nil))).domainID
         let day0: Int64 = 1_772_000_000_000  // 2026-02-25, Beijing
         var expected: [String: [Int64]] = [:]  // "day|service|billType" → [official, consume, cash, coupon, debt, fees]
         var rng = SystemRandomNumberGenerator()

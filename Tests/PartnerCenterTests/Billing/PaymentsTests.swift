@@ -19,11 +19,11 @@ struct PaymentsTests {
         -> (partner: String, customer: String, coupons: [ModelCoupon]) {
         let (account, _) = try await p.accounts.createPartner(name: "pay\(UInt32.random(in: 0...UInt32.max))", kind: .solutionProvider, parentID: nil, password: nil)
         let partner = Principal(domainID: account.domainID, domainName: account.domainName, kind: .solutionProvider, parentID: nil, via: "test")
-        let made = try await p.customers.create(caller: partner, CreateCustomerRequest(
-            domainName: "paycust\(UInt32.random(in: 0...UInt32.max))", xaccountID: UUID().uuidString, xaccountType: account.xaccountType, password: nil))
+        let made = try await p.customers.create(caller: partner, try NewCustomer(CreateCustomerRequest(
+            domainName: "paycust\(UInt32.random(in: 0...UInt32.max))", xaccountID: UUID().uuidString, xaccountType: account.xaccountType, password: nil)))
         _ = try await p.funds.fund(partnerID: account.domainID, amount: 100_000, account: .cash)
         if cash > 0 {
-            _ = try await p.funds.withCustomer(.grant, caller: partner, CustomerAmountRequest(customerID: made.domainID, amount: cash),
+            _ = try await p.funds.withCustomer(.grant, caller: partner, try CustomerTransfer(CustomerAmountRequest(customerID: made.domainID, amount: cash)),
                                                idempotency: nil, requestID: "test")
         }
         let now = try await p.database.businessNow()
@@ -32,9 +32,9 @@ struct PaymentsTests {
         var issued: [ModelCoupon] = []
         for (face, days, service) in coupons {
             let expires = now + Int64(days) * 86_400_000
-            let resp = try await p.coupons.createCoupons(caller: partner, CreatePartnerCouponsRequest(
+            let resp = try await p.coupons.createCoupons(caller: partner, try NewCoupons(CreatePartnerCouponsRequest(
                 quotaID: quota.quotaID, customerIDs: [made.domainID], faceValue: face, expireTime: WireTime.utc(expires),
-                cloudServiceTypes: service.map { [$0] }))
+                cloudServiceTypes: service.map { [$0] })))
             let couponID = try #require(resp.couponInfos.first?.couponID, "\(resp.errorDetails)")
             let row = try await p.database.read { db in
                 try #require(try await db.raw("SELECT ledger_account, expires_at FROM coupons WHERE id = \(bind: couponID)").first())

@@ -89,8 +89,8 @@ struct StorageTests {
             for i in 0..<8 {
                 group.addTask {
                     do {
-                        _ = try await p.customers.create(caller: caller, CreateCustomerRequest(
-                            domainName: "racecust\(suffix)", xaccountID: "x\(i)", xaccountType: partner.xaccountType))
+                        _ = try await p.customers.create(caller: caller, try NewCustomer(CreateCustomerRequest(
+                            domainName: "racecust\(suffix)", xaccountID: "x\(i)", xaccountType: partner.xaccountType)))
                         return "ok"
                     } catch let r as Refusal { return r.rule.wire.code } catch { return "other: \(error)" }
                 }
