@@ -61,6 +61,23 @@ public struct FundsStore: Sendable {
         return (posted.id, Units.decimal(posted.toBalanceAfter))
     }
 
+    /// A customer pays into its own cash account (an online payment or bank transfer, as a
+    /// referral customer pays the cloud directly): money enters from outside (RECHARGE).
+    public func topUp(customerID: String, amount: Decimal, requestID: String? = nil) async throws -> (String, Decimal) {
+        let units = try Units.from(try validAmount(amount, decimals: 2))
+        let backend = database.backend
+        let posted = try await move { db in
+            guard try await db.raw("SELECT id FROM customers WHERE id = \(bind: customerID)").first() != nil else {
+                throw Refusal(.unknownObject, "Invalid parameter: customer \(customerID) does not exist.")
+            }
+            let source = try await Ledger.ensure(db, owner: nil, type: .external)
+            let target = try await Ledger.ensure(db, owner: customerID, type: .cash)
+            return try await Ledger.post(db, backend: backend, .init(kind: "RECHARGE", from: source, to: target, units: units,
+                                                                     counterpartyID: customerID, requestID: requestID, idPrefix: "RC"))
+        }
+        return (posted.id, Units.decimal(posted.toBalanceAfter))
+    }
+
     /// Unbinding ends the association; the customer's cash returns to its partner (BEUNBIND).
     public func unbind(customerID: String) async throws -> (transferID: String?, reclaimed: Decimal) {
         let backend = database.backend

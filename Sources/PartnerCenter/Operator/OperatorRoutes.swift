@@ -11,6 +11,15 @@ public enum OperatorRoutes {
     static let revokeKey = Operation("OperatorRevokeKey", callers: [.operator])
     static let listRealname = Operation("OperatorListRealnameApplications", callers: [.operator])
     static let reviewRealname = Operation("OperatorReviewRealnameApplication", callers: [.operator])
+    static let createOrder = Operation("OperatorCreateOrder", callers: [.operator])
+    static let showOrder = Operation("OperatorShowOrder", callers: [.operator])
+    static let listOrders = Operation("OperatorListOrders", callers: [.operator])
+
+    /// GET /operator/v1/orders?customer_id=…: a customer's orders, newest first.
+    public struct OrderList: Codable, Sendable {
+        public var orders: [OrderInfo]
+        public init(orders: [OrderInfo]) { self.orders = orders }
+    }
 
     public struct ReviewRequest: Codable, Sendable {
         public var reason: String?
@@ -203,6 +212,15 @@ public enum OperatorRoutes {
                 return try await platform.database.setClock(advance: d)
             }
             return try await platform.database.setClock(reset: true)
+        }
+        router.api(.post, "/operator/v1/orders", createOrder, gateway: gateway) { call -> Reply<OperatorOrder> in
+            Reply(status: .created, body: OperatorOrder(try await platform.orders.place(try call.checked(NewOrder.self))))
+        }
+        router.api(.get, "/operator/v1/orders/:id", showOrder, gateway: gateway) { call in
+            OperatorOrder(try await platform.orders.details(orderID: call.parameters.get("id") ?? ""))
+        }
+        router.api(.get, "/operator/v1/orders", listOrders, gateway: gateway) { call in
+            OrderList(orders: try await platform.orders.list(customerID: try Check.required(call.query("customer_id"), "customer_id", max: 64)))
         }
         router.api(.post, "/operator/v1/resources", provision, gateway: gateway) { call -> Reply<OrderInstance> in
             Reply(status: .created, body: try await platform.resources.provision(try call.checked(Provisioning.self)))

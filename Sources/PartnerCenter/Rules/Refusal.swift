@@ -79,4 +79,18 @@ public enum Rule: String, Sendable, CaseIterable {
 
     // Subscriptions and resources.
     case duplicateResourceIDs
+
+    // Orders.
+    /// No such order among those the caller may see (a foreign order answers the same).
+    case orderNotFound
+    /// The order is no longer pending payment (paid, cancelled, or being paid).
+    case orderNotPayable
+    /// The payment deadline has passed: the order was cancelled.
+    case orderPaymentExpired
+    /// Only a pending-payment order can be cancelled.
+    case orderNotCancellable
+    /// The discount chosen is not one this order may use.
+    case discountNotUsable
+    /// The coupon is used up, expired, not the caller's, or does not apply to the order.
+    case couponNotUsable
 }

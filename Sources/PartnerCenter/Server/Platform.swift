@@ -15,6 +15,7 @@ public struct Platform: Sendable {
     public let ratings: RatingStore
     public let discounts: DiscountStore
     public let resources: ResourceStore
+    public let orders: OrderStore
     public let billing: BillingStore
     public let saml: SAMLStore
 
@@ -42,7 +43,7 @@ public struct Platform: Sendable {
                             realname: RealnameStore(database: database), funds: FundsStore(database: database),
                             coupons: CouponStore(database: database), catalog: CatalogStore(database: database),
                             ratings: RatingStore(database: database), discounts: DiscountStore(database: database),
-                            resources: ResourceStore(database: database), billing: BillingStore(database: database),
+                            resources: ResourceStore(database: database), orders: OrderStore(database: database), billing: BillingStore(database: database),
                             saml: SAMLStore(database: database, masterKey: key))
         } catch {
             await database.close()
@@ -105,6 +106,7 @@ public enum Server {
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
         CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)
         SubscriptionRoutes.register(on: router, gateway: gateway, resources: platform.resources)
+        OrderRoutes.register(on: router, gateway: gateway, orders: platform.orders)
         BillingRoutes.register(on: router, gateway: gateway, store: platform.billing)
         OperatorRoutes.register(on: router, gateway: gateway, platform: platform)
         let sso = options.ssoConfig

@@ -613,6 +613,63 @@ public enum Migrations {
             // index that read walked every daily row of the partner's customers.
             "CREATE INDEX bill_day_sums_partner_day ON bill_day_sums (partner_id, bill_cycle, day)",
         ]),
+        Migration(version: 17, name: "yearly/monthly orders", statements: [
+            // A customer's order: a new purchase, renewal, unsubscription or conversion.
+            // Amounts in ledger units: official − discount = amount after discount, paid by
+            // vouchers (coupon), cash coupons, cash and credit.
+            """
+            CREATE TABLE orders (
+                id TEXT PRIMARY KEY,
+                customer_id TEXT NOT NULL REFERENCES accounts(id),
+                partner_id TEXT NOT NULL REFERENCES accounts(id),
+                order_type INTEGER NOT NULL,
+                status INTEGER NOT NULL,
+                source_type INTEGER NOT NULL,
+                user_name TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                official BIGINT NOT NULL,
+                discount BIGINT NOT NULL,
+                discount_id TEXT,
+                voucher BIGINT NOT NULL,
+                cash_coupon BIGINT NOT NULL,
+                cash BIGINT NOT NULL,
+                credit BIGINT NOT NULL,
+                created_at BIGINT NOT NULL,
+                pay_deadline BIGINT,
+                paid_at BIGINT,
+                cancelled_at BIGINT,
+                updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX orders_customer ON orders (customer_id, created_at)",
+            "CREATE INDEX orders_partner ON orders (partner_id, created_at)",
+            // One line per product and period; a new purchase names the resources it creates.
+            """
+            CREATE TABLE order_items (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders(id),
+                seq INTEGER NOT NULL,
+                resource_ids TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                resource_spec TEXT NOT NULL,
+                region TEXT NOT NULL,
+                product_id TEXT NOT NULL,
+                period_type INTEGER NOT NULL,
+                period_num INTEGER NOT NULL,
+                subscription_num INTEGER NOT NULL,
+                spec_size INTEGER,
+                spec_size_measure_id INTEGER,
+                effective_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                official BIGINT NOT NULL,
+                discount BIGINT NOT NULL,
+                voucher BIGINT NOT NULL,
+                cash_coupon BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX order_items_seq ON order_items (order_id, seq)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

@@ -80,3 +80,56 @@ enum SubscriptionCharges {
         try await book.finish(db)
     }
 }
+
+extension SubscriptionCharges {
+    /// A paid new-purchase order's lines become resources: each line's subscriptions as
+    /// resources of the order, each with its fee record (bill type 1) and, for a package
+    /// product, its package. A line's amounts are split evenly over its resources, the
+    /// remainder (in ledger units) on the first, so the fees add up to the order exactly;
+    /// the cash and credit paid are spread over the lines in order, cash first.
+    static func provision(_ db: any SQLDatabase, backend: Database.Backend, orderID: String, customer: String, partner: String,
+                          lines: [OrderBook.Line], cash: Int64, credit: Int64, now: Int64) async throws {
+        let resources = ResourceBook()
+        let fees = FeeBook()
+        var cashLeft = cash, creditLeft = credit
+        var packages: [(productID: String, resourceID: String, periods: Int, periodType: Int, start: Int64, expires: Int64)] = []
+        for l in lines {
+            let rest = l.due - l.voucher - l.cashCoupon
+            let lineCash = min(rest, cashLeft)
+            let lineCredit = rest - lineCash
+            cashLeft -= lineCash
+            creditLeft -= lineCredit
+            let n = Int64(l.subscriptions)
+            func share(_ total: Int64, _ k: Int) -> Int64 { total / n + (k == 0 ? total % n : 0) }
+            var couponPool = l.voucher + l.cashCoupon, cashPool = lineCash, creditPool = lineCredit
+            for (k, rid) in l.resourceIDs.enumerated() {
+                let name = "\(l.spec)-\(rid.prefix(8))"
+                try await resources.add(db, .init(
+                    resourceID: rid, customerID: customer, name: name, region: l.region, serviceType: l.serviceType, resourceType: l.resourceType,
+                    spec: l.spec, productID: l.productID, chargeMode: "period", periodType: l.periodType, periodNum: l.periodNum,
+                    effectiveAt: l.effectiveAt, expiresAt: l.expiresAt, specSize: l.size, specSizeMeasureID: l.size == nil ? nil : l.sizeMeasureID,
+                    orderID: orderID, now: now))
+                // The amount due splits evenly; each resource's share is then paid from the
+                // line's coupons, cash and credit in that order, so every fee's split adds up.
+                let consume = share(l.due, k), discount = share(l.discount, k)
+                let coupon = min(couponPool, consume), feeCash = min(cashPool, consume - coupon), feeCredit = consume - coupon - feeCash
+                couponPool -= coupon; cashPool -= feeCash; creditPool -= feeCredit
+                try await fees.add(db, FeeBook.Fee(
+                    id: "FE" + Identifiers.domainID().prefix(24), customerID: customer, partnerID: partner, cycle: BillingStore.cycle(now),
+                    serviceType: l.serviceType, resourceType: l.resourceType, region: l.region, resourceID: rid, resourceName: name,
+                    resourceSpec: l.spec, productID: l.productID, chargingMode: 1, billType: 1, begin: l.effectiveAt, end: l.expiresAt,
+                    tradeTime: now, tradeID: orderID, official: consume + discount, discount: discount, consume: consume,
+                    cash: feeCash, credit: feeCredit, coupon: coupon, debt: 0))
+                packages.append((l.productID, rid, l.periodNum, l.periodType, l.effectiveAt, l.expiresAt))
+            }
+            precondition(couponPool == 0 && cashPool == 0 && creditPool == 0, "a line's payment is spread over its resources exactly")
+        }
+        precondition(cashLeft == 0 && creditLeft == 0, "the order's cash and credit are spread over its lines exactly")
+        try await resources.finish(db)
+        try await fees.finish(db)
+        for p in packages {
+            try await BillingStore.openPackage(db, productID: p.productID, resourceID: p.resourceID, customer: customer, periods: p.periods,
+                                               periodType: p.periodType, start: p.start, expires: p.expires, now: now)
+        }
+    }
+}

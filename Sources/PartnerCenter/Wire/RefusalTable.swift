@@ -49,6 +49,13 @@ extension Rule {
         case .usageUnitMismatch: (.badRequest, "CBC.99006050")
 
         case .duplicateResourceIDs: (.badRequest, "CBC.30050012")
+
+        case .orderNotFound: (.badRequest, "CBC.30000010")
+        case .orderNotPayable: (.badRequest, "CBC.99003106")
+        case .orderPaymentExpired: (.badRequest, "CBC.99003110")
+        case .orderNotCancellable: (.badRequest, "CBC.99005010")
+        case .discountNotUsable: (.badRequest, "CBC.99003108")
+        case .couponNotUsable: (.badRequest, "CBC.99003112")
         }
     }
 }

@@ -53,6 +53,8 @@ struct OwnershipTests {
         #expect(Set(Self.writers(of: "ledger_accounts", in: files)) == ["Funds/Ledger.swift", "Funds/LedgerBatch.swift"])
         #expect(Self.writers(of: "customer_resources", in: files) == ["Inventory/ResourceBook.swift"])
         #expect(Self.writers(of: "settings", in: files) == ["Storage/Settings.swift"])
+        #expect(Self.writers(of: "orders", in: files) == ["Subscriptions/OrderBook.swift"])
+        #expect(Self.writers(of: "order_items", in: files) == ["Subscriptions/OrderBook.swift"])
     }
 
     @Test func onlyTheEdgeSpeaksHTTP() throws {

@@ -1,0 +1,125 @@
+import Foundation
+import SQLKit
+
+/// The order book: the one writer of `orders` and `order_items`. An order is written whole
+/// when it is placed, and changes state only here (paid, cancelled), in the caller's
+/// transaction, together with the money and resources that state change moves.
+///
+/// Invariants, asserted where an order is written:
+/// - the header's official price and discount are the sums of its lines';
+/// - a line's discount never exceeds its official price, and its coupons never exceed
+///   what is left after the discount;
+/// - a paid order's amount after discount is paid in full: vouchers + cash coupons + cash +
+///   credit.
+enum OrderBook {
+    /// Order statuses as Huawei's APIs show them.
+    enum Status: Int { case pendingRefund = 2, processing = 3, cancelled = 4, completed = 5, pendingPayment = 6 }
+    /// Order types.
+    enum Kind: Int { case newPurchase = 1, renewal = 2, unsubscription = 4, toOnDemand = 10 }
+
+    /// One line: a product for some periods, and the resources it makes or extends.
+    struct Line: Sendable {
+        var id: String = Identifiers.domainID()
+        var seq: Int
+        var resourceIDs: [String]
+        var serviceType: String
+        var resourceType: String
+        var spec: String
+        var region: String
+        var productID: String
+        var periodType: Int
+        var periodNum: Int
+        var subscriptions: Int
+        var size: Int?
+        var sizeMeasureID: Int?
+        var effectiveAt: Int64
+        var expiresAt: Int64
+        /// Ledger units.
+        var official: Int64
+        var discount: Int64
+        var voucher: Int64 = 0
+        var cashCoupon: Int64 = 0
+
+        var due: Int64 { official - discount }
+    }
+
+    struct Header: Sendable {
+        var id: String
+        var customerID: String
+        var partnerID: String
+        var kind: Kind
+        var status: Status
+        /// 1 the customer (console), 8 the system.
+        var source: Int
+        var userName: String
+        var serviceType: String
+        var discountID: String?
+        var createdAt: Int64
+        var payDeadline: Int64?
+    }
+
+    static func place(_ db: any SQLDatabase, _ h: Header, _ lines: [Line]) async throws {
+        precondition(!lines.isEmpty, "an order has at least one line")
+        for l in lines {
+            precondition(l.discount >= 0 && l.discount <= l.official, "a line's discount lies within its official price")
+            precondition(l.voucher + l.cashCoupon <= l.due, "a line's coupons cover at most what it costs after the discount")
+            precondition(l.resourceIDs.count == l.subscriptions, "a line names one resource per subscription")
+        }
+        let official = lines.reduce(0) { $0 + $1.official }, discount = lines.reduce(0) { $0 + $1.discount }
+        try await db.raw("""
+            INSERT INTO orders (id, customer_id, partner_id, order_type, status, source_type, user_name, service_type, official, discount, discount_id,
+                                voucher, cash_coupon, cash, credit, created_at, pay_deadline, paid_at, cancelled_at, updated_at)
+            VALUES (\(bind: h.id), \(bind: h.customerID), \(bind: h.partnerID), \(bind: h.kind.rawValue), \(bind: h.status.rawValue), \(bind: h.source),
+                    \(bind: h.userName), \(bind: h.serviceType), \(bind: official), \(bind: discount), \(bind: h.discountID), 0, 0, 0, 0,
+                    \(bind: h.createdAt), \(bind: h.payDeadline), NULL, NULL, \(bind: h.createdAt))
+            """).run()
+        for l in lines {
+            try await db.raw("""
+                INSERT INTO order_items (id, order_id, seq, resource_ids, service_type, resource_type, resource_spec, region, product_id, period_type,
+                                         period_num, subscription_num, spec_size, spec_size_measure_id, effective_at, expires_at, official, discount,
+                                         voucher, cash_coupon)
+                VALUES (\(bind: l.id), \(bind: h.id), \(bind: l.seq), \(bind: l.resourceIDs.joined(separator: ",")), \(bind: l.serviceType),
+                        \(bind: l.resourceType), \(bind: l.spec), \(bind: l.region), \(bind: l.productID), \(bind: l.periodType), \(bind: l.periodNum),
+                        \(bind: l.subscriptions), \(bind: l.size), \(bind: l.sizeMeasureID), \(bind: l.effectiveAt), \(bind: l.expiresAt),
+                        \(bind: l.official), \(bind: l.discount), \(bind: l.voucher), \(bind: l.cashCoupon))
+                """).run()
+        }
+    }
+
+    /// Records a payment: the discount chosen, the lines as paid (their periods now start at
+    /// payment), and how the amount after discount was paid.
+    static func markPaid(_ db: any SQLDatabase, orderID: String, discountID: String?, lines: [Line], cash: Int64, credit: Int64, at now: Int64) async throws {
+        for l in lines {
+            precondition(l.discount >= 0 && l.discount <= l.official, "a line's discount lies within its official price")
+            precondition(l.voucher >= 0 && l.cashCoupon >= 0 && l.voucher + l.cashCoupon <= l.due, "a line's coupons cover at most what it costs")
+        }
+        let due = lines.reduce(0) { $0 + $1.due }
+        let voucher = lines.reduce(0) { $0 + $1.voucher }, cashCoupon = lines.reduce(0) { $0 + $1.cashCoupon }
+        precondition(cash >= 0 && credit >= 0 && voucher + cashCoupon + cash + credit == due, "a paid order's amount after discount is paid in full")
+        for l in lines {
+            try await db.raw("""
+                UPDATE order_items SET effective_at = \(bind: l.effectiveAt), expires_at = \(bind: l.expiresAt), discount = \(bind: l.discount),
+                    voucher = \(bind: l.voucher), cash_coupon = \(bind: l.cashCoupon) WHERE id = \(bind: l.id)
+                """).run()
+        }
+        try await db.raw("""
+            UPDATE orders SET status = \(bind: Status.completed.rawValue), discount = \(bind: lines.reduce(0) { $0 + $1.discount }),
+                discount_id = \(bind: discountID), voucher = \(bind: voucher), cash_coupon = \(bind: cashCoupon), cash = \(bind: cash),
+                credit = \(bind: credit), paid_at = \(bind: now), updated_at = \(bind: now)
+            WHERE id = \(bind: orderID) AND status = \(bind: Status.pendingPayment.rawValue)
+            """).run()
+    }
+
+    static func markCancelled(_ db: any SQLDatabase, orderID: String, at now: Int64) async throws {
+        try await db.raw("""
+            UPDATE orders SET status = \(bind: Status.cancelled.rawValue), cancelled_at = \(bind: now), updated_at = \(bind: now)
+            WHERE id = \(bind: orderID) AND status = \(bind: Status.pendingPayment.rawValue)
+            """).run()
+    }
+
+    /// The status as of `now`: a pending order past its payment deadline reads as cancelled
+    /// (nothing was paid and nothing reserved, so the expiry needs no write).
+    static func status(now: Int64) -> SQLQueryString {
+        "(CASE WHEN o.status = \(bind: Status.pendingPayment.rawValue) AND o.pay_deadline <= \(bind: now) THEN \(bind: Status.cancelled.rawValue) ELSE o.status END)"
+    }
+}

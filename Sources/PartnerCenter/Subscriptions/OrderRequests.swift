@@ -1,0 +1,95 @@
+import Foundation
+
+// The order operations' bodies and query strings, checked at the edge: what the order
+// store acts on.
+
+/// A new-purchase order the operator places for a customer (`admin order create`, POST
+/// /operator/v1/orders): the period quote's `product_infos`, yearly or monthly only.
+public struct NewOrder: CheckedRequest {
+    public var customerID: String
+    public var items: [PeriodInquiry.Item]
+    /// Pay it at once (as a console purchase paid on the spot).
+    public var pay: Bool
+
+    /// Most months and years one line may buy, as `admin resource provision` allows.
+    static let maxMonths = 11, maxYears = 5
+
+    public init(_ r: CreateOrderRequest) throws {
+        customerID = try Check.required(r.customerID, "customer_id", max: 64)
+        items = try PeriodInquiry(RateOnPeriodRequest(projectID: "0", productInfos: r.productInfos)).items
+        for (i, item) in items.enumerated() {
+            guard item.periodType == 2 || item.periodType == 3 else {
+                throw Refusal.parameter("product_infos[\(i)].period_type", "must be 2 (month) or 3 (year) for an order")
+            }
+            try Check.range(item.periodNum, "product_infos[\(i)].period_num", 1...(item.periodType == 2 ? Self.maxMonths : Self.maxYears))
+            try Check.range(item.product.subscriptions, "product_infos[\(i)].subscription_num", 1...100)
+        }
+        pay = r.pay ?? false
+    }
+}
+
+/// PayOrders: which order, with which coupons and discount.
+public struct OrderPayment: CheckedRequest {
+    public struct Coupon: Sendable, Equatable {
+        public var id: String
+        /// 300 discount coupon, 301 voucher, 302 cash coupon, 303 stored-value card.
+        public var type: Int
+    }
+    public var orderID: String
+    /// In the order given; at most 3.
+    public var coupons: [Coupon]
+    /// The one discount chosen, if any: its id and type (0, 2 or 3).
+    public var discount: (id: String, type: Int)?
+
+    init(orderID: String, coupons: [Coupon], discount: (id: String, type: Int)?) {
+        (self.orderID, self.coupons, self.discount) = (orderID, coupons, discount)
+    }
+
+    /// `YES` / `NO`; absent is `NO`. Huawei refuses the list with `NO` and requires it with `YES`.
+    static func flag(_ value: String?, _ field: String, list: Bool, listField: String) throws -> Bool {
+        guard let v = value, !v.isEmpty else {
+            if list { throw Refusal.parameter(listField, "must be absent unless \(field) is YES") }
+            return false
+        }
+        try Check.oneOf(v, field, ["YES", "NO"])
+        if v == "YES" && !list { throw Refusal.parameter(listField, "is required when \(field) is YES") }
+        if v == "NO" && list { throw Refusal.parameter(listField, "must be absent when \(field) is NO") }
+        return v == "YES"
+    }
+
+    public init(_ r: PayOrderRequest) throws {
+        orderID = try Check.required(r.orderID, "order_id", max: 64)
+        let couponList = r.couponInfos.map { !$0.isEmpty } ?? false
+        let discountList = r.discountInfos.map { !$0.isEmpty } ?? false
+        let useCoupon = try Self.flag(r.useCoupon, "use_coupon", list: couponList, listField: "coupon_infos")
+        let useDiscount = try Self.flag(r.useDiscount, "use_discount", list: discountList, listField: "discount_infos")
+        coupons = []
+        if useCoupon, let list = r.couponInfos {
+            guard list.count <= 3 else { throw Refusal.parameter("coupon_infos", "has more than 3 entries") }
+            for (i, c) in list.enumerated() {
+                let id = try Check.required(c.id, "coupon_infos[\(i)].id", max: 64)
+                guard let type = c.type else { throw Refusal.parameter("coupon_infos[\(i)].type", "is required") }
+                guard (300...303).contains(type) else { throw Refusal.parameter("coupon_infos[\(i)].type", "must be 300, 301, 302 or 303") }
+                guard !coupons.contains(where: { $0.id == id }) else { throw Refusal.parameter("coupon_infos[\(i)].id", "\(id) is given twice") }
+                coupons.append(Coupon(id: id, type: type))
+            }
+        }
+        discount = nil
+        if useDiscount, let list = r.discountInfos {
+            guard list.count <= 1 else { throw Refusal.parameter("discount_infos", "has more than 1 entry") }
+            let id = try Check.required(list[0].id, "discount_infos[0].id", max: 64)
+            guard let type = list[0].type else { throw Refusal.parameter("discount_infos[0].type", "is required") }
+            guard [0, 2, 3].contains(type) else { throw Refusal.parameter("discount_infos[0].type", "must be 0, 2 or 3") }
+            discount = (id, type)
+        }
+    }
+}
+
+/// CancelCustomerOrder
+public struct OrderCancellation: CheckedRequest {
+    public var orderID: String
+
+    public init(_ r: CancelOrderRequest) throws {
+        orderID = try Check.required(r.orderID, "order_id", max: 64)
+    }
+}

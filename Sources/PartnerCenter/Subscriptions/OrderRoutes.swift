@@ -1,0 +1,37 @@
+import Hummingbird
+
+/// Yearly/monthly orders: customers pay and cancel them; customers and their partners read them.
+public enum OrderRoutes {
+    static let readers: Set<AccountKind> = [.solutionProvider, .distributor, .customer]
+    public static let list = Operation("ListCustomerOrders", callers: readers)
+    public static let show = Operation("ShowCustomerOrderDetails", callers: readers)
+    // Actions on an order are the customer's own (partners buy nothing themselves).
+    public static let pay = Operation("PayOrders", callers: [.customer])
+    public static let cancel = Operation("CancelCustomerOrder", callers: [.customer])
+    public static let coupons = Operation("ListOrderCouponsByOrderId", callers: [.customer])
+    public static let discounts = Operation("ListOrderDiscounts", callers: [.customer])
+
+    public static func register(on router: Router<PCContext>, gateway: Gateway, orders store: OrderStore) {
+        router.api(.get, "/v2/orders/customer-orders", list, gateway: gateway) { call in
+            try await store.list(caller: call.principal, try OrderListQuery(call.queryParameters))
+        }
+        router.api(.get, "/v2/orders/customer-orders/details/:order_id", show, gateway: gateway) { call in
+            try await store.details(caller: call.principal, try OrderDetailQuery(orderID: call.parameters.get("order_id") ?? "",
+                                                                                  language: call.headers[CatalogRoutes.xLanguage], call.queryParameters))
+        }
+        router.api(.post, "/v3/orders/customer-orders/pay", pay, gateway: gateway) { call -> Reply<Empty> in
+            try await store.pay(caller: call.principal, try call.checked(OrderPayment.self))
+            return Reply(status: .noContent, body: nil)
+        }
+        router.api(.put, "/v2/orders/customer-orders/cancel", cancel, gateway: gateway) { call -> Reply<Empty> in
+            try await store.cancel(caller: call.principal, try call.checked(OrderCancellation.self))
+            return Reply(status: .noContent, body: nil)
+        }
+        router.api(.get, "/v2/orders/customer-orders/order-coupons", coupons, gateway: gateway) { call in
+            try await store.coupons(caller: call.principal, try OrderIDQuery(call.queryParameters))
+        }
+        router.api(.get, "/v2/orders/customer-orders/order-discounts", discounts, gateway: gateway) { call in
+            try await store.discounts(caller: call.principal, try OrderIDQuery(call.queryParameters))
+        }
+    }
+}

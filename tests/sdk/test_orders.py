@@ -1,0 +1,516 @@
+"""Yearly/monthly orders: placed by the operator (standing in for a console purchase), paid or
+cancelled by the customer, read by the customer and its partner.
+
+Covers `admin order create|show|list`, POST/GET /operator/v1/orders, ListCustomerOrders,
+ShowCustomerOrderDetails, PayOrders, CancelCustomerOrder, ListOrderCouponsByOrderId and
+ListOrderDiscounts. Every expected amount is computed here from the default price book with
+Decimal; balances, resources and `ledger verify` are checked after each payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+
+from huaweicloudsdkbss.v2 import (
+    CancelCustomerOrderReq,
+    CancelCustomerOrderRequest,
+    CouponSimpleInfoOrderPayV3,
+    CreatePartnerCouponsReq,
+    CreatePartnerCouponsRequest,
+    DiscountSimpleInfoV3,
+    ListCustomerOrdersRequest,
+    ListOrderCouponsByOrderIdRequest,
+    ListOrderDiscountsRequest,
+    ListPayPerUseCustomerResourcesRequest,
+    PayCustomerOrderV3Req,
+    PayOrdersRequest,
+    QueryResourcesReq,
+    ShowCustomerAccountBalancesRequest,
+    ShowCustomerOrderDetailsRequest,
+)
+
+from conftest import Cli, CustomerFactory, PartnerFactory, assert_error, expect_sdk_error, sign_and_send
+from funds_support import fund, grant, verify_ledger
+
+D = Decimal
+EC2, VM = "hws.service.type.ec2", "hws.resource.type.vm"
+EBS, VOLUME = "hws.service.type.ebs", "hws.resource.type.volume"
+REGION = "cn-north-4"
+SMALL_MONTH, SMALL_YEAR = D("28.20"), D("287.64")
+SATA_MONTH = D("0.30")  # per GB
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def q2(x: Decimal) -> Decimal:
+    return x.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_utc(s: str) -> dt.datetime:
+    return dt.datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+
+
+def small(item_id: str = "1", *, period_type: int = 2, period_num: int = 1, count: int = 1) -> dict:
+    return {"id": item_id, "cloud_service_type": EC2, "resource_type": VM, "resource_spec": "s6.small.1.linux",
+            "region": REGION, "period_type": period_type, "period_num": period_num, "subscription_num": count}
+
+
+def sata(item_id: str = "2", *, size: int = 40, period_num: int = 1) -> dict:
+    return {"id": item_id, "cloud_service_type": EBS, "resource_type": VOLUME, "resource_spec": "SATA",
+            "region": REGION, "period_type": 2, "period_num": period_num, "subscription_num": 1,
+            "resource_size": size, "size_measure_id": 17}
+
+
+class World:
+    def __init__(self, srv, cli: Cli, partners: PartnerFactory, tmp: Path):
+        self.srv, self.cli, self.partners, self.tmp = srv, cli, partners, tmp
+        self.customers = CustomerFactory(partners)
+        self.operator = cli("admin", "key", "create", "--operator", "--json")
+        self.sp = partners.solution_provider()
+        fund(cli, self.sp.domain_id, "100000")
+        self.n = 0
+
+    def customer(self, partner=None, referral: bool = False, cash: Optional[str] = None):
+        partner = partner or self.sp
+        c = self.customers.create(partner, cooperation_type="1" if referral else None)
+        p = self.customers.principal(c)
+        if cash is not None:
+            if referral:
+                self.cli("admin", "customer", "top-up", "--customer-id", c.domain_id, "--amount", cash, "--json")
+            else:
+                grant(partner, c.domain_id, cash)
+        return c, p
+
+    def order(self, customer_id: str, *items: dict, pay: bool = False) -> dict:
+        self.n += 1
+        path = self.tmp / f"order{self.n}.json"
+        path.write_text(json.dumps({"product_infos": list(items)}))
+        args = ["admin", "order", "create", "--customer-id", customer_id, "--file", str(path), "--json"]
+        return self.cli(*(args + (["--pay"] if pay else [])))
+
+    def op(self, method: str, path: str, body: Any = None, query: Optional[dict] = None):
+        return sign_and_send(self.srv.base_url, method, path, self.operator["access_key"], self.operator["secret_key"],
+                             body=body, query=query)
+
+    def now(self) -> dt.datetime:
+        return parse_utc(self.cli("admin", "clock", "show", "--json")["now"])
+
+
+@pytest.fixture(scope="module")
+def world(start_server, binary, tmp_path_factory):
+    srv = start_server("orders", ["--rate-limit", "0"])
+    cli = Cli(binary, srv.database)
+    w = World(srv, cli, PartnerFactory(cli, srv.base_url), tmp_path_factory.mktemp("orders"))
+    yield w
+    cli("admin", "clock", "reset", "--json")
+
+
+def show(principal, order_id: str, **kw):
+    return principal.client.show_customer_order_details(ShowCustomerOrderDetailsRequest(order_id=order_id, **kw))
+
+
+def orders_of(principal, **kw):
+    return principal.client.list_customer_orders(ListCustomerOrdersRequest(**kw))
+
+
+def pay(principal, order_id: str, coupons: Optional[list] = None, discount: Optional[tuple] = None):
+    body = PayCustomerOrderV3Req(order_id=order_id, use_coupon="YES" if coupons else "NO", use_discount="YES" if discount else "NO")
+    if coupons:
+        body.coupon_infos = [CouponSimpleInfoOrderPayV3(id=c, type=t) for c, t in coupons]
+    if discount:
+        body.discount_infos = [DiscountSimpleInfoV3(id=discount[0], type=discount[1])]
+    return principal.client.pay_orders(PayOrdersRequest(body=body))
+
+
+def cash_of(principal) -> Decimal:
+    resp = principal.client.show_customer_account_balances(ShowCustomerAccountBalancesRequest())
+    return sum((D(str(b.amount)) for b in resp.account_balances if b.account_type == 1), D(0))
+
+
+def resources_of(principal, order_id: str) -> list:
+    resp = principal.client.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(order_id=order_id, limit=100)))
+    return resp.data or []
+
+
+def expiry_after(start: dt.datetime, months: int) -> str:
+    day = start.astimezone(BEIJING).date()
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    import calendar
+    d = min(day.day, calendar.monthrange(year, month)[1])
+    return f"{dt.date(year, month, d).isoformat()}T15:59:59Z"
+
+
+# ------------------------------------------------------------------------------ placing
+
+def test_a_placed_order_waits_seven_days_for_payment_at_list_prices(world):
+    cust, me = world.customer()
+    before = world.now()
+    out = world.order(cust.domain_id, small(period_num=2), sata(size=40))
+    official = SMALL_MONTH * 2 + SATA_MONTH * 40
+    assert out["status"] == 6 and out["order_type"] == 1, out
+    assert out["order_id"].startswith("CS") and len(out["order_id"]) == 17, out
+    assert D(str(out["official_amount"])) == official
+    # A reseller-model customer has no partner discount on orders.
+    assert D(str(out["amount_after_discount"])) == official == D(str(out["amount"]))
+    assert out["amount_info"]["discounts"] == []
+    assert out["customer_id"] == cust.domain_id and out["service_type_code"] == EC2
+    deadline = parse_utc(out["pending_payment_end_time"])
+    created = parse_utc(out["create_time"])
+    assert deadline - created == dt.timedelta(days=7)
+    assert abs((created - before).total_seconds()) < 120
+    assert [l["official_amount"] for l in out["order_line_items"]] == [float(SMALL_MONTH * 2), float(SATA_MONTH * 40)]
+
+    d = show(me, out["order_id"])
+    assert d.total_count == 2
+    assert d.order_info.status == 6 and d.order_info.user_name == cust.domain_name
+    assert d.order_info.pending_payment_end_time == out["pending_payment_end_time"]
+    items = {i.product_spec_desc.split("|")[0]: i for i in d.order_line_items}
+    assert items["s6.small.1.linux"].period_type == 2 and items["s6.small.1.linux"].period_num == 2
+    assert items["SATA"].product_spec_desc == "SATA|40" and items["SATA"].commercial_resource == VOLUME
+    assert all(i.order_id == out["order_id"] for i in d.order_line_items)
+    # Paging walks the line items, not the orders.
+    page = show(me, out["order_id"], offset=1, limit=1)
+    assert page.total_count == 2 and len(page.order_line_items) == 1
+    # Nothing is provisioned before payment.
+    assert resources_of(me, out["order_id"]) == []
+
+
+def test_an_order_for_an_unknown_product_or_customer_is_refused(world):
+    cust, _ = world.customer()
+    bad = dict(small(), resource_spec="no.such.spec")
+    proc = world.cli.run("admin", "order", "create", "--customer-id", cust.domain_id, "--file",
+                         str(_write(world, {"product_infos": [bad]})))
+    assert proc.returncode == 1 and "CBC.99006006" in proc.stderr, proc.stderr
+    proc = world.cli.run("admin", "order", "create", "--customer-id", "0" * 32, "--file",
+                         str(_write(world, {"product_infos": [small()]})))
+    assert proc.returncode == 1 and "does not exist" in proc.stderr, proc.stderr
+    for item, field in ((dict(small(), period_type=0), "period_type"), (dict(small(), period_num=12), "period_num"),
+                        (dict(small(), period_type=3, period_num=6), "period_num")):
+        resp = world.op("POST", "/operator/v1/orders", {"customer_id": cust.domain_id, "product_infos": [item]})
+        err = assert_error(resp, 400, "CBC.0100")
+        assert field in err["error_msg"], err
+    resp = world.op("POST", "/operator/v1/orders", {"customer_id": cust.domain_id, "product_infos": []})
+    assert_error(resp, 400, "CBC.0100")
+    assert world.cli("admin", "order", "list", "--customer-id", cust.domain_id, "--json")["orders"] == []
+
+
+def _write(world, body: dict) -> Path:
+    world.n += 1
+    path = world.tmp / f"raw{world.n}.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+# ------------------------------------------------------------------------------ paying
+
+def test_paying_takes_cash_and_provisions_the_resources(world):
+    cust, me = world.customer(cash="100")
+    out = world.order(cust.domain_id, small(period_num=1, count=2))
+    due = SMALL_MONTH * 2
+    pay(me, out["order_id"])
+    paid_at = world.now()
+    assert cash_of(me) == D("100") - due
+    d = show(me, out["order_id"])
+    assert d.order_info.status == 5 and d.order_info.payment_time is not None
+    assert d.order_info.pending_payment_end_time is None
+    assert D(str(d.order_info.amount_after_discount)) == due
+    res = resources_of(me, out["order_id"])
+    assert len(res) == 2, res
+    line = d.order_line_items[0]
+    for r in res:
+        assert r.resource_spec_code == "s6.small.1.linux" and r.status == 2
+        assert r.expire_time == expiry_after(paid_at, 1) == line.expire_time
+        assert r.effective_time == line.effective_time
+    # Paying again: the order is no longer pending.
+    expect_sdk_error(lambda: pay(me, out["order_id"]), 400, "CBC.99003106")
+    assert cash_of(me) == D("100") - due
+    verify_ledger(world.cli)
+
+
+def test_not_enough_money_leaves_the_order_pending_and_nothing_moved(world):
+    cust, me = world.customer(cash="20")
+    out = world.order(cust.domain_id, small())
+    expect_sdk_error(lambda: pay(me, out["order_id"]), 400, "CBC.99005003")
+    assert cash_of(me) == D("20")
+    assert show(me, out["order_id"]).order_info.status == 6
+    assert resources_of(me, out["order_id"]) == []
+    grant(world.sp, cust.domain_id, "8.20")
+    pay(me, out["order_id"])
+    assert cash_of(me) == D("0")
+    assert show(me, out["order_id"]).order_info.status == 5
+    verify_ledger(world.cli)
+
+
+def test_an_order_paid_twice_at_once_is_paid_once(world):
+    cust, me = world.customer(cash="500")
+    out = world.order(cust.domain_id, small(period_type=3))
+    results: list = []
+
+    def attempt():
+        try:
+            pay(me, out["order_id"])
+            results.append("ok")
+        except Exception as e:  # the SDK's ServiceResponseException
+            results.append(getattr(e, "error_code", repr(e)))
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["CBC.99003106"] * 3 + ["ok"], results
+    assert cash_of(me) == D("500") - SMALL_YEAR
+    assert len(resources_of(me, out["order_id"])) == 1
+    verify_ledger(world.cli)
+
+
+def test_paying_and_cancelling_at_once_leaves_one_outcome(world):
+    cust, me = world.customer(cash="100")
+    for _ in range(3):
+        out = world.order(cust.domain_id, small())
+        results: dict = {}
+
+        def do(name, call):
+            try:
+                call()
+                results[name] = "ok"
+            except Exception as e:
+                results[name] = getattr(e, "error_code", repr(e))
+
+        a = threading.Thread(target=do, args=("pay", lambda: pay(me, out["order_id"])))
+        b = threading.Thread(target=do, args=("cancel", lambda: me.client.cancel_customer_order(
+            CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=out["order_id"])))))
+        a.start(); b.start(); a.join(); b.join()
+        status = show(me, out["order_id"]).order_info.status
+        if results["pay"] == "ok":
+            assert results["cancel"] == "CBC.99005010" and status == 5, results
+        else:
+            assert results == {"pay": "CBC.99003106", "cancel": "ok"} and status == 4, results
+    verify_ledger(world.cli)
+
+
+def test_cancel_and_the_payment_deadline(world):
+    cust, me = world.customer(cash="100")
+    a = world.order(cust.domain_id, small())
+    me.client.cancel_customer_order(CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=a["order_id"])))
+    assert show(me, a["order_id"]).order_info.status == 4
+    expect_sdk_error(lambda: me.client.cancel_customer_order(
+        CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=a["order_id"]))), 400, "CBC.99005010")
+    expect_sdk_error(lambda: pay(me, a["order_id"]), 400, "CBC.99003106")
+
+    b = world.order(cust.domain_id, small())
+    world.cli("admin", "clock", "advance", "167h", "--json")
+    assert show(me, b["order_id"]).order_info.status == 6
+    world.cli("admin", "clock", "advance", "2h", "--json")
+    info = show(me, b["order_id"]).order_info
+    assert info.status == 4 and info.pending_payment_end_time is None
+    assert [o.order_id for o in orders_of(me, status=4).order_infos] == [b["order_id"], a["order_id"]]
+    expect_sdk_error(lambda: pay(me, b["order_id"]), 400, "CBC.99003110")
+    expect_sdk_error(lambda: me.client.cancel_customer_order(
+        CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=b["order_id"]))), 400, "CBC.99005010")
+    assert cash_of(me) == D("100")
+    world.cli("admin", "clock", "reset", "--json")
+
+
+# ------------------------------------------------------------------------------ coupons and discounts
+
+def test_coupons_pay_first_on_the_lines_they_allow(world):
+    cust, me = world.customer(cash="100")
+    quota = world.cli("admin", "quota", "grant", "--domain-id", world.sp.domain_id, "--amount", "100",
+                      "--expires", "2099-12-31", "--json")["quota_id"]
+
+    def issue(face: str, **kw) -> str:
+        resp = world.sp.client.create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+            quota_id=quota, customer_ids=[cust.domain_id], face_value=D(face), **kw)))
+        assert not resp.error_details, resp
+        return resp.coupon_infos[0].coupon_id
+
+    ec2_only = issue("10", cloud_service_types=[EC2])
+    ebs_only = issue("50", cloud_service_types=[EBS])
+    rds_only = issue("5", cloud_service_types=["hws.service.type.rds"])
+    out = world.order(cust.domain_id, small(), sata(size=20))  # 28.20 + 6.00
+
+    listed = me.client.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=out["order_id"]))
+    ids = {c.coupon_id: c for c in listed.user_coupons}
+    assert set(ids) == {ec2_only, ebs_only}, listed  # the RDS coupon fits no line
+    assert listed.count == 2
+    assert all(c.coupon_type == 301 and c.status == 2 for c in listed.user_coupons)
+    assert D(str(ids[ebs_only].balance)) == D("50")
+    assert {(q.coupon_type, q.use_quantity_value) for q in listed.coupon_max_use_quantity} == {(301, 3), (302, 3)}
+
+    expect_sdk_error(lambda: pay(me, out["order_id"], coupons=[(rds_only, 301)]), 400, "CBC.99003112")
+    expect_sdk_error(lambda: pay(me, out["order_id"], coupons=[(ec2_only, 302)]), 400, "CBC.99003112")
+    assert cash_of(me) == D("100")
+
+    pay(me, out["order_id"], coupons=[(ec2_only, 301), (ebs_only, 301)])
+    # 10 of the EC2 line, all 6.00 of the disk line; the rest of the EC2 line from cash.
+    assert cash_of(me) == D("100") - (SMALL_MONTH - 10)
+    d = show(me, out["order_id"])
+    assert D(str(d.order_info.amount_info.coupon_amount)) == D("16")
+    by_spec = {i.product_spec_desc.split("|")[0]: i for i in d.order_line_items}
+    assert D(str(by_spec["s6.small.1.linux"].amount_info.coupon_amount)) == D("10")
+    assert D(str(by_spec["SATA"].amount_info.coupon_amount)) == D("6")
+    # The EC2 coupon is used up; 44 of the EBS one is left for the next order.
+    again = world.order(cust.domain_id, sata(size=10))
+    left = me.client.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=again["order_id"])).user_coupons
+    assert [(c.coupon_id, D(str(c.balance))) for c in left] == [(ebs_only, D("44"))]
+    verify_ledger(world.cli)
+
+
+def test_referral_customers_choose_their_partner_discount(world):
+    cust, me = world.customer(referral=True, cash="1000")
+    world.cli("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2, "--rate", "0.85",
+              "--expires", "2099-12-31", "--json")
+    out = world.order(cust.domain_id, small(period_num=3), sata(size=40))
+    official = SMALL_MONTH * 3 + SATA_MONTH * 40
+    ec2_after = q2(SMALL_MONTH * 3 * D("0.85"))
+    assert D(str(out["official_amount"])) == official
+    assert D(str(out["amount_after_discount"])) == ec2_after + SATA_MONTH * 40
+    assert out["amount_info"]["discounts"] == [{"discount_type": "607", "discount_amount": float(SMALL_MONTH * 3 - ec2_after)}]
+
+    listed = me.client.list_order_discounts(ListOrderDiscountsRequest(order_id=out["order_id"])).discounts
+    assert len(listed) == 1 and listed[0].discount_type == 3 and listed[0].discount_value == "0.85"
+    lines = listed[0].orders[0].order_line_items
+    assert len(lines) == 1 and D(str(lines[0].discount_amount)) == SMALL_MONTH * 3 - ec2_after
+    expect_sdk_error(lambda: pay(me, out["order_id"], discount=("nope", 3)), 400, "CBC.99003108")
+    expect_sdk_error(lambda: pay(me, out["order_id"], discount=(listed[0].discount_id, 2)), 400, "CBC.99003108")
+    pay(me, out["order_id"], discount=(listed[0].discount_id, 3))
+    assert cash_of(me) == D("1000") - ec2_after - SATA_MONTH * 40
+
+    # Without the discount the list price is paid.
+    plain = world.order(cust.domain_id, small())
+    pay(me, plain["order_id"])
+    d = show(me, plain["order_id"]).order_info
+    assert D(str(d.amount_after_discount)) == SMALL_MONTH and d.amount_info.discounts == []
+    assert cash_of(me) == D("1000") - ec2_after - SATA_MONTH * 40 - SMALL_MONTH
+
+    # A reseller-model customer is offered none, whatever the operator set.
+    rc, rme = world.customer(cash="100")
+    world.cli("admin", "discount", "set", "--customer-id", rc.domain_id, "--service-type", EC2, "--rate", "0.5",
+              "--expires", "2099-12-31", "--json")
+    r = world.order(rc.domain_id, small())
+    assert rme.client.list_order_discounts(ListOrderDiscountsRequest(order_id=r["order_id"])).discounts == []
+    assert D(str(r["amount_after_discount"])) == SMALL_MONTH
+    verify_ledger(world.cli)
+
+
+# ------------------------------------------------------------------------------ reading and tenancy
+
+def test_partners_read_their_customers_orders_and_nobody_elses(world):
+    partners = world.partners
+    cust, me = world.customer(cash="100")
+    other_sp = partners.solution_provider()
+    stranger, stranger_me = world.customer(cash="100")
+    a = world.order(cust.domain_id, small(), pay=True)
+    b = world.order(cust.domain_id, small(period_type=3))
+    c = world.order(stranger.domain_id, small())
+
+    mine = orders_of(world.sp, customer_id=cust.domain_id)
+    assert mine.total_count == 2 and [o.order_id for o in mine.order_infos] == [b["order_id"], a["order_id"]]
+    assert mine.order_infos[0].agent_pay_info.is_agent_pay is False
+    assert mine.order_infos[0].enterprise_projects[0].id == "0"
+    assert [o.order_id for o in orders_of(world.sp, customer_id=cust.domain_id, order_by="createTime").order_infos] == [a["order_id"], b["order_id"]]
+    assert [o.order_id for o in orders_of(world.sp, customer_id=cust.domain_id, status=5).order_infos] == [a["order_id"]]
+    assert [o.order_id for o in orders_of(world.sp, order_id=b["order_id"].lower()).order_infos] == [b["order_id"]]
+    assert orders_of(world.sp, customer_id=cust.domain_id, order_type="2").total_count == 0
+    assert orders_of(world.sp, customer_id=cust.domain_id, limit=1, offset=1).order_infos[0].order_id == a["order_id"]
+    assert orders_of(me).total_count == 2
+    # A customer sees only its own, whatever customer_id it names.
+    assert {o.order_id for o in orders_of(me, customer_id=stranger.domain_id).order_infos} == {a["order_id"], b["order_id"]}
+    assert show(world.sp, a["order_id"]).order_info.status == 5
+
+    # Another partner, another customer: the same answer as an unknown order.
+    assert orders_of(other_sp, customer_id=cust.domain_id).total_count == 0
+    for who, oid in ((other_sp, a["order_id"]), (stranger_me, a["order_id"]), (me, c["order_id"]), (me, "CS0000000000XXXXX")):
+        expect_sdk_error(lambda: show(who, oid), 400, "CBC.30000010")
+    for who, oid in ((stranger_me, b["order_id"]), (me, "CS0000000000XXXXX")):
+        expect_sdk_error(lambda: pay(who, oid), 400, "CBC.30000010")
+        expect_sdk_error(lambda: who.client.cancel_customer_order(
+            CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=oid))), 400, "CBC.30000010")
+        expect_sdk_error(lambda: who.client.list_order_coupons_by_order_id(ListOrderCouponsByOrderIdRequest(order_id=oid)), 400, "CBC.30000010")
+        expect_sdk_error(lambda: who.client.list_order_discounts(ListOrderDiscountsRequest(order_id=oid)), 400, "CBC.30000010")
+    # Partners buy nothing themselves.
+    resp = world.sp.signed("POST", "/v3/orders/customer-orders/pay", {"order_id": b["order_id"], "use_coupon": "NO", "use_discount": "NO"})
+    assert resp.status_code == 403, resp.text
+    assert show(me, b["order_id"]).order_info.status == 6
+
+
+def test_distributors_read_their_resellers_customers_with_indirect_partner_id(world):
+    partners = world.partners
+    dist = partners.distributor()
+    resl = partners.reseller(dist)
+    other = partners.distributor()
+    fund(world.cli, dist.domain_id, "1000")
+    cust = world.customers.create(dist, indirect_partner_id=resl.domain_id)
+    o = world.order(cust.domain_id, small())
+    assert orders_of(dist).total_count == 0
+    got = orders_of(dist, indirect_partner_id=resl.domain_id)
+    assert [x.order_id for x in got.order_infos] == [o["order_id"]]
+    assert show(dist, o["order_id"], indirect_partner_id=resl.domain_id).order_info.order_id == o["order_id"]
+    expect_sdk_error(lambda: show(dist, o["order_id"]), 400, "CBC.30000010")
+    expect_sdk_error(lambda: orders_of(other, indirect_partner_id=resl.domain_id), 400, "CBC.99000037")
+    # The note names solution providers and tier-1 distributors; a reseller reads through its distributor.
+    expect_sdk_error(lambda: orders_of(resl), 403, "CBC.0151")
+
+
+def test_bad_input_is_a_named_400(world):
+    cust, me = world.customer(cash="10")
+    o = world.order(cust.domain_id, small())["order_id"]
+    path = "/v3/orders/customer-orders/pay"
+    for body, field in (({"use_coupon": "NO", "use_discount": "NO"}, "order_id"),
+                        ({"order_id": o, "use_coupon": "MAYBE", "use_discount": "NO"}, "use_coupon"),
+                        ({"order_id": o, "use_coupon": "YES", "use_discount": "NO"}, "coupon_infos"),
+                        ({"order_id": o, "use_coupon": "NO", "use_discount": "NO", "coupon_infos": [{"id": "x", "type": 301}]}, "coupon_infos"),
+                        ({"order_id": o, "use_coupon": "YES", "coupon_infos": [{"id": f"c{i}", "type": 301} for i in range(4)]}, "coupon_infos"),
+                        ({"order_id": o, "use_coupon": "YES", "coupon_infos": [{"id": "c", "type": 299}]}, "coupon_infos[0].type"),
+                        ({"order_id": o, "use_discount": "YES", "discount_infos": [{"id": "d", "type": 1}]}, "discount_infos[0].type"),
+                        ({"order_id": o, "use_discount": "YES", "discount_infos": [{"id": "d", "type": 3}, {"id": "e", "type": 3}]}, "discount_infos"),
+                        ({"order_id": "x" * 65}, "order_id")):
+        err = assert_error(me.signed("POST", path, body), 400, "CBC.0100")
+        assert field in err["error_msg"], (body, err)
+    assert_error(me.signed("PUT", "/v2/orders/customer-orders/cancel", {}), 400, "CBC.0100")
+    for query, field in (({"status": "2"}, "status"), ({"order_type": "5"}, "order_type"), ({"limit": "101"}, "limit"),
+                         ({"offset": "-1"}, "offset"), ({"order_by": "amount"}, "order_by"), ({"method": "all"}, "method"),
+                         ({"create_time_begin": "2024-01-01"}, "create_time_begin"),
+                         ({"create_time_begin": "2024-01-01T00:00:00Z", "create_time_end": "2025-06-01T00:00:00Z"}, "create_time_end"),
+                         ({"customer_id": ""}, "customer_id")):
+        err = assert_error(world.sp.signed("GET", "/v2/orders/customer-orders", query=query), 400, "CBC.0100")
+        assert field in err["error_msg"], (query, err)
+    assert_error(me.signed("GET", "/v2/orders/customer-orders/order-coupons"), 400, "CBC.0100")
+    assert_error(me.signed("GET", "/v2/orders/customer-orders/order-discounts", query={"order_id": ""}), 400, "CBC.0100")
+    assert show(me, o).order_info.status == 6 and cash_of(me) == D("10")
+
+
+# ------------------------------------------------------------------------------ the operator's tools
+
+def test_the_operator_places_and_pays_orders_over_http_and_the_cli(world):
+    cust, me = world.customer(cash="300")
+    resp = world.op("POST", "/operator/v1/orders", {"customer_id": cust.domain_id, "product_infos": [small(period_type=3)], "pay": True})
+    assert resp.status_code == 201, resp.text
+    out = resp.json()
+    assert out["status"] == 5 and D(str(out["amount"])) == SMALL_YEAR and out["payment_time"], out
+    assert cash_of(me) == D("300") - SMALL_YEAR
+    got = world.op("GET", f"/operator/v1/orders/{out['order_id']}").json()
+    assert got["order_id"] == out["order_id"] and got["status"] == 5 and len(got["order_line_items"]) == 1
+    listed = world.op("GET", "/operator/v1/orders", query={"customer_id": cust.domain_id}).json()["orders"]
+    assert [o["order_id"] for o in listed] == [out["order_id"]]
+    assert world.cli("admin", "order", "show", out["order_id"], "--json")["status"] == 5
+    text = world.cli.run("admin", "order", "list", "--customer-id", cust.domain_id).stdout
+    assert out["order_id"] in text and "status 5" in text
+    # --pay without the money: the order is placed, the payment refused, the order left pending.
+    proc = world.cli.run("admin", "order", "create", "--customer-id", cust.domain_id, "--file",
+                         str(_write(world, {"product_infos": [small(period_type=3)]})), "--pay")
+    assert proc.returncode == 1 and "CBC.99005003" in proc.stderr, proc.stderr
+    pending = [o for o in world.cli("admin", "order", "list", "--customer-id", cust.domain_id, "--json")["orders"] if o["status"] == 6]
+    assert len(pending) == 1
+    resp = world.op("GET", "/operator/v1/orders/CS0000000000XXXXX")
+    assert_error(resp, 400, "CBC.30000010")
+    verify_ledger(world.cli)
