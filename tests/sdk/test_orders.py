@@ -514,3 +514,107 @@ def test_the_operator_places_and_pays_orders_over_http_and_the_cli(world):
     resp = world.op("GET", "/operator/v1/orders/CS0000000000XXXXX")
     assert_error(resp, 400, "CBC.30000010")
     verify_ledger(world.cli)
+
+
+# ------------------------------------------------------------------------------ renewals
+
+def renew(principal, resource_ids: list, period_type: int = 2, period_num: int = 1, auto_pay: Optional[int] = None):
+    from huaweicloudsdkbss.v2 import RenewalResourcesReq, RenewalResourcesRequest
+    return principal.client.renewal_resources(RenewalResourcesRequest(body=RenewalResourcesReq(
+        resource_ids=resource_ids, period_type=period_type, period_num=period_num, is_auto_pay=auto_pay)))
+
+
+def add_months_utc(expire: str, months: int) -> str:
+    """A renewal from an expiry at 23:59:59 Beijing on day D ends on day D, N months on (clamped)."""
+    import calendar
+    t = parse_utc(expire).astimezone(BEIJING).date()
+    total = t.month - 1 + months
+    y, m = t.year + total // 12, total % 12 + 1
+    return f"{dt.date(y, m, min(t.day, calendar.monthrange(y, m)[1])).isoformat()}T15:59:59Z"
+
+
+def test_a_renewal_order_extends_the_resource_from_its_expiry_when_paid(world):
+    cust, me = world.customer(cash="200")
+    bought = world.order(cust.domain_id, small(), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    out = renew(me, [vm.resource_id], period_num=2)
+    assert len(out.order_ids) == 1 and out.fail_resource_infos == []
+    oid = out.order_ids[0]
+    d = show(me, oid)
+    assert d.order_info.order_type == 2 and d.order_info.status == 6
+    assert D(str(d.order_info.official_amount)) == SMALL_MONTH * 2
+    (line,) = d.order_line_items
+    assert line.effective_time == vm.expire_time and line.expire_time == add_months_utc(vm.expire_time, 2)
+    # One open order per resource.
+    expect_sdk_error(lambda: renew(me, [vm.resource_id]), 400, "CBC.99003100")
+    assert cash_of(me) == D("200") - SMALL_MONTH
+    pay(me, oid)
+    assert cash_of(me) == D("200") - SMALL_MONTH * 3
+    (after,) = [r for r in resources_of(me, bought["order_id"])]
+    assert after.expire_time == add_months_utc(vm.expire_time, 2) and after.effective_time == vm.effective_time
+    assert show(me, oid).order_info.status == 5
+    # Renewable again once the order is done; a yearly renewal quotes the year price.
+    again = renew(me, [vm.resource_id], period_type=3, period_num=1)
+    assert D(str(show(me, again.order_ids[0]).order_info.official_amount)) == SMALL_YEAR
+    verify_ledger(world.cli)
+
+
+def test_automatic_payment_of_a_renewal(world):
+    cust, me = world.customer(cash="60")
+    bought = world.order(cust.domain_id, small(), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    out = renew(me, [vm.resource_id], auto_pay=1)
+    assert show(me, out.order_ids[0]).order_info.status == 5
+    assert cash_of(me) == D("60") - SMALL_MONTH * 2
+    (after,) = resources_of(me, bought["order_id"])
+    assert after.expire_time == add_months_utc(vm.expire_time, 1)
+    # Not enough money: the order is placed but stays pending, and the answer says so.
+    e = expect_sdk_error(lambda: renew(me, [vm.resource_id], auto_pay=1), 400, "CBC.30050006")
+    pending = orders_of(me, status=6, order_type="2").order_infos
+    assert len(pending) == 1 and pending[0].order_id in e.error_msg
+    assert cash_of(me) == D("60") - SMALL_MONTH * 2
+    (still,) = resources_of(me, bought["order_id"])
+    assert still.expire_time == after.expire_time
+    verify_ledger(world.cli)
+
+
+def test_renewing_a_main_resource_renews_its_attached_ones(world):
+    cust, me = world.customer(cash="500")
+    vm = world.cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", EC2, "--resource-type", VM,
+                   "--spec", "s6.small.1.linux", "--region", REGION, "--json")
+    disk = world.cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", EBS, "--resource-type", VOLUME,
+                     "--spec", "SATA", "--region", REGION, "--size=40", f"--parent={vm['resource_id']}", "--json")
+    cash = cash_of(me)
+    out = renew(me, [vm["resource_id"]], period_num=1)
+    d = show(me, out.order_ids[0])
+    assert d.total_count == 2
+    assert D(str(d.order_info.official_amount)) == SMALL_MONTH + SATA_MONTH * 40
+    assert {i.commercial_resource for i in d.order_line_items} == {VM, VOLUME}
+    expect_sdk_error(lambda: renew(me, [disk["resource_id"]]), 400, "CBC.30010036")
+    expect_sdk_error(lambda: renew(me, ["no-such-resource"]), 400, "CBC.99003016")
+    me.client.cancel_customer_order(CancelCustomerOrderRequest(body=CancelCustomerOrderReq(order_id=out.order_ids[0])))
+    # Some renewable, some not: the order holds the renewable ones, the rest are reported.
+    part = renew(me, [vm["resource_id"], "no-such-resource", disk["resource_id"]])
+    assert len(part.order_ids) == 1
+    assert sorted((f.resource_id, f.error_code) for f in part.fail_resource_infos) == [
+        (disk["resource_id"], "CBC.30010036"), ("no-such-resource", "CBC.99003016")]
+    pay(me, part.order_ids[0])
+    assert cash_of(me) == cash - SMALL_MONTH - SATA_MONTH * 40
+    res = {r.resource_id: r for r in me.client.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[vm["resource_id"]], limit=10))).data}
+    assert res[vm["resource_id"]].expire_time == res[disk["resource_id"]].expire_time == add_months_utc(vm["expire_time"], 1)
+    # Another customer's resource is as unknown as a missing one; partners renew nothing.
+    other, other_me = world.customer(cash="10")
+    expect_sdk_error(lambda: renew(other_me, [vm["resource_id"]]), 400, "CBC.99003016")
+    resp = world.sp.signed("POST", "/v2/orders/subscriptions/resources/renew", {"resource_ids": [vm["resource_id"]], "period_type": 2, "period_num": 1})
+    assert resp.status_code == 403, resp.text
+    for body, field in (({"period_type": 2, "period_num": 1}, "resource_ids"),
+                        ({"resource_ids": ["a", "a"], "period_type": 2, "period_num": 1}, "resource_ids"),
+                        ({"resource_ids": [str(i) for i in range(11)], "period_type": 2, "period_num": 1}, "resource_ids"),
+                        ({"resource_ids": ["a"], "period_type": 1, "period_num": 1}, "period_type"),
+                        ({"resource_ids": ["a"], "period_type": 3, "period_num": 4}, "period_num"),
+                        ({"resource_ids": ["a"], "period_type": 2, "period_num": 12}, "period_num"),
+                        ({"resource_ids": ["a"], "period_type": 2, "period_num": 1, "is_auto_pay": 2}, "is_auto_pay")):
+        err = assert_error(me.signed("POST", "/v2/orders/subscriptions/resources/renew", body), 400, "CBC.0100")
+        assert field in err["error_msg"], (body, err)
+    verify_ledger(world.cli)

@@ -93,4 +93,14 @@ public enum Rule: String, Sendable, CaseIterable {
     case discountNotUsable
     /// The coupon is used up, expired, not the caller's, or does not apply to the order.
     case couponNotUsable
+    /// An attached (secondary) resource is renewed or unsubscribed with its main resource only.
+    case notAMainResource
+    /// The resource is in a pending-payment order already.
+    case resourceInPendingOrder
+    /// No such yearly/monthly resource of the caller's in use (expired and released, or unknown).
+    case resourceNotRenewable
+    /// The product has no price for the renewal period asked.
+    case renewalPeriodUnavailable
+    /// is_auto_pay: the renewal order was placed but could not be paid; it stays pending.
+    case autoPayFailed
 }

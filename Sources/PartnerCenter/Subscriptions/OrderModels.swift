@@ -288,3 +288,19 @@ public struct OperatorOrder: Codable, Sendable {
         try c.encode(lines, forKey: .orderLineItems)
     }
 }
+
+/// RenewalResourcesReq
+public struct RenewalRequest: Codable, Sendable {
+    public var resourceIDs: [String]?
+    public var periodType: Int?
+    public var periodNum: Int?
+    public var isAutoPay: Int?
+    enum CodingKeys: String, CodingKey { case resourceIDs = "resource_ids", periodType = "period_type", periodNum = "period_num", isAutoPay = "is_auto_pay" }
+}
+
+/// RenewalResourcesResponse
+public struct RenewalResponse: Codable, Sendable {
+    public var orderIDs: [String]
+    public var failResourceInfos: [FailResourceInfo]
+    enum CodingKeys: String, CodingKey { case orderIDs = "order_ids", failResourceInfos = "fail_resource_infos" }
+}

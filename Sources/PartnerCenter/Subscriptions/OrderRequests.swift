@@ -93,3 +93,25 @@ public struct OrderCancellation: CheckedRequest {
         orderID = try Check.required(r.orderID, "order_id", max: 64)
     }
 }
+
+/// RenewalResources: main resources (1–10) renewed by whole months (1–11) or years (1–3).
+public struct Renewal: CheckedRequest {
+    public var resourceIDs: [String]
+    public var periodType: Int
+    public var periodNum: Int
+    /// Pay the renewal order at once (is_auto_pay 1) instead of leaving it pending.
+    public var autoPay: Bool
+
+    public init(_ r: RenewalRequest) throws {
+        guard let ids = r.resourceIDs, !ids.isEmpty else { throw Refusal.parameter("resource_ids", "is required") }
+        guard ids.count <= 10 else { throw Refusal.parameter("resource_ids", "has more than 10 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
+        guard Set(ids).count == ids.count else { throw Refusal.parameter("resource_ids", "names a resource twice") }
+        guard let type = r.periodType else { throw Refusal.parameter("period_type", "is required") }
+        guard type == 2 || type == 3 else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
+        guard let num = r.periodNum else { throw Refusal.parameter("period_num", "is required") }
+        try Check.range(num, "period_num", 1...(type == 2 ? 11 : 3))
+        if let a = r.isAutoPay, a != 0 && a != 1 { throw Refusal.parameter("is_auto_pay", "must be 0 or 1") }
+        (resourceIDs, periodType, periodNum, autoPay) = (ids, type, num, r.isAutoPay == 1)
+    }
+}

@@ -10,6 +10,7 @@ public enum OrderRoutes {
     public static let cancel = Operation("CancelCustomerOrder", callers: [.customer])
     public static let coupons = Operation("ListOrderCouponsByOrderId", callers: [.customer])
     public static let discounts = Operation("ListOrderDiscounts", callers: [.customer])
+    public static let renew = Operation("RenewalResources", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, orders store: OrderStore) {
         router.api(.get, "/v2/orders/customer-orders", list, gateway: gateway) { call in
@@ -29,6 +30,9 @@ public enum OrderRoutes {
         }
         router.api(.get, "/v2/orders/customer-orders/order-coupons", coupons, gateway: gateway) { call in
             try await store.coupons(caller: call.principal, try OrderIDQuery(call.queryParameters))
+        }
+        router.api(.post, "/v2/orders/subscriptions/resources/renew", renew, gateway: gateway) { call in
+            try await store.renew(caller: call.principal, try call.checked(Renewal.self))
         }
         router.api(.get, "/v2/orders/customer-orders/order-discounts", discounts, gateway: gateway) { call in
             try await store.discounts(caller: call.principal, try OrderIDQuery(call.queryParameters))

@@ -233,17 +233,27 @@ public struct OrderStore: Sendable {
             }
             try await CouponStore.markUsedUp(db, couponTransfers.filter { $0.0.balance == 0 }.map(\.0.id), at: now)
 
-            // The periods start at payment; the resources and their fees follow.
-            for i in lines.indices {
-                lines[i].effectiveAt = now
-                lines[i].expiresAt = ResourceStore.expiry(start: now, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
-            }
+            // The resources and their fees follow: a purchase's periods start at payment, a
+            // renewal's at each resource's expiry at that moment.
             switch kind {
             case .newPurchase:
+                for i in lines.indices {
+                    lines[i].effectiveAt = now
+                    lines[i].expiresAt = ResourceStore.expiry(start: now, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
+                }
                 try await SubscriptionCharges.provision(db, backend: backend, orderID: p.orderID, customer: customer, partner: partner,
                                                         lines: lines, cash: cash, credit: credit, now: now)
-            case .renewal, .unsubscription, .toOnDemand:
-                preconditionFailure("only new purchases are placed pending payment")
+            case .renewal:
+                for i in lines.indices {
+                    let current = try await db.raw("SELECT expires_at FROM customer_resources WHERE resource_id = \(bind: lines[i].resourceIDs[0])").first()?
+                        .decode(column: "expires_at", as: Int64?.self) ?? nil
+                    lines[i].effectiveAt = current ?? lines[i].effectiveAt
+                    lines[i].expiresAt = ResourceStore.expiry(start: lines[i].effectiveAt, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
+                }
+                try await SubscriptionCharges.renew(db, backend: backend, orderID: p.orderID, customer: customer, partner: partner,
+                                                    lines: lines, cash: cash, credit: credit, now: now)
+            case .unsubscription, .toOnDemand:
+                preconditionFailure("only purchases and renewals are placed pending payment")
             }
             try await OrderBook.markPaid(db, orderID: p.orderID, discountID: discountID, lines: lines, cash: cash, credit: credit, at: now)
         }

@@ -82,54 +82,94 @@ enum SubscriptionCharges {
 }
 
 extension SubscriptionCharges {
-    /// A paid new-purchase order's lines become resources: each line's subscriptions as
-    /// resources of the order, each with its fee record (bill type 1) and, for a package
-    /// product, its package. A line's amounts are split evenly over its resources, the
-    /// remainder (in ledger units) on the first, so the fees add up to the order exactly;
-    /// the cash and credit paid are spread over the lines in order, cash first.
-    static func provision(_ db: any SQLDatabase, backend: Database.Backend, orderID: String, customer: String, partner: String,
-                          lines: [OrderBook.Line], cash: Int64, credit: Int64, now: Int64) async throws {
-        let resources = ResourceBook()
-        let fees = FeeBook()
+    /// One resource's share of a paid order line, in ledger units.
+    struct Share {
+        var consume: Int64, discount: Int64, coupon: Int64, cash: Int64, credit: Int64
+        var official: Int64 { consume + discount }
+    }
+
+    /// How a paid order's lines split over their resources: the cash and credit paid are
+    /// spread over the lines in order, cash first; a line's amount due splits evenly over
+    /// its resources (the remainder, in ledger units, on the first), each share then paid
+    /// from the line's coupons, cash and credit in that order. Every share's split adds up,
+    /// and the shares add up to the order exactly.
+    static func shares(_ lines: [OrderBook.Line], cash: Int64, credit: Int64) -> [[Share]] {
         var cashLeft = cash, creditLeft = credit
-        var packages: [(productID: String, resourceID: String, periods: Int, periodType: Int, start: Int64, expires: Int64)] = []
-        for l in lines {
+        let out = lines.map { l -> [Share] in
             let rest = l.due - l.voucher - l.cashCoupon
-            let lineCash = min(rest, cashLeft)
-            let lineCredit = rest - lineCash
+            let lineCash = min(rest, cashLeft), lineCredit = rest - lineCash
             cashLeft -= lineCash
             creditLeft -= lineCredit
             let n = Int64(l.subscriptions)
             func share(_ total: Int64, _ k: Int) -> Int64 { total / n + (k == 0 ? total % n : 0) }
             var couponPool = l.voucher + l.cashCoupon, cashPool = lineCash, creditPool = lineCredit
-            for (k, rid) in l.resourceIDs.enumerated() {
+            let shares = (0..<l.subscriptions).map { k -> Share in
+                let consume = share(l.due, k)
+                let coupon = min(couponPool, consume), c = min(cashPool, consume - coupon), cr = consume - coupon - c
+                couponPool -= coupon; cashPool -= c; creditPool -= cr
+                return Share(consume: consume, discount: share(l.discount, k), coupon: coupon, cash: c, credit: cr)
+            }
+            precondition(couponPool == 0 && cashPool == 0 && creditPool == 0, "a line's payment is spread over its resources exactly")
+            return shares
+        }
+        precondition(cashLeft == 0 && creditLeft == 0, "the order's cash and credit are spread over its lines exactly")
+        return out
+    }
+
+    static func orderFee(customer: String, partner: String, orderID: String, line l: OrderBook.Line, resourceID: String, name: String,
+                         share s: Share, billType: Int, now: Int64) -> FeeBook.Fee {
+        FeeBook.Fee(
+            id: "FE" + Identifiers.domainID().prefix(24), customerID: customer, partnerID: partner, cycle: BillingStore.cycle(now),
+            serviceType: l.serviceType, resourceType: l.resourceType, region: l.region, resourceID: resourceID, resourceName: name,
+            resourceSpec: l.spec, productID: l.productID, chargingMode: 1, billType: billType, begin: l.effectiveAt, end: l.expiresAt,
+            tradeTime: now, tradeID: orderID, official: s.official, discount: s.discount, consume: s.consume,
+            cash: s.cash, credit: s.credit, coupon: s.coupon, debt: 0)
+    }
+
+    /// A paid new-purchase order's lines become resources of the order, each with its fee
+    /// record (bill type 1) and, for a package product, its package.
+    static func provision(_ db: any SQLDatabase, backend: Database.Backend, orderID: String, customer: String, partner: String,
+                          lines: [OrderBook.Line], cash: Int64, credit: Int64, now: Int64) async throws {
+        let resources = ResourceBook()
+        let fees = FeeBook()
+        let split = shares(lines, cash: cash, credit: credit)
+        for (l, lineShares) in zip(lines, split) {
+            for (rid, share) in zip(l.resourceIDs, lineShares) {
                 let name = "\(l.spec)-\(rid.prefix(8))"
                 try await resources.add(db, .init(
                     resourceID: rid, customerID: customer, name: name, region: l.region, serviceType: l.serviceType, resourceType: l.resourceType,
                     spec: l.spec, productID: l.productID, chargeMode: "period", periodType: l.periodType, periodNum: l.periodNum,
                     effectiveAt: l.effectiveAt, expiresAt: l.expiresAt, specSize: l.size, specSizeMeasureID: l.size == nil ? nil : l.sizeMeasureID,
                     orderID: orderID, now: now))
-                // The amount due splits evenly; each resource's share is then paid from the
-                // line's coupons, cash and credit in that order, so every fee's split adds up.
-                let consume = share(l.due, k), discount = share(l.discount, k)
-                let coupon = min(couponPool, consume), feeCash = min(cashPool, consume - coupon), feeCredit = consume - coupon - feeCash
-                couponPool -= coupon; cashPool -= feeCash; creditPool -= feeCredit
-                try await fees.add(db, FeeBook.Fee(
-                    id: "FE" + Identifiers.domainID().prefix(24), customerID: customer, partnerID: partner, cycle: BillingStore.cycle(now),
-                    serviceType: l.serviceType, resourceType: l.resourceType, region: l.region, resourceID: rid, resourceName: name,
-                    resourceSpec: l.spec, productID: l.productID, chargingMode: 1, billType: 1, begin: l.effectiveAt, end: l.expiresAt,
-                    tradeTime: now, tradeID: orderID, official: consume + discount, discount: discount, consume: consume,
-                    cash: feeCash, credit: feeCredit, coupon: coupon, debt: 0))
-                packages.append((l.productID, rid, l.periodNum, l.periodType, l.effectiveAt, l.expiresAt))
+                try await fees.add(db, orderFee(customer: customer, partner: partner, orderID: orderID, line: l, resourceID: rid, name: name,
+                                                share: share, billType: 1, now: now))
             }
-            precondition(couponPool == 0 && cashPool == 0 && creditPool == 0, "a line's payment is spread over its resources exactly")
         }
-        precondition(cashLeft == 0 && creditLeft == 0, "the order's cash and credit are spread over its lines exactly")
         try await resources.finish(db)
         try await fees.finish(db)
-        for p in packages {
-            try await BillingStore.openPackage(db, productID: p.productID, resourceID: p.resourceID, customer: customer, periods: p.periods,
-                                               periodType: p.periodType, start: p.start, expires: p.expires, now: now)
+        for l in lines {
+            for rid in l.resourceIDs {
+                try await BillingStore.openPackage(db, productID: l.productID, resourceID: rid, customer: customer, periods: l.periodNum,
+                                                   periodType: l.periodType, start: l.effectiveAt, expires: l.expiresAt, now: now)
+            }
         }
+    }
+
+    /// A paid renewal order extends its resources to the lines' new expiry, each with its fee
+    /// record (bill type 2) and its package topped up.
+    static func renew(_ db: any SQLDatabase, backend: Database.Backend, orderID: String, customer: String, partner: String,
+                      lines: [OrderBook.Line], cash: Int64, credit: Int64, now: Int64) async throws {
+        let fees = FeeBook()
+        for (l, lineShares) in zip(lines, shares(lines, cash: cash, credit: credit)) {
+            for (rid, share) in zip(l.resourceIDs, lineShares) {
+                let name = try await db.raw("SELECT resource_name FROM customer_resources WHERE resource_id = \(bind: rid)").first()?
+                    .decode(column: "resource_name", as: String.self) ?? rid
+                try await ResourceBook.extend(db, resourceID: rid, expiresAt: l.expiresAt, periodType: l.periodType, now: now)
+                try await fees.add(db, orderFee(customer: customer, partner: partner, orderID: orderID, line: l, resourceID: rid, name: name,
+                                                share: share, billType: 2, now: now))
+                try await BillingStore.renewPackage(db, backend: backend, resourceID: rid, periods: l.periodNum, periodType: l.periodType, expires: l.expiresAt)
+            }
+        }
+        try await fees.finish(db)
     }
 }

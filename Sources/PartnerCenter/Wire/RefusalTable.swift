@@ -56,6 +56,11 @@ extension Rule {
         case .orderNotCancellable: (.badRequest, "CBC.99005010")
         case .discountNotUsable: (.badRequest, "CBC.99003108")
         case .couponNotUsable: (.badRequest, "CBC.99003112")
+        case .notAMainResource: (.badRequest, "CBC.30010036")
+        case .resourceInPendingOrder: (.badRequest, "CBC.99003100")
+        case .resourceNotRenewable: (.badRequest, "CBC.99003016")
+        case .autoPayFailed: (.badRequest, "CBC.30050006")
+        case .renewalPeriodUnavailable: (.badRequest, "CBC.30010069")
         }
     }
 }
