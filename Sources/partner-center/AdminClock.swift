@@ -12,6 +12,14 @@ struct ClockCommands: AsyncParsableCommand {
         if json { try printJSON(s) } else { print("business time \(s.now)\(s.followsRealTime ? " (real time)" : " (real time \(s.realTime), offset \(s.offsetSeconds)s)")") }
     }
 
+    /// After a move: the clock, and what fell due on the way (run in time order).
+    static func moved(_ platform: Platform, _ s: Database.ClockState, json: Bool) async throws {
+        let lifecycle = try await LifecycleCommands.runDue(platform)
+        if json { try printJSON(ClockMove(clock: s, lifecycle: lifecycle)); return }
+        try report(s, json: false)
+        if lifecycle.total > 0 { print(LifecycleCommands.summary(lifecycle)) }
+    }
+
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the business time.")
         @Flag(help: "Print JSON.") var json = false
@@ -27,7 +35,7 @@ struct ClockCommands: AsyncParsableCommand {
         func run() async throws {
             try await guarded {
                 guard let t = WireTime.parseUTC(time) else { throw ConfigError("TIME must look like 2026-01-31T00:00:00Z") }
-                try ClockCommands.report(try await storage.with { try await $0.database.setClock(to: t) }, json: json)
+                try await storage.with { p in try await ClockCommands.moved(p, try await p.database.setClock(to: t), json: json) }
             }
         }
     }
@@ -40,7 +48,7 @@ struct ClockCommands: AsyncParsableCommand {
         func run() async throws {
             try await guarded {
                 guard let d = BusinessClock.parseDuration(duration) else { throw ConfigError("DURATION must look like 90m, 36h or 3d") }
-                try ClockCommands.report(try await storage.with { try await $0.database.setClock(advance: d) }, json: json)
+                try await storage.with { p in try await ClockCommands.moved(p, try await p.database.setClock(advance: d), json: json) }
             }
         }
     }

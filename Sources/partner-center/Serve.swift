@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "SAML SP entity ID (default https://auth.huaweicloud.com/, or PUBLIC_URL/ when --public-url is set).") var samlEntityId: String?
     @Option(help: "PEM file with the SAML SP private key (with --saml-cert; default: generated once, kept sealed in the database).") var samlKey: String?
     @Option(help: "PEM file with the SAML SP certificate.") var samlCert: String?
+    @Option(help: "Days a yearly/monthly resource stays in its grace period after expiry (recorded for every instance and the CLI).") var graceDays = Lifecycle.defaultGraceDays
+    @Option(help: "Days of retention (frozen) after the grace period, before the resource is released.") var retentionDays = Lifecycle.defaultRetentionDays
+    @Option(help: "Seconds between lifecycle sweeps (renewals, expiries; safe with many instances); 0 turns the sweep off.") var lifecycleInterval = 60
 
     func run() async throws {
         try await guarded {
@@ -26,6 +29,8 @@ struct Serve: AsyncParsableCommand {
             guard (1...65535).contains(port) else { throw ConfigError("--port must be 1-65535") }
             guard rateLimit >= 0 else { throw ConfigError("--rate-limit must be 0 or more") }
             guard tokenTtl >= 60 else { throw ConfigError("--token-ttl must be at least 60 seconds") }
+            guard (0...365).contains(graceDays), (0...365).contains(retentionDays) else { throw ConfigError("--grace-days and --retention-days must be 0-365") }
+            guard lifecycleInterval >= 0 else { throw ConfigError("--lifecycle-interval must be 0 or more") }
             var logger = Logger(label: "partner-center")
             logger.logLevel = level
             let platform = try await Platform.open(databaseURL: storage.database, masterKeyFile: storage.masterKeyFile, logger: logger)
@@ -80,7 +85,26 @@ struct Serve: AsyncParsableCommand {
         let wildcard = ["0.0.0.0", "::", "[::]", ""].contains(host)
         try await platform.saml.recordServedURL(publicUrl == nil && wildcard ? nil : options.ssoConfig.publicURL)
         logger.info("starting", metadata: ["database": .string(platform.database.url.description), "address": .string("\(host):\(port)")])
+        try await Lifecycle.record(platform.database, graceDays: graceDays, retentionDays: retentionDays)
         let app = Server.application(platform: platform, options: options, logger: logger)
+        // What falls due (renewals, expiries) is done at least once a minute by whichever
+        // instance gets there first; each event re-checks its state, so none is done twice.
+        let lifecycle = Lifecycle(database: platform.database, graceDays: graceDays, retentionDays: retentionDays)
+        let interval = lifecycleInterval
+        let sweeper = Task {
+            guard interval > 0 else { return }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                if Task.isCancelled { break }
+                do {
+                    let report = try await lifecycle.run()
+                    if report.total > 0 { logger.info("lifecycle", metadata: ["events": .string(String(report.total))]) }
+                } catch {
+                    logger.error("lifecycle sweep failed", metadata: ["error": .string(String(describing: error))])
+                }
+            }
+        }
+        defer { sweeper.cancel() }
         // runService handles SIGTERM/SIGINT: stop accepting, finish in-flight requests, exit.
         try await app.runService()
     }

@@ -99,12 +99,18 @@ def test_subscription_expires_on_the_business_clock(clock_world):
     res = cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", "hws.service.type.ec2",
               "--resource-type", "hws.resource.type.vm", "--spec", "s6.small.1.linux", "--region", "cn-north-4", "--json")
     assert res["status"] == 2
-    cli("admin", "clock", "advance", "40d")
-    try:
+    def status():
         r = sign_and_send(srv.base_url, "POST", "/v2/orders/suscriptions/resources/query", dist.access_key, dist.secret_key,
                           body={"customer_id": cust.domain_id})
         assert r.status_code == 200, r.text
-        assert [d["status"] for d in r.json()["data"]] == [5]
+        return [d["status"] for d in r.json()["data"]]
+
+    try:
+        # Expired a month on: in its grace period (5); frozen once the 7 days of grace end (4).
+        cli("admin", "clock", "advance", "33d")
+        assert status() == [5]
+        cli("admin", "clock", "advance", "7d")
+        assert status() == [4]
     finally:
         cli("admin", "clock", "reset")
 

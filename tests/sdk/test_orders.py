@@ -618,3 +618,262 @@ def test_renewing_a_main_resource_renews_its_attached_ones(world):
         err = assert_error(me.signed("POST", "/v2/orders/subscriptions/resources/renew", body), 400, "CBC.0100")
         assert field in err["error_msg"], (body, err)
     verify_ledger(world.cli)
+
+
+# ------------------------------------------------------------------------------ the lifecycle
+
+@pytest.fixture(scope="module")
+def life(start_server, binary, tmp_path_factory):
+    """A server of its own: these tests move the business clock far."""
+    srv = start_server("lifecycle", ["--rate-limit", "0", "--lifecycle-interval", "0"])
+    cli = Cli(binary, srv.database)
+    w = World(srv, cli, PartnerFactory(cli, srv.base_url), tmp_path_factory.mktemp("life"))
+    yield w
+    cli("admin", "clock", "reset", "--json")
+
+
+def auto_renew(principal, resource_id: str, times: Optional[int] = None, period: Optional[str] = None):
+    from huaweicloudsdkbss.v2 import AutoRenewalResourcesReq, AutoRenewalResourcesRequest
+    return principal.client.auto_renewal_resources(AutoRenewalResourcesRequest(
+        resource_id=resource_id, body=AutoRenewalResourcesReq(auto_renew_times=times, period_type=period)))
+
+
+def resource(principal, resource_id: str):
+    got = principal.client.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[resource_id], limit=10))).data
+    return {r.resource_id: r for r in got}[resource_id]
+
+
+def month_sum(principal, cycle: str) -> Decimal:
+    from huaweicloudsdkbss.v2 import ShowCustomerMonthlySumRequest
+    return D(str(principal.client.show_customer_monthly_sum(ShowCustomerMonthlySumRequest(bill_cycle=cycle, limit=100)).consume_amount))
+
+
+def test_a_hundred_days_of_auto_renewal_expiry_grace_retention_and_release(life):
+    w = life
+    w.cli("admin", "clock", "set", "2026-01-10T04:00:00Z", "--json")  # noon in Beijing
+    a, ame = w.customer(cash="1000")   # auto-renews twice, then lets it expire
+    b, bme = w.customer(cash="100")    # lets it expire
+    c, cme = w.customer(cash="30")     # auto-renews, but runs out of money
+    subs = {}
+    for cust, me in ((a, ame), (b, bme), (c, cme)):
+        out = w.order(cust.domain_id, small(), pay=True)
+        (subs[cust.domain_id],) = resources_of(me, out["order_id"])
+    ra, rb, rc = (subs[x.domain_id].resource_id for x in (a, b, c))
+    assert subs[a.domain_id].expire_time == "2026-02-10T15:59:59Z"
+    auto_renew(ame, ra, times=2)
+    auto_renew(cme, rc)
+    assert resource(ame, ra).expire_policy == 3 and resource(bme, rb).expire_policy == 0
+
+    out = w.cli("admin", "clock", "advance", "100d", "--json")   # to 2026-04-20
+    assert out["now"].startswith("2026-04-20"), out
+    # A renewed on 3 Feb and 3 Mar at 03:00 Beijing, then expired 10 Apr (grace to 17 Apr, frozen since).
+    # B expired 10 Feb, frozen 17 Feb, released 4 Mar. C failed every day from 3 Feb to 4 Mar, then went B's way.
+    assert out["lifecycle"] == {"renewed": 2, "renewals_failed": 30, "expired": 3, "frozen": 3, "released": 2, "converted": 0}, out
+    got = resource(ame, ra)
+    assert got.expire_time == "2026-04-10T15:59:59Z" and got.status == 4 and got.expire_policy == 0, got
+    assert resource(bme, rb).status == 3 and resource(cme, rc).status == 3
+    renewals = orders_of(ame, order_type="2").order_infos
+    assert len(renewals) == 2 and all(o.status == 5 and o.source_type == 8 for o in renewals)
+    assert [o.payment_time for o in sorted(renewals, key=lambda o: o.create_time)] == ["2026-02-02T19:00:00Z", "2026-03-02T19:00:00Z"]
+    assert show(ame, renewals[0].order_id).order_info.user_name == "运营系统"
+    assert cash_of(ame) == D("1000") - SMALL_MONTH * 3
+    assert cash_of(cme) == D("30") - SMALL_MONTH
+    assert orders_of(cme, order_type="2").total_count == 0   # a failed attempt leaves no order
+    # Each renewal is billed in the month it was paid.
+    assert month_sum(ame, "2026-01") == SMALL_MONTH
+    assert month_sum(ame, "2026-02") == SMALL_MONTH
+    assert month_sum(ame, "2026-03") == SMALL_MONTH
+    # Nothing more is due: running again does nothing.
+    assert w.cli("admin", "lifecycle", "run", "--json") == {"renewed": 0, "renewals_failed": 0, "expired": 0, "frozen": 0, "released": 0, "converted": 0}
+    # A frozen resource is renewed from its expiry and comes back in use.
+    r = renew(ame, [ra], auto_pay=1)
+    back = resource(ame, ra)
+    assert back.status == 2 and back.expire_time == "2026-05-10T15:59:59Z", back
+    assert show(ame, r.order_ids[0]).order_info.status == 5
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")
+
+
+def test_auto_renewal_settings_and_their_errors(life):
+    w = life
+    w.cli("admin", "clock", "reset", "--json")
+    cust, me = w.customer(cash="500")
+    vm = w.cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", EC2, "--resource-type", VM,
+               "--spec", "s6.small.1.linux", "--region", REGION, "--json")
+    disk = w.cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", EBS, "--resource-type", VOLUME,
+                 "--spec", "SATA", "--region", REGION, "--size=40", f"--parent={vm['resource_id']}", "--json")
+    # Setting it on the attached disk sets the whole group.
+    auto_renew(me, disk["resource_id"], period="YEAR")
+    assert resource(me, vm["resource_id"]).expire_policy == 3 and resource(me, disk["resource_id"]).expire_policy == 3
+    from huaweicloudsdkbss.v2 import CancelAutoRenewalResourcesRequest
+    me.client.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=vm["resource_id"]))
+    assert resource(me, disk["resource_id"]).expire_policy == 0
+    me.client.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=vm["resource_id"]))  # idempotent
+    expect_sdk_error(lambda: auto_renew(me, "no-such-resource"), 400, "CBC.99003012")
+    expect_sdk_error(lambda: me.client.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id="nope")), 400, "CBC.99003012")
+    other, other_me = w.customer(cash="1")
+    expect_sdk_error(lambda: auto_renew(other_me, vm["resource_id"]), 400, "CBC.99003012")
+    path = f"/v2/orders/subscriptions/resources/autorenew/{vm['resource_id']}"
+    for body, field in (({"auto_renew_times": 100}, "auto_renew_times"), ({"period_type": "WEEK"}, "period_type")):
+        err = assert_error(me.signed("POST", path, body), 400, "CBC.0100")
+        assert field in err["error_msg"], err
+    assert me.signed("POST", path).status_code == 204   # no body: unlimited, the resource's own period
+    assert w.sp.signed("POST", path, {}).status_code == 403
+    # An expired resource cannot be set.
+    me.client.cancel_auto_renewal_resources(CancelAutoRenewalResourcesRequest(resource_id=vm["resource_id"]))
+    moved = w.cli("admin", "clock", "advance", "33d", "--json")   # a month and two days: in its grace period
+    assert moved["lifecycle"]["expired"] >= 1 and moved["lifecycle"]["renewed"] == 0, moved
+    assert resource(me, vm["resource_id"]).status == 5
+    expect_sdk_error(lambda: auto_renew(me, disk["resource_id"]), 400, "CBC.99003602")
+    w.cli("admin", "clock", "reset", "--json")
+
+
+def test_two_sweeps_at_once_do_each_renewal_once(life):
+    w = life
+    w.cli("admin", "clock", "set", "2027-01-05T04:00:00Z", "--json")
+    people = []
+    for _ in range(6):
+        cust, me = w.customer(cash="100")
+        out = w.order(cust.domain_id, small(), pay=True)
+        (r,) = resources_of(me, out["order_id"])
+        auto_renew(me, r.resource_id)
+        people.append((me, r))
+    import subprocess
+    procs = [subprocess.Popen([str(w.cli.binary), "admin", "clock", "set", "2027-02-01T04:00:00Z", "--json",
+                               "--database", w.srv.database], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=__import__("conftest").pc_env()) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    renewed = sum(json.loads(o[0])["lifecycle"]["renewed"] for o in outs)
+    assert renewed == 6, outs
+    for me, r in people:
+        assert orders_of(me, order_type="2").total_count == 1
+        assert cash_of(me) == D("100") - SMALL_MONTH * 2
+        assert resource(me, r.resource_id).expire_time == "2027-03-05T15:59:59Z"
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")
+
+
+def test_a_resource_set_to_pay_per_use_continues_by_usage_at_expiry(life):
+    from huaweicloudsdkbss.v2 import PeriodToOnDemandReq, UpdatePeriodToOnDemandRequest
+    w = life
+    w.cli("admin", "clock", "set", "2028-01-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="100")
+    out = w.order(cust.domain_id, small(), pay=True)
+    (r,) = resources_of(me, out["order_id"])
+    keep = w.order(cust.domain_id, small(), pay=True)
+    (k,) = resources_of(me, keep["order_id"])
+
+    def switch(op, ids):
+        return me.client.update_period_to_on_demand(UpdatePeriodToOnDemandRequest(body=PeriodToOnDemandReq(operation=op, resource_ids=ids)))
+
+    resp = switch("SET_UP", [r.resource_id, k.resource_id, "no-such-resource"])
+    assert [(e.id, e.error_code) for e in resp.error_details] == [("no-such-resource", "CBC.99003012")]
+    assert resource(me, r.resource_id).expire_policy == 1
+    assert switch("CANCEL", [k.resource_id]).error_details == []
+    assert resource(me, k.resource_id).expire_policy == 0
+    moved = w.cli("admin", "clock", "advance", "35d", "--json")
+    assert moved["lifecycle"]["converted"] == 1 and moved["lifecycle"]["expired"] == 1, moved
+    left = me.client.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[r.resource_id], limit=10))).data
+    assert left == []   # it has left the yearly/monthly list
+    assert resource(me, k.resource_id).status == 5
+    err = switch("SET_UP", [k.resource_id]).error_details
+    assert [(e.id, e.error_code) for e in err] == [(k.resource_id, "CBC.99003610")]
+    assert_error(me.signed("POST", "/v2/orders/subscriptions/resources/to-on-demand", {"operation": "NOW", "resource_ids": ["a"]}), 400, "CBC.0100")
+    w.cli("admin", "clock", "reset", "--json")
+
+
+# ------------------------------------------------------------------------------ unsubscribing
+
+def unsubscribe(principal, ids: list, kind: int = 1):
+    from huaweicloudsdkbss.v2 import CancelResourcesSubscriptionRequest, UnsubscribeResourcesReq
+    return principal.client.cancel_resources_subscription(CancelResourcesSubscriptionRequest(
+        body=UnsubscribeResourcesReq(resource_ids=ids, unsubscribe_type=kind, unsubscribe_reason_type=5, unsubscribe_reason="done")))
+
+
+def refund_rows(principal, order_id: str, **kw):
+    from huaweicloudsdkbss.v2 import ShowRefundOrderDetailsRequest
+    return principal.client.show_refund_order_details(ShowRefundOrderDetailsRequest(order_id=order_id, **kw))
+
+
+def ms(s: str) -> int:
+    return int(parse_utc(s).timestamp() * 1000)
+
+
+def test_unsubscribing_refunds_renewals_in_full_and_the_period_in_effect_by_its_unused_share(life):
+    from decimal import ROUND_DOWN
+    w = life
+    w.cli("admin", "clock", "set", "2029-01-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="1000")
+    bought = w.order(cust.domain_id, small(), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    w.cli("admin", "clock", "advance", "10d", "--json")
+    ren = renew(me, [vm.resource_id], period_num=2, auto_pay=1).order_ids[0]
+    assert cash_of(me) == D("1000") - SMALL_MONTH * 3
+    # Renewals only: the two months not begun come back in full, the expiry falls back.
+    out = unsubscribe(me, [vm.resource_id], kind=2)
+    (oid,) = out.order_ids
+    d = show(me, oid)
+    assert d.order_info.order_type == 4 and d.order_info.status == 5
+    assert D(str(d.order_info.amount_after_discount)) == SMALL_MONTH * 2
+    assert d.order_line_items[0].period_num is None
+    assert cash_of(me) == D("1000") - SMALL_MONTH
+    assert resource(me, vm.resource_id).expire_time == vm.expire_time
+    rows = refund_rows(me, oid)
+    assert [(r.base_order_id, D(str(r.amount))) for r in rows.refund_infos] == [(ren, -SMALL_MONTH * 2)]
+    assert rows.refund_infos[0].measure_id == "1" and rows.refund_infos[0].resource_type_code == VM
+    expect_sdk_error(lambda: unsubscribe(me, [vm.resource_id], kind=2), 400, "CBC.99003128")
+
+    # The whole resource: the unused share of the month in effect, truncated to the fen.
+    now = ms(w.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    begin, end = ms(vm.effective_time), ms(vm.expire_time)
+    back = (SMALL_MONTH * D(end - now) / D(end - begin)).quantize(D("0.01"), rounding=ROUND_DOWN)
+    out = unsubscribe(me, [vm.resource_id])
+    (oid,) = out.order_ids
+    info = show(me, oid).order_info
+    assert D(str(info.amount_after_discount)) == back
+    assert D(str(info.amount_info.consumed_amount)) == SMALL_MONTH - back and D(str(info.amount_info.commission_amount)) == 0
+    assert cash_of(me) == D("1000") - SMALL_MONTH + back
+    assert resource(me, vm.resource_id).status == 3
+    parts = refund_rows(w.sp, oid, customer_id=cust.domain_id).refund_infos   # partners read it naming the customer
+    assert sorted((p.base_order_id, D(str(p.amount))) for p in parts) == sorted([(bought["order_id"], -SMALL_MONTH), (bought["order_id"], SMALL_MONTH - back)])
+    assert sum(D(str(p.amount)) for p in parts) == -back
+    expect_sdk_error(lambda: unsubscribe(me, [vm.resource_id]), 400, "CBC.99003012")
+    kinds = sorted(o.order_type for o in orders_of(me).order_infos)
+    assert kinds == [1, 2, 4, 4]
+    expect_sdk_error(lambda: refund_rows(me, bought["order_id"]), 400, "CBC.99005026")
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")
+
+
+def test_within_five_days_everything_paid_comes_back(life):
+    w = life
+    w.cli("admin", "clock", "set", "2029-06-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="300")
+    bought = w.order(cust.domain_id, small(period_type=3), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    w.cli("admin", "clock", "advance", "4d", "--json")
+    (oid,) = unsubscribe(me, [vm.resource_id]).order_ids
+    info = show(me, oid).order_info
+    assert D(str(info.amount_after_discount)) == SMALL_YEAR and D(str(info.amount_info.consumed_amount)) == 0
+    assert cash_of(me) == D("300")
+    # A resource in a pending order cannot go; nor can another's, and partners unsubscribe nothing.
+    again = w.order(cust.domain_id, small(), pay=True)
+    (r2,) = resources_of(me, again["order_id"])
+    renew(me, [r2.resource_id])
+    expect_sdk_error(lambda: unsubscribe(me, [r2.resource_id]), 400, "CBC.99003100")
+    other, other_me = w.customer(cash="1")
+    expect_sdk_error(lambda: unsubscribe(other_me, [r2.resource_id]), 400, "CBC.99003012")
+    expect_sdk_error(lambda: refund_rows(other_me, oid), 400, "CBC.30000010")
+    resp = w.sp.signed("POST", "/v2/orders/subscriptions/resources/unsubscribe", {"resource_ids": [r2.resource_id], "unsubscribe_type": 1})
+    assert resp.status_code == 403, resp.text
+    for body, field in (({"unsubscribe_type": 1}, "resource_ids"), ({"resource_ids": ["a"]}, "unsubscribe_type"),
+                        ({"resource_ids": ["a"], "unsubscribe_type": 3}, "unsubscribe_type"),
+                        ({"resource_ids": ["a"], "unsubscribe_type": 1, "unsubscribe_reason_type": 9}, "unsubscribe_reason_type")):
+        err = assert_error(me.signed("POST", "/v2/orders/subscriptions/resources/unsubscribe", body), 400, "CBC.0100")
+        assert field in err["error_msg"], err
+    assert_error(w.sp.signed("GET", "/v2/orders/customer-orders/refund-orders", query={"order_id": oid}), 400, "CBC.0100")
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")

@@ -14,7 +14,7 @@ import SQLKit
 /// - a yearly/monthly resource has an expiry; a pay-per-use one has none.
 final class ResourceBook {
     /// Resource statuses as Huawei's APIs show them.
-    enum Status: Int { case inUse = 2, closed = 3, expired = 5 }
+    enum Status: Int { case inUse = 2, closed = 3, frozen = 4, expired = 5 }
 
     struct NewResource: Sendable {
         var id: String = Identifiers.domainID()
@@ -46,7 +46,7 @@ final class ResourceBook {
     static let columns = [
         "id", "resource_id", "customer_id", "resource_name", "region", "service_type", "resource_type", "resource_spec", "project_id",
         "product_id", "parent_resource_id", "is_main", "charge_mode", "status", "period_type", "period_num", "effective_at", "expires_at",
-        "expire_policy", "spec_size", "spec_size_measure_id", "order_id", "created_at", "updated_at"]
+        "expire_policy", "spec_size", "spec_size_measure_id", "order_id", "created_at", "updated_at", "next_renewal_at"]
 
     private var rows: BulkInsert
     private(set) var added = 0
@@ -66,7 +66,7 @@ final class ResourceBook {
                                 .text(r.resourceType), .text(r.spec), .text(r.projectID), .text(r.productID), .text(r.parentResourceID),
                                 .int(r.isMain ? 1 : 0), .text(r.chargeMode), .int(r.status.rawValue), .int(r.periodType), .int(r.periodNum),
                                 .int(r.effectiveAt), .int(r.expiresAt), .int(r.expirePolicy), .int(r.specSize), .int(r.specSizeMeasureID),
-                                .text(r.orderID), .int(r.now), .int(r.now)])
+                                .text(r.orderID), .int(r.now), .int(r.now), .int(r.expirePolicy == 3 ? r.expiresAt.map { Self.renewalAttempt(expiresAt: $0, now: r.now) } : nil)])
         added += 1
     }
 
@@ -80,6 +80,59 @@ final class ResourceBook {
         try await db.raw("""
             UPDATE customer_resources SET expires_at = \(bind: expiresAt), status = \(bind: Status.inUse.rawValue), period_type = \(bind: periodType),
                 updated_at = \(bind: now) WHERE resource_id = \(bind: resourceID)
+            """).run()
+    }
+
+    // MARK: the lifecycle
+
+    /// When an auto-renewal of a resource expiring at `expiresAt` is first attempted: 03:00
+    /// (UTC+8) seven days before the day it expires (Huawei's default deduction day), or now
+    /// when that has passed.
+    static func renewalAttempt(expiresAt: Int64, now: Int64) -> Int64 {
+        let beijingDay = (expiresAt + WireTime.beijingOffset) / WireTime.dayMillis
+        let at = (beijingDay - 7) * WireTime.dayMillis + 3 * 3_600_000 - WireTime.beijingOffset
+        return max(at, now)
+    }
+
+    /// The expiry policy (0 grace period, 1 to pay-per-use, 3 auto-renew) and, for
+    /// auto-renewal, its next attempt, count left (nil: unlimited) and period.
+    static func setPolicy(_ db: any SQLDatabase, resourceIDs: [String], policy: Int, nextRenewal: Int64?, renewalsLeft: Int?, period: Int?,
+                          now: Int64) async throws {
+        precondition(policy == 3 || nextRenewal == nil, "only auto-renewing resources have a renewal due")
+        guard !resourceIDs.isEmpty else { return }
+        try await db.raw("""
+            UPDATE customer_resources SET expire_policy = \(bind: policy), next_renewal_at = \(bind: nextRenewal), auto_renew_left = \(bind: renewalsLeft),
+                auto_renew_period = \(bind: period), updated_at = \(bind: now) WHERE resource_id IN (\(binds: resourceIDs))
+            """).run()
+    }
+
+    /// After an auto-renewal attempt: the next one, and the count left. No next attempt ends
+    /// auto-renewal (the policy returns to the grace period's).
+    static func scheduleRenewal(_ db: any SQLDatabase, resourceIDs: [String], next: Int64?, renewalsLeft: Int?, now: Int64) async throws {
+        guard !resourceIDs.isEmpty else { return }
+        let policy: SQLQueryString = next == nil ? ", expire_policy = 0, auto_renew_period = NULL" : ""
+        try await db.raw("""
+            UPDATE customer_resources SET next_renewal_at = \(bind: next), auto_renew_left = \(bind: renewalsLeft)\(policy), updated_at = \(bind: now)
+            WHERE resource_id IN (\(binds: resourceIDs))
+            """).run()
+    }
+
+    /// Expiry, the end of the grace period (frozen) and of retention (released, status closed).
+    static func setStatus(_ db: any SQLDatabase, resourceIDs: [String], _ status: Status, now: Int64) async throws {
+        guard !resourceIDs.isEmpty else { return }
+        let ends: SQLQueryString = status == .closed ? ", next_renewal_at = NULL" : ""
+        try await db.raw("""
+            UPDATE customer_resources SET status = \(bind: status.rawValue)\(ends), updated_at = \(bind: now) WHERE resource_id IN (\(binds: resourceIDs))
+            """).run()
+    }
+
+    /// Expiry with policy 1: the resource goes on, billed by usage (no expiry, no policy).
+    static func convertToOnDemand(_ db: any SQLDatabase, resourceIDs: [String], now: Int64) async throws {
+        guard !resourceIDs.isEmpty else { return }
+        try await db.raw("""
+            UPDATE customer_resources SET charge_mode = 'on_demand', expires_at = NULL, expire_policy = 0, period_type = NULL, period_num = NULL,
+                next_renewal_at = NULL, auto_renew_left = NULL, auto_renew_period = NULL, status = \(bind: Status.inUse.rawValue), updated_at = \(bind: now)
+            WHERE resource_id IN (\(binds: resourceIDs))
             """).run()
     }
 

@@ -12,6 +12,7 @@ public enum OperatorRoutes {
     static let listRealname = Operation("OperatorListRealnameApplications", callers: [.operator])
     static let reviewRealname = Operation("OperatorReviewRealnameApplication", callers: [.operator])
     static let createOrder = Operation("OperatorCreateOrder", callers: [.operator])
+    static let runLifecycle = Operation("OperatorRunLifecycle", callers: [.operator])
     static let showOrder = Operation("OperatorShowOrder", callers: [.operator])
     static let listOrders = Operation("OperatorListOrders", callers: [.operator])
 
@@ -203,15 +204,21 @@ public enum OperatorRoutes {
             guard [r.set != nil, r.advance != nil, r.reset == true].filter({ $0 }).count == 1 else {
                 throw Refusal.parameter("body", "must give exactly one of set, advance or reset")
             }
+            let clock: Database.ClockState
             if let s = r.set {
                 guard let t = WireTime.parseUTC(s) else { throw Refusal.parameter("set", "must be a UTC time like 2026-01-31T00:00:00Z") }
-                return try await platform.database.setClock(to: t)
-            }
-            if let a = r.advance {
+                clock = try await platform.database.setClock(to: t)
+            } else if let a = r.advance {
                 guard let d = BusinessClock.parseDuration(a) else { throw Refusal.parameter("advance", "must be a duration like 90m, 36h or 3d") }
-                return try await platform.database.setClock(advance: d)
+                clock = try await platform.database.setClock(advance: d)
+            } else {
+                clock = try await platform.database.setClock(reset: true)
             }
-            return try await platform.database.setClock(reset: true)
+            // What fell due on the way is done now, in time order.
+            return ClockMove(clock: clock, lifecycle: try await Lifecycle.configured(platform.database).run())
+        }
+        router.api(.post, "/operator/v1/lifecycle/run", runLifecycle, gateway: gateway) { _ in
+            try await Lifecycle.configured(platform.database).run()
         }
         router.api(.post, "/operator/v1/orders", createOrder, gateway: gateway) { call -> Reply<OperatorOrder> in
             Reply(status: .created, body: OperatorOrder(try await platform.orders.place(try call.checked(NewOrder.self))))

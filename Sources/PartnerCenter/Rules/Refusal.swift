@@ -99,6 +99,18 @@ public enum Rule: String, Sendable, CaseIterable {
     case resourceInPendingOrder
     /// No such yearly/monthly resource of the caller's in use (expired and released, or unknown).
     case resourceNotRenewable
+    /// No such yearly/monthly resource of the caller's (auto-renewal settings).
+    case unknownResource
+    /// A frozen resource cannot be unsubscribed.
+    case resourceFrozen
+    /// Renewals only (unsubscribe_type 2), and none has yet to begin.
+    case noRenewalToUnsubscribe
+    /// ShowRefundOrderDetails names an order that is not an unsubscription.
+    case notARefundOrder
+    /// A resource in its grace or retention period cannot switch to pay-per-use.
+    case inGraceOrRetention
+    /// An expired or frozen resource cannot have its auto-renewal set.
+    case resourceExpiredOrFrozen
     /// The product has no price for the renewal period asked.
     case renewalPeriodUnavailable
     /// is_auto_pay: the renewal order was placed but could not be paid; it stays pending.

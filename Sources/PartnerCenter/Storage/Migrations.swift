@@ -670,6 +670,35 @@ public enum Migrations {
             """,
             "CREATE UNIQUE INDEX order_items_seq ON order_items (order_id, seq)",
         ]),
+        Migration(version: 18, name: "the subscription lifecycle", statements: [
+            // Auto-renewal: when the next attempt is due, how many renewals are left (NULL:
+            // unlimited), and the period of each (2 month, 3 year; NULL: the resource's own).
+            "ALTER TABLE customer_resources ADD COLUMN next_renewal_at BIGINT",
+            "ALTER TABLE customer_resources ADD COLUMN auto_renew_left INTEGER",
+            "ALTER TABLE customer_resources ADD COLUMN auto_renew_period INTEGER",
+            "CREATE INDEX customer_resources_due ON customer_resources (charge_mode, status, expires_at)",
+            "CREATE INDEX customer_resources_renewal ON customer_resources (next_renewal_at)",
+            // An unsubscription order's consumed value and handling fee, and where its refund
+            // comes from: per original order, the amount paid back (negative) and the value
+            // consumed (positive); the rows sum to minus the refund.
+            "ALTER TABLE orders ADD COLUMN consumed BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE orders ADD COLUMN commission BIGINT NOT NULL DEFAULT 0",
+            // An unsubscription refunded in full under the five-day rule (10 a calendar year).
+            "ALTER TABLE orders ADD COLUMN five_day_refund INTEGER NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE order_refunds (
+                id TEXT PRIMARY KEY,
+                order_id TEXT NOT NULL REFERENCES orders(id),
+                base_order_id TEXT NOT NULL,
+                customer_id TEXT NOT NULL,
+                service_type TEXT NOT NULL,
+                resource_type TEXT NOT NULL,
+                region TEXT NOT NULL,
+                amount BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX order_refunds_order ON order_refunds (order_id)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

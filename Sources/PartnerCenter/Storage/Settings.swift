@@ -16,6 +16,10 @@ public enum Settings {
         /// The base URL the last started server is served at (``IdPAdmin/recordServedURL(_:)``),
         /// so the CLI registers built-in IdPs where browsers reach them.
         case ssoPublicURL = "sso_public_url"
+        /// Days of grace after a yearly/monthly resource expires, and of retention after that
+        /// (``Lifecycle/record(_:graceDays:retentionDays:)``, from `serve`).
+        case graceDays = "lifecycle_grace_days"
+        case retentionDays = "lifecycle_retention_days"
     }
 
     public static func value(_ db: any SQLDatabase, _ key: Key) async throws -> String? {

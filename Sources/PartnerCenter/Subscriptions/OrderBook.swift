@@ -110,6 +110,40 @@ enum OrderBook {
             """).run()
     }
 
+    /// One row of where a refund comes from (ShowRefundOrderDetails).
+    struct RefundPart: Sendable {
+        var baseOrderID: String
+        var serviceType: String
+        var resourceType: String
+        var region: String
+        /// Negative: paid back; positive: consumed or charged as a fee.
+        var amount: Int64
+    }
+
+    /// An unsubscription order, placed completed (its refund is booked in the same
+    /// transaction): one line per resource with what it returns, and the refund's parts.
+    static func placeRefund(_ db: any SQLDatabase, _ h: Header, lines: [Line], consumed: Int64, parts: [RefundPart], cash: Int64, credit: Int64,
+                            fiveDay: Bool) async throws {
+        precondition(h.kind == .unsubscription && h.status == .completed, "a refund order is an unsubscription, booked at once")
+        let refund = lines.reduce(0) { $0 + $1.official }
+        precondition(lines.allSatisfy { $0.discount == 0 && $0.official >= 0 }, "a refund line returns what it says")
+        precondition(cash + credit == refund, "a refund is paid back in full, to cash and credit")
+        precondition(parts.reduce(0) { $0 + $1.amount } == -refund, "the refund's parts sum to minus the refund")
+        try await place(db, h, lines)
+        try await db.raw("""
+            UPDATE orders SET consumed = \(bind: consumed), cash = \(bind: cash), credit = \(bind: credit), paid_at = \(bind: h.createdAt),
+                five_day_refund = \(bind: fiveDay ? 1 : 0)
+            WHERE id = \(bind: h.id)
+            """).run()
+        for p in parts {
+            try await db.raw("""
+                INSERT INTO order_refunds (id, order_id, base_order_id, customer_id, service_type, resource_type, region, amount)
+                VALUES (\(bind: Identifiers.domainID()), \(bind: h.id), \(bind: p.baseOrderID), \(bind: h.customerID), \(bind: p.serviceType),
+                        \(bind: p.resourceType), \(bind: p.region), \(bind: p.amount))
+                """).run()
+        }
+    }
+
     static func markCancelled(_ db: any SQLDatabase, orderID: String, at now: Int64) async throws {
         try await db.raw("""
             UPDATE orders SET status = \(bind: Status.cancelled.rawValue), cancelled_at = \(bind: now), updated_at = \(bind: now)

@@ -304,3 +304,63 @@ public struct RenewalResponse: Codable, Sendable {
     public var failResourceInfos: [FailResourceInfo]
     enum CodingKeys: String, CodingKey { case orderIDs = "order_ids", failResourceInfos = "fail_resource_infos" }
 }
+
+/// AutoRenewalResourcesReq
+public struct AutoRenewalRequest: Codable, Sendable {
+    public var autoRenewTimes: Int?
+    /// `MONTH` or `YEAR`.
+    public var periodType: String?
+    enum CodingKeys: String, CodingKey { case autoRenewTimes = "auto_renew_times", periodType = "period_type" }
+}
+
+/// PeriodToOnDemandReq
+public struct PeriodToOnDemandRequest: Codable, Sendable {
+    public var operation: String?
+    public var resourceIDs: [String]?
+    enum CodingKeys: String, CodingKey { case operation, resourceIDs = "resource_ids" }
+}
+
+/// UpdatePeriodToOnDemandResponse: the resources that failed, if any.
+public struct PeriodToOnDemandResponse: Codable, Sendable {
+    public var errorDetails: [ErrorDetail]
+    enum CodingKeys: String, CodingKey { case errorDetails = "error_details" }
+}
+
+/// UnsubscribeResourcesReq
+public struct UnsubscribeRequest: Codable, Sendable {
+    public var resourceIDs: [String]?
+    public var unsubscribeType: Int?
+    public var unsubscribeReasonType: Int?
+    public var unsubscribeReason: String?
+    enum CodingKeys: String, CodingKey {
+        case resourceIDs = "resource_ids", unsubscribeType = "unsubscribe_type", unsubscribeReasonType = "unsubscribe_reason_type"
+        case unsubscribeReason = "unsubscribe_reason"
+    }
+}
+
+/// OrderRefundInfoV2
+public struct RefundInfo: Codable, Sendable {
+    public var id: String
+    public var amount: Decimal
+    /// A string here, unlike elsewhere (the SDK's type).
+    public var measureID: String
+    public var customerID: String
+    public var resourceTypeCode: String
+    public var serviceTypeCode: String
+    public var resourceTypeName: String?
+    public var serviceTypeName: String?
+    public var regionCode: String
+    public var baseOrderID: String
+    enum CodingKeys: String, CodingKey {
+        case id, amount, measureID = "measure_id", customerID = "customer_id", resourceTypeCode = "resource_type_code"
+        case serviceTypeCode = "service_type_code", resourceTypeName = "resource_type_name", serviceTypeName = "service_type_name"
+        case regionCode = "region_code", baseOrderID = "base_order_id"
+    }
+}
+
+/// ShowRefundOrderDetailsResponse
+public struct RefundInfoList: Codable, Sendable {
+    public var totalCount: Int
+    public var refundInfos: [RefundInfo]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", refundInfos = "refund_infos" }
+}

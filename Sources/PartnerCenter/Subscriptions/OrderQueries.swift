@@ -20,6 +20,9 @@ extension OrderStore {
         var createdAt: Int64
         var payDeadline: Int64?
         var paidAt: Int64?
+        var consumed: Int64 = 0
+        var commission: Int64 = 0
+        var isUnsubscription: Bool { kind == OrderBook.Kind.unsubscription.rawValue }
     }
 
     static func headerSelect(now: Int64, english: Bool = false) -> SQLQueryString {
@@ -37,7 +40,8 @@ extension OrderStore {
                     official: try r.decode(column: "official", as: Int64.self), discount: try r.decode(column: "discount", as: Int64.self),
                     discountID: try r.decode(column: "discount_id", as: String?.self), voucher: try r.decode(column: "voucher", as: Int64.self),
                     cashCoupon: try r.decode(column: "cash_coupon", as: Int64.self), createdAt: try r.decode(column: "created_at", as: Int64.self),
-                    payDeadline: try r.decode(column: "pay_deadline", as: Int64?.self), paidAt: try r.decode(column: "paid_at", as: Int64?.self))
+                    payDeadline: try r.decode(column: "pay_deadline", as: Int64?.self), paidAt: try r.decode(column: "paid_at", as: Int64?.self),
+                    consumed: try r.decode(column: "consumed", as: Int64.self), commission: try r.decode(column: "commission", as: Int64.self))
     }
 
     static func header(_ db: any SQLDatabase, id: String, now: Int64) async throws -> StoredOrder {
@@ -73,16 +77,21 @@ extension OrderStore {
                   status: o.status, orderType: o.kind, amountAfterDiscount: Units.decimal(o.official - o.discount),
                   officialAmount: Units.decimal(o.official), measureID: 1, createTime: WireTime.utc(o.createdAt),
                   paymentTime: o.paidAt.map(WireTime.utc), currency: Money.currency, contractID: nil,
-                  amountInfo: amountInfo(discount: o.discount, voucher: o.voucher, cashCoupon: o.cashCoupon),
+                  amountInfo: { () -> OrderAmountInfo in
+                      var a = amountInfo(discount: o.discount, voucher: o.voucher, cashCoupon: o.cashCoupon)
+                      // Unsubscription orders carry what was consumed and the handling fee.
+                      if o.isUnsubscription { a.consumedAmount = Units.decimal(o.consumed); a.commissionAmount = Units.decimal(o.commission) }
+                      return a
+                  }(),
                   enterpriseProjects: detail ? nil : [EnterpriseProjectInfo(id: "0", name: "default")], subOrderInfos: [],
                   agentPayInfo: detail ? nil : AgentPayInfo(payingAgentID: nil, isAgentPay: false),
                   userName: detail ? o.userName : nil,
                   pendingPaymentEndTime: detail && o.status == OrderBook.Status.pendingPayment.rawValue ? o.payDeadline.map(WireTime.utc) : nil)
     }
 
-    static func lineItem(_ l: OrderBook.Line, orderID: String, serviceName: String?) -> OrderLineItem {
+    static func lineItem(_ l: OrderBook.Line, orderID: String, serviceName: String?, unsubscription: Bool = false) -> OrderLineItem {
         OrderLineItem(orderLineItemID: l.id, serviceTypeCode: l.serviceType, serviceTypeName: serviceName, productID: l.productID,
-                      productSpecDesc: l.size.map { "\(l.spec)|\($0)" } ?? l.spec, periodType: l.periodType, periodNum: l.periodNum,
+                      productSpecDesc: l.size.map { "\(l.spec)|\($0)" } ?? l.spec, periodType: l.periodType, periodNum: unsubscription ? nil : l.periodNum,
                       effectiveTime: WireTime.utc(l.effectiveAt), expireTime: WireTime.utc(l.expiresAt), subscriptionNum: l.subscriptions,
                       amountAfterDiscount: Units.decimal(l.due), officialAmount: Units.decimal(l.official),
                       amountInfo: amountInfo(discount: l.discount, voucher: l.voucher, cashCoupon: l.cashCoupon), currency: Money.currency,
@@ -96,7 +105,7 @@ extension OrderStore {
             .reduce(into: [String: String]()) { $0[try $1.decode(column: "code", as: String.self)] = try $1.decode(column: "name", as: String.self) }
         let pageLines = all.dropFirst(page.offset).prefix(page.limit)
         return OrderDetails(totalCount: all.count, orderInfo: info(o, detail: true),
-                            orderLineItems: pageLines.map { lineItem($0, orderID: o.id, serviceName: names[$0.serviceType]) })
+                            orderLineItems: pageLines.map { lineItem($0, orderID: o.id, serviceName: names[$0.serviceType], unsubscription: o.isUnsubscription) })
     }
 
     /// The operator's view of one order (`admin order show`, and what `create` prints).

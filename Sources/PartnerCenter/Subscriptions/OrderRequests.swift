@@ -115,3 +115,73 @@ public struct Renewal: CheckedRequest {
         (resourceIDs, periodType, periodNum, autoPay) = (ids, type, num, r.isAutoPay == 1)
     }
 }
+
+/// AutoRenewalResources: the resource in the path, how many renewals (0 unlimited, nil: as
+/// before, or unlimited when first set) and of which period (nil: the resource's own).
+public struct AutoRenewal: Sendable {
+    public var resourceID: String
+    public var times: Int?
+    /// 2 month, 3 year.
+    public var periodType: Int?
+
+    public init(resourceID: String, _ r: AutoRenewalRequest?) throws {
+        self.resourceID = try Check.required(resourceID, "resource_id", max: 64)
+        try Check.range(r?.autoRenewTimes, "auto_renew_times", 0...99)
+        times = r?.autoRenewTimes
+        let p = Check.nonEmpty(r?.periodType)
+        try Check.oneOf(p, "period_type", ["MONTH", "YEAR"])
+        periodType = p.map { $0 == "YEAR" ? 3 : 2 }
+    }
+}
+
+/// UpdatePeriodToOnDemand: SET_UP (pay-per-use from expiry) or CANCEL, for 1–100 resources.
+public struct ToOnDemandAtExpiry: CheckedRequest {
+    public var setUp: Bool
+    public var resourceIDs: [String]
+
+    public init(_ r: PeriodToOnDemandRequest) throws {
+        let op = try Check.required(r.operation, "operation", max: 64)
+        try Check.oneOf(op, "operation", ["SET_UP", "CANCEL"])
+        guard let ids = r.resourceIDs, !ids.isEmpty else { throw Refusal.parameter("resource_ids", "is required") }
+        guard ids.count <= 100 else { throw Refusal.parameter("resource_ids", "has more than 100 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
+        (setUp, resourceIDs) = (op == "SET_UP", ids)
+    }
+}
+
+/// CancelResourcesSubscription: 1–10 resources (a secondary stands for its group); type 1
+/// the resource with its renewals, type 2 only renewals not yet in effect.
+public struct Unsubscription: CheckedRequest {
+    public var resourceIDs: [String]
+    /// Release the resources (1), or only refund the renewals not yet begun (2).
+    public var wholeResource: Bool
+    public var reason: String?
+
+    public init(_ r: UnsubscribeRequest) throws {
+        guard let ids = r.resourceIDs, !ids.isEmpty else { throw Refusal.parameter("resource_ids", "is required") }
+        guard ids.count <= 10 else { throw Refusal.parameter("resource_ids", "has more than 10 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
+        guard Set(ids).count == ids.count else { throw Refusal.parameter("resource_ids", "names a resource twice") }
+        guard let type = r.unsubscribeType else { throw Refusal.parameter("unsubscribe_type", "is required") }
+        guard type == 1 || type == 2 else { throw Refusal.parameter("unsubscribe_type", "must be 1 (the resource and its renewals) or 2 (renewals only)") }
+        try Check.range(r.unsubscribeReasonType, "unsubscribe_reason_type", 1...5)
+        try Check.length(r.unsubscribeReason, "unsubscribe_reason", max: 512)
+        (resourceIDs, wholeResource, reason) = (ids, type == 1, r.unsubscribeReason)
+    }
+}
+
+/// ShowRefundOrderDetails: a refund order; a partner names its customer.
+public struct RefundOrderQuery: Sendable {
+    public var orderID: String
+    public var customerID: String?
+    public var indirectPartnerID: String?
+
+    public init(_ query: QueryParameters, caller: Principal) throws {
+        orderID = try Check.required(query["order_id"], "order_id", max: 64)
+        customerID = Check.nonEmpty(query["customer_id"])
+        try Check.length(customerID, "customer_id", max: 64)
+        if caller.kind != .customer && customerID == nil { throw Refusal.parameter("customer_id", "is required for a partner") }
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        try Check.length(indirectPartnerID, "indirect_partner_id", max: 64)
+    }
+}

@@ -11,6 +11,11 @@ public enum OrderRoutes {
     public static let coupons = Operation("ListOrderCouponsByOrderId", callers: [.customer])
     public static let discounts = Operation("ListOrderDiscounts", callers: [.customer])
     public static let renew = Operation("RenewalResources", callers: [.customer])
+    public static let autoRenew = Operation("AutoRenewalResources", callers: [.customer])
+    public static let cancelAutoRenew = Operation("CancelAutoRenewalResources", callers: [.customer])
+    public static let toOnDemand = Operation("UpdatePeriodToOnDemand", callers: [.customer])
+    public static let unsubscribe = Operation("CancelResourcesSubscription", callers: [.customer])
+    public static let refunds = Operation("ShowRefundOrderDetails", callers: readers)
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, orders store: OrderStore) {
         router.api(.get, "/v2/orders/customer-orders", list, gateway: gateway) { call in
@@ -33,6 +38,25 @@ public enum OrderRoutes {
         }
         router.api(.post, "/v2/orders/subscriptions/resources/renew", renew, gateway: gateway) { call in
             try await store.renew(caller: call.principal, try call.checked(Renewal.self))
+        }
+        router.api(.post, "/v2/orders/subscriptions/resources/autorenew/:resource_id", autoRenew, gateway: gateway) { call -> Reply<Empty> in
+            // The SDK may send no body when no field is set.
+            let body: AutoRenewalRequest? = call.body.readableBytes == 0 ? nil : try call.json(AutoRenewalRequest.self)
+            try await store.enableAutoRenewal(caller: call.principal, try AutoRenewal(resourceID: call.parameters.get("resource_id") ?? "", body))
+            return Reply(status: .noContent, body: nil)
+        }
+        router.api(.delete, "/v2/orders/subscriptions/resources/autorenew/:resource_id", cancelAutoRenew, gateway: gateway) { call -> Reply<Empty> in
+            try await store.cancelAutoRenewal(caller: call.principal, resourceID: call.parameters.get("resource_id") ?? "")
+            return Reply(status: .noContent, body: nil)
+        }
+        router.api(.post, "/v2/orders/subscriptions/resources/to-on-demand", toOnDemand, gateway: gateway) { call in
+            try await store.toOnDemandAtExpiry(caller: call.principal, try call.checked(ToOnDemandAtExpiry.self))
+        }
+        router.api(.post, "/v2/orders/subscriptions/resources/unsubscribe", unsubscribe, gateway: gateway) { call in
+            try await store.unsubscribe(caller: call.principal, try call.checked(Unsubscription.self))
+        }
+        router.api(.get, "/v2/orders/customer-orders/refund-orders", refunds, gateway: gateway) { call in
+            try await store.refundDetails(caller: call.principal, try RefundOrderQuery(call.queryParameters, caller: call.principal))
         }
         router.api(.get, "/v2/orders/customer-orders/order-discounts", discounts, gateway: gateway) { call in
             try await store.discounts(caller: call.principal, try OrderIDQuery(call.queryParameters))

@@ -147,8 +147,15 @@ public struct OrderStore: Sendable {
     public func pay(caller: Principal, _ p: OrderPayment) async throws {
         let backend = database.backend
         try await database.transaction { db in
-            let now = try await BusinessClock.now(db)
-            guard let o = try await db.raw("SELECT * FROM orders WHERE id = \(bind: p.orderID) AND customer_id = \(bind: caller.domainID)\(backend.forUpdate)").first() else {
+            try await Self.pay(db, backend: backend, customerID: caller.domainID, p, now: try await BusinessClock.now(db))
+        }
+    }
+
+    /// Pays in the caller's transaction at `now` (the lifecycle pays renewals at the moment
+    /// they fall due, so their fees land in that day's and month's bills).
+    static func pay(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, _ p: OrderPayment, now: Int64) async throws {
+        do {
+            guard let o = try await db.raw("SELECT * FROM orders WHERE id = \(bind: p.orderID) AND customer_id = \(bind: customerID)\(backend.forUpdate)").first() else {
                 throw Self.notFound
             }
             guard try o.decode(column: "status", as: Int.self) == OrderBook.Status.pendingPayment.rawValue else {
@@ -157,7 +164,7 @@ public struct OrderStore: Sendable {
             guard let deadline = try o.decode(column: "pay_deadline", as: Int64?.self), now < deadline else {
                 throw Refusal(.orderPaymentExpired, "The payment deadline of the order has passed; place the order again.")
             }
-            let customer = caller.domainID
+            let customer = customerID
             let partner = try o.decode(column: "partner_id", as: String.self)
             let kind = OrderBook.Kind(rawValue: try o.decode(column: "order_type", as: Int.self)) ?? .newPurchase
             let createdAt = try o.decode(column: "created_at", as: Int64.self)

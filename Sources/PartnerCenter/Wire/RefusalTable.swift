@@ -61,6 +61,12 @@ extension Rule {
         case .resourceNotRenewable: (.badRequest, "CBC.99003016")
         case .autoPayFailed: (.badRequest, "CBC.30050006")
         case .renewalPeriodUnavailable: (.badRequest, "CBC.30010069")
+        case .unknownResource: (.badRequest, "CBC.99003012")
+        case .resourceExpiredOrFrozen: (.badRequest, "CBC.99003602")
+        case .resourceFrozen: (.badRequest, "CBC.99003656")
+        case .noRenewalToUnsubscribe: (.badRequest, "CBC.99003128")
+        case .notARefundOrder: (.badRequest, "CBC.99005026")
+        case .inGraceOrRetention: (.badRequest, "CBC.99003610")  // reported in error_details of a 200
         }
     }
 }

@@ -55,6 +55,7 @@ struct OwnershipTests {
         #expect(Self.writers(of: "settings", in: files) == ["Storage/Settings.swift"])
         #expect(Self.writers(of: "orders", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "order_items", in: files) == ["Subscriptions/OrderBook.swift"])
+        #expect(Self.writers(of: "order_refunds", in: files) == ["Subscriptions/OrderBook.swift"])
     }
 
     @Test func onlyTheEdgeSpeaksHTTP() throws {
