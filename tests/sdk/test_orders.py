@@ -779,6 +779,23 @@ def test_a_resource_set_to_pay_per_use_continues_by_usage_at_expiry(life):
         body=QueryResourcesReq(resource_ids=[r.resource_id], limit=10))).data
     assert left == []   # it has left the yearly/monthly list
     assert resource(me, k.resource_id).status == 5
+    # The partner now finds it among the customer's pay-per-use resources, from the switch.
+    from huaweicloudsdkbss.v2 import ListCustomerOnDemandResourcesRequest, QueryCustomerOnDemandResourcesReq
+    def on_demand(partner, customer_id, **kw):
+        return partner.client.list_customer_on_demand_resources(ListCustomerOnDemandResourcesRequest(
+            body=QueryCustomerOnDemandResourcesReq(customer_id=customer_id, **kw)))
+    got = on_demand(w.sp, cust.domain_id)
+    assert got.total_count == 1 and got.resources[0].resource_id == r.resource_id, got
+    assert got.resources[0].status == 1 and got.resources[0].effective_time == r.expire_time
+    assert got.resources[0].resource_spec_code == "s6.small.1.linux" and got.resources[0].service_type_code == EC2
+    assert on_demand(w.sp, cust.domain_id, status=6).total_count == 0
+    assert on_demand(w.sp, cust.domain_id, region_code="cn-south-1").total_count == 0
+    other_sp = w.partners.solution_provider()
+    expect_sdk_error(lambda: on_demand(other_sp, cust.domain_id), 400, "CBC.99000035")
+    referral, _ = w.customer(referral=True)
+    expect_sdk_error(lambda: on_demand(w.sp, referral.domain_id), 400, "CBC.99000035")
+    assert me.signed("POST", "/v2/partners/sub-customers/on-demand-resources/query", {"customer_id": cust.domain_id}).status_code == 403
+    assert_error(w.sp.signed("POST", "/v2/partners/sub-customers/on-demand-resources/query", {}), 400, "CBC.0100")
     err = switch("SET_UP", [k.resource_id]).error_details
     assert [(e.id, e.error_code) for e in err] == [(k.resource_id, "CBC.99003610")]
     assert_error(me.signed("POST", "/v2/orders/subscriptions/resources/to-on-demand", {"operation": "NOW", "resource_ids": ["a"]}), 400, "CBC.0100")
@@ -877,3 +894,42 @@ def test_within_five_days_everything_paid_comes_back(life):
     assert_error(w.sp.signed("GET", "/v2/orders/customer-orders/refund-orders", query={"order_id": oid}), 400, "CBC.0100")
     verify_ledger(w.cli)
     w.cli("admin", "clock", "reset", "--json")
+
+
+def test_resource_specs_on_sale_page_by_marker(world):
+    from huaweicloudsdkbss.v2 import ListResourceSpecsRequest, ResourceSpecsFilter, ResourceSpecsQueryReq
+
+    def specs(who, **kw):
+        body = dict(cloud_service_type=EC2, resource_type=VM, region_code=REGION, charge_mode="1")
+        body.update(kw)
+        return who.client.list_resource_specs(ListResourceSpecsRequest(body=ResourceSpecsQueryReq(**body)))
+
+    everything = specs(world.sp)
+    names = [s.resource_spec for s in everything.cloud_service_basics]
+    assert "s6.small.1.linux" in names and names == sorted(names) and everything.page_info.next_marker is None
+    assert all(s.charge_mode == "1" and s.region_code == REGION for s in everything.cloud_service_basics)
+    walked, marker = [], None
+    while True:
+        page = specs(world.sp, limit=2, marker=marker)
+        walked += [s.resource_spec for s in page.cloud_service_basics]
+        marker = page.page_info.next_marker
+        if marker is None:
+            break
+    assert walked == names
+    one = specs(world.sp, filters=[ResourceSpecsFilter(key="RESOURCE_SPEC", value="s6.small.1.linux")])
+    assert [s.resource_spec for s in one.cloud_service_basics] == ["s6.small.1.linux"]
+    assert specs(world.sp, charge_mode="3").cloud_service_basics  # pay-per-use specs exist too
+    assert specs(world.sp, region_code="nowhere-1").cloud_service_basics == []
+    cust, me = world.customer()
+    assert [s.resource_spec for s in specs(me).cloud_service_basics] == names
+    for body, field in (({"charge_mode": "2"}, "charge_mode"), ({"limit": 101}, "limit"),
+                        ({"filters": [{"key": "NAME", "value": "x"}]}, "filters[0].key"),
+                        ({"marker": "bm90LWEtbWFya2Vy", "limit": 2}, "marker")):
+        full = dict(cloud_service_type=EC2, resource_type=VM, region_code=REGION, charge_mode="1")
+        full.update(body)
+        err = assert_error(world.sp.signed("POST", "/v2/products/resource-specs-query", full), 400, "CBC.0100")
+        assert field in err["error_msg"], err
+    # A marker belongs to its query.
+    first = specs(world.sp, limit=1).page_info.next_marker
+    err = assert_error(world.sp.signed("POST", "/v2/products/resource-specs-query",
+                                       dict(cloud_service_type=EC2, resource_type=VM, region_code=REGION, charge_mode="3", limit=1, marker=first)), 400, "CBC.0100")

@@ -86,3 +86,49 @@ public struct ConversionInfo: Codable, Sendable {
 public struct ConversionList: Codable, Sendable {
     public var conversions: [ConversionInfo]
 }
+
+/// ResourceSpecsQueryReq
+public struct ResourceSpecsRequest: Codable, Sendable {
+    public struct Filter: Codable, Sendable { public var key: String?; public var value: String? }
+    public var cloudServiceType: String?
+    public var resourceType: String?
+    public var regionCode: String?
+    /// "1" yearly/monthly, "3" pay-per-use.
+    public var chargeMode: String?
+    public var filters: [Filter]?
+    public var marker: String?
+    public var limit: Int?
+    enum CodingKeys: String, CodingKey {
+        case cloudServiceType = "cloud_service_type", resourceType = "resource_type", regionCode = "region_code", chargeMode = "charge_mode"
+        case filters, marker, limit
+    }
+}
+
+/// CloudServiceBasic
+public struct ResourceSpecInfo: Codable, Sendable {
+    public var cloudServiceType: String
+    public var cloudServiceTypeName: String?
+    public var resourceType: String
+    public var resourceTypeName: String?
+    public var resourceSpec: String
+    public var resourceSpecName: String
+    public var chargeMode: String
+    public var regionCode: String
+    enum CodingKeys: String, CodingKey {
+        case cloudServiceType = "cloud_service_type", cloudServiceTypeName = "cloud_service_type_name", resourceType = "resource_type"
+        case resourceTypeName = "resource_type_name", resourceSpec = "resource_spec", resourceSpecName = "resource_spec_name"
+        case chargeMode = "charge_mode", regionCode = "region_code"
+    }
+}
+
+/// ListResourceSpecsResponse
+public struct ResourceSpecList: Codable, Sendable {
+    public struct PageInfo: Codable, Sendable {
+        /// Where the next page starts; null on the last page.
+        public var nextMarker: String?
+        enum CodingKeys: String, CodingKey { case nextMarker = "next_marker" }
+    }
+    public var pageInfo: PageInfo
+    public var cloudServiceBasics: [ResourceSpecInfo]
+    enum CodingKeys: String, CodingKey { case pageInfo = "page_info", cloudServiceBasics = "cloud_service_basics" }
+}

@@ -84,3 +84,50 @@ public struct ConversionsQuery: Sendable {
         self.measureType = measureType
     }
 }
+
+/// ListResourceSpecs: the specs on sale for one service, resource type, region and mode,
+/// paged by an opaque marker bound to the query it came from.
+public struct ResourceSpecsQuery: CheckedRequest {
+    public var service: String
+    public var resource: String
+    public var region: String
+    /// "period" or "on_demand" (the wire's "1" and "3").
+    public var mode: String
+    public var spec: String?
+    /// The spec the page starts after.
+    public var after: String?
+    public var limit: Int
+    public var english: Bool = false
+
+    /// What a marker is bound to: the query's conditions.
+    var fingerprint: String { [service, resource, region, mode, spec ?? "", String(limit)].joined(separator: "\u{1}") }
+
+    func marker(after spec: String) -> String {
+        Data((SDKSignature.hexSHA256(Array(fingerprint.utf8)).prefix(16) + ":" + spec).utf8).base64EncodedString()
+    }
+
+    public init(_ r: ResourceSpecsRequest) throws {
+        service = try Check.required(r.cloudServiceType, "cloud_service_type", max: 64)
+        resource = try Check.required(r.resourceType, "resource_type", max: 64)
+        region = try Check.required(r.regionCode, "region_code", max: 64)
+        let mode = try Check.required(r.chargeMode, "charge_mode", max: 1)
+        try Check.oneOf(mode, "charge_mode", ["1", "3"])
+        self.mode = mode == "1" ? "period" : "on_demand"
+        let filters = r.filters ?? []
+        guard filters.count <= 1 else { throw Refusal.parameter("filters", "has more than 1 entry") }
+        if let f = filters.first {
+            guard f.key == "RESOURCE_SPEC" else { throw Refusal.parameter("filters[0].key", "must be RESOURCE_SPEC") }
+            spec = try Check.required(f.value, "filters[0].value", max: 400)
+        }
+        try Check.length(r.marker, "marker", max: 128)
+        try Check.range(r.limit, "limit", 1...100)
+        limit = r.limit ?? 100
+        if let m = Check.nonEmpty(r.marker) {
+            guard let data = Data(base64Encoded: m), let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+                  String(text[..<colon]) == String(SDKSignature.hexSHA256(Array(fingerprint.utf8)).prefix(16)) else {
+                throw Refusal.parameter("marker", "is not a marker of this query")
+            }
+            after = String(text[text.index(after: colon)...])
+        }
+    }
+}

@@ -10,6 +10,7 @@ public enum CatalogRoutes {
     static let usageTypes = Operation("ListUsageTypes", callers: readers)
     static let measureUnits = Operation("ListMeasureUnits", callers: readers)
     static let conversions = Operation("ListConversions", callers: readers)
+    static let resourceSpecs = Operation("ListResourceSpecs", callers: readers)
     // Quotes are customer-side: the customer's own credentials, or a token its partner
     // obtained for it with IAM assume_role.
     static let onDemand = Operation("ListOnDemandResourceRatings", callers: [.customer])
@@ -41,6 +42,11 @@ public enum CatalogRoutes {
         }
         router.api(.get, "/v2/bases/measurements", measureUnits, gateway: gateway) { call in
             try await catalog.measureUnits(try CatalogLanguage(header: call.headers[xLanguage]))
+        }
+        router.api(.post, "/v2/products/resource-specs-query", resourceSpecs, gateway: gateway) { call in
+            var q = try call.checked(ResourceSpecsQuery.self)
+            q.english = try CatalogLanguage(header: call.headers[xLanguage]).english
+            return try await catalog.resourceSpecs(q)
         }
         router.api(.get, "/v2/bases/conversions", conversions, gateway: gateway) { call in
             try await catalog.conversions(try ConversionsQuery(language: call.headers[xLanguage], call.queryParameters))

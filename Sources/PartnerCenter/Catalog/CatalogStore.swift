@@ -105,4 +105,32 @@ public struct CatalogStore: Sendable {
             })
         }
     }
+
+    /// ListResourceSpecs: the specs on sale (a price plan in force now), by spec code.
+    public func resourceSpecs(_ q: ResourceSpecsQuery) async throws -> ResourceSpecList {
+        let now = try await database.businessNow()
+        let name: SQLQueryString = q.english ? "name_en" : "name_zh"
+        return try await database.read { db in
+            var filter: SQLQueryString = """
+                p.service_type = \(bind: q.service) AND p.resource_type = \(bind: q.resource) AND p.region = \(bind: q.region) AND p.charge_mode = \(bind: q.mode)
+                AND EXISTS (SELECT 1 FROM price_plans pp WHERE pp.product_id = p.id AND pp.effective_from <= \(bind: now)
+                            AND (pp.effective_until IS NULL OR pp.effective_until > \(bind: now)))
+                """
+            if let s = q.spec { filter += " AND p.resource_spec = \(bind: s)" }
+            if let a = q.after { filter += " AND p.resource_spec > \(bind: a)" }
+            let rows = try await db.raw("""
+                SELECT DISTINCT p.resource_spec, st.\(name) AS sname, rt.\(name) AS rname FROM products p
+                LEFT JOIN catalog_service_types st ON st.code = p.service_type LEFT JOIN catalog_resource_types rt ON rt.code = p.resource_type
+                WHERE \(filter) ORDER BY p.resource_spec LIMIT \(bind: q.limit + 1)
+                """).all()
+            let specs = try rows.prefix(q.limit).map { r in
+                ResourceSpecInfo(cloudServiceType: q.service, cloudServiceTypeName: try r.decode(column: "sname", as: String?.self), resourceType: q.resource,
+                                 resourceTypeName: try r.decode(column: "rname", as: String?.self), resourceSpec: try r.decode(column: "resource_spec", as: String.self),
+                                 resourceSpecName: try r.decode(column: "resource_spec", as: String.self), chargeMode: q.mode == "period" ? "1" : "3",
+                                 regionCode: q.region)
+            }
+            return ResourceSpecList(pageInfo: .init(nextMarker: rows.count > q.limit ? specs.last.map { q.marker(after: $0.resourceSpec) } : nil),
+                                    cloudServiceBasics: specs)
+        }
+    }
 }

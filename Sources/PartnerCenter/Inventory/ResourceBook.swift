@@ -126,12 +126,14 @@ final class ResourceBook {
             """).run()
     }
 
-    /// Expiry with policy 1: the resource goes on, billed by usage (no expiry, no policy).
+    /// Expiry with policy 1: the resource goes on, billed by usage from now (no expiry, no
+    /// policy; its pay-per-use life starts at the switch).
     static func convertToOnDemand(_ db: any SQLDatabase, resourceIDs: [String], now: Int64) async throws {
         guard !resourceIDs.isEmpty else { return }
         try await db.raw("""
             UPDATE customer_resources SET charge_mode = 'on_demand', expires_at = NULL, expire_policy = 0, period_type = NULL, period_num = NULL,
-                next_renewal_at = NULL, auto_renew_left = NULL, auto_renew_period = NULL, status = \(bind: Status.inUse.rawValue), updated_at = \(bind: now)
+                next_renewal_at = NULL, auto_renew_left = NULL, auto_renew_period = NULL, status = \(bind: Status.inUse.rawValue), effective_at = \(bind: now),
+                updated_at = \(bind: now)
             WHERE resource_id IN (\(binds: resourceIDs))
             """).run()
     }

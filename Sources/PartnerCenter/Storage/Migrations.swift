@@ -698,6 +698,8 @@ public enum Migrations {
             )
             """,
             "CREATE INDEX order_refunds_order ON order_refunds (order_id)",
+            // Which orders name a resource: "is it in a pending order?" by index, not by scan.
+            "CREATE TABLE order_resources (order_id TEXT NOT NULL REFERENCES orders(id), resource_id TEXT NOT NULL, PRIMARY KEY (resource_id, order_id))",
         ]),
     ]
 

@@ -111,8 +111,10 @@ public struct Lifecycle: Sendable {
             let (at, event) = (next.at, next.event)
             let before = report.total
             let mains = try await database.read { db in try await self.mainsDue(db, event: event, at: at) }
-            for id in mains {
-                try await handle(event, resourceID: id, at: at, report: &report)
+            // Events of one moment go in batches, each one transaction (one commit, one
+            // fsync); every event in it re-checks its resource under lock first.
+            for start in stride(from: 0, to: mains.count, by: Self.batch) {
+                try await handle(event, resourceIDs: Array(mains[start..<min(start + Self.batch, mains.count)]), at: at, report: &report)
             }
             progress?(report.total)
             // A due moment whose resources another instance took moves nothing here: that
@@ -135,12 +137,37 @@ public struct Lifecycle: Sendable {
             .all().map { try $0.decode(column: "resource_id", as: String.self) }
     }
 
-    /// One event for one main resource (and its attached ones), in its own transaction.
-    func handle(_ event: Event, resourceID: String, at: Int64, report: inout LifecycleReport) async throws {
+    /// Events handled in one transaction.
+    static let batch = 200
+
+    enum Outcome: Sendable { case none, renewed, renewalFailed, expired, frozen, released, converted }
+
+    /// One event for each of these main resources (and their attached ones), in one transaction.
+    func handle(_ event: Event, resourceIDs: [String], at: Int64, report: inout LifecycleReport) async throws {
         let backend = database.backend
-        let g = grace, r = retention
-        enum Outcome { case none, renewed, renewalFailed, expired, frozen, released, converted }
-        let outcome: Outcome = try await database.transaction { db in
+        let (g, r) = (grace, retention)
+        let outcomes: [Outcome] = try await database.transaction { db in
+            var out: [Outcome] = []
+            for id in resourceIDs { out.append(try await Self.apply(db, backend: backend, event, resourceID: id, at: at, grace: g, retention: r)) }
+            return out
+        }
+        for outcome in outcomes {
+            switch outcome {
+            case .none: break
+            case .renewed: report.renewed += 1
+            case .renewalFailed: report.renewalsFailed += 1
+            case .expired: report.expired += 1
+            case .frozen: report.frozen += 1
+            case .released: report.released += 1
+            case .converted: report.converted += 1
+            }
+        }
+    }
+
+    /// One event for one main resource and its attached ones, in the caller's transaction.
+    static func apply(_ db: any SQLDatabase, backend: Database.Backend, _ event: Event, resourceID: String, at: Int64,
+                      grace g: Int64, retention r: Int64) async throws -> Outcome {
+        do {
             guard let main = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID)\(backend.forUpdate)").first() else { return .none }
             let status = try main.decode(column: "status", as: Int.self)
             let expires = try main.decode(column: "expires_at", as: Int64?.self) ?? 0
@@ -189,15 +216,6 @@ public struct Lifecycle: Sendable {
                 for id in all { try await BillingStore.endPackages(db, ofResource: id) }
                 return .released
             }
-        }
-        switch outcome {
-        case .none: break
-        case .renewed: report.renewed += 1
-        case .renewalFailed: report.renewalsFailed += 1
-        case .expired: report.expired += 1
-        case .frozen: report.frozen += 1
-        case .released: report.released += 1
-        case .converted: report.converted += 1
         }
     }
 

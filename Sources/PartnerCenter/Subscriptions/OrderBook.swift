@@ -1,7 +1,8 @@
 import Foundation
 import SQLKit
 
-/// The order book: the one writer of `orders` and `order_items`. An order is written whole
+/// The order book: the one writer of `orders`, `order_items`, `order_resources` (which
+/// orders name a resource) and `order_refunds`. An order is written whole
 /// when it is placed, and changes state only here (paid, cancelled), in the caller's
 /// transaction, together with the money and resources that state change moves.
 ///
@@ -74,6 +75,9 @@ enum OrderBook {
                     \(bind: h.createdAt), \(bind: h.payDeadline), NULL, NULL, \(bind: h.createdAt))
             """).run()
         for l in lines {
+            for rid in l.resourceIDs {
+                try await db.raw("INSERT INTO order_resources (order_id, resource_id) VALUES (\(bind: h.id), \(bind: rid)) ON CONFLICT DO NOTHING").run()
+            }
             try await db.raw("""
                 INSERT INTO order_items (id, order_id, seq, resource_ids, service_type, resource_type, resource_spec, region, product_id, period_type,
                                          period_num, subscription_num, spec_size, spec_size_measure_id, effective_at, expires_at, official, discount,

@@ -364,3 +364,55 @@ public struct RefundInfoList: Codable, Sendable {
     public var refundInfos: [RefundInfo]
     enum CodingKeys: String, CodingKey { case totalCount = "total_count", refundInfos = "refund_infos" }
 }
+
+/// QueryCustomerOnDemandResourcesReq
+public struct OnDemandResourcesRequest: Codable, Sendable {
+    public var customerID: String?
+    public var regionCode: String?
+    public var serviceTypeCode: String?
+    public var resourceIDs: [String]?
+    public var effectiveTimeBegin: String?
+    public var effectiveTimeEnd: String?
+    public var offset: Int?
+    public var limit: Int?
+    public var status: Int?
+    public var indirectPartnerID: String?
+    enum CodingKeys: String, CodingKey {
+        case customerID = "customer_id", regionCode = "region_code", serviceTypeCode = "service_type_code", resourceIDs = "resource_ids"
+        case effectiveTimeBegin = "effective_time_begin", effectiveTimeEnd = "effective_time_end", offset, limit, status
+        case indirectPartnerID = "indirect_partner_id"
+    }
+}
+
+/// CustomerOnDemandResource
+public struct OnDemandResource: Codable, Sendable {
+    public var customerID: String
+    public var regionCode: String
+    public var availabilityZoneCode: String?
+    public var serviceTypeCode: String
+    public var resourceTypeCode: String
+    public var serviceTypeName: String?
+    public var resourceTypeName: String?
+    public var resourceID: String
+    public var resourceName: String
+    public var effectiveTime: String
+    public var expireTime: String?
+    /// 1 normal, 6 closed.
+    public var status: Int
+    public var resourceSpecCode: String
+    public var resourceInfo: String?
+    public var productSpecDesc: String
+    enum CodingKeys: String, CodingKey {
+        case customerID = "customer_id", regionCode = "region_code", availabilityZoneCode = "availability_zone_code"
+        case serviceTypeCode = "service_type_code", resourceTypeCode = "resource_type_code", serviceTypeName = "service_type_name"
+        case resourceTypeName = "resource_type_name", resourceID = "resource_id", resourceName = "resource_name", effectiveTime = "effective_time"
+        case expireTime = "expire_time", status, resourceSpecCode = "resource_spec_code", resourceInfo = "resource_info", productSpecDesc = "product_spec_desc"
+    }
+}
+
+/// ListCustomerOnDemandResourcesResponse
+public struct OnDemandResourceList: Codable, Sendable {
+    public var resources: [OnDemandResource]
+    public var totalCount: Int
+    enum CodingKeys: String, CodingKey { case resources, totalCount = "total_count" }
+}

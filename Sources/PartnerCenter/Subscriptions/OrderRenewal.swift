@@ -6,9 +6,8 @@ extension OrderStore {
     /// most one open order.
     static func inPendingOrder(_ db: any SQLDatabase, resourceID: String, now: Int64) async throws -> Bool {
         try await db.raw("""
-            SELECT o.id FROM order_items i JOIN orders o ON o.id = i.order_id
-            WHERE o.status = \(bind: OrderBook.Status.pendingPayment.rawValue) AND o.pay_deadline > \(bind: now)
-              AND (',' || i.resource_ids || ',') LIKE \(bind: likeInfix("," + resourceID + ",")) ESCAPE '\\'
+            SELECT o.id FROM order_resources r JOIN orders o ON o.id = r.order_id
+            WHERE r.resource_id = \(bind: resourceID) AND o.status = \(bind: OrderBook.Status.pendingPayment.rawValue) AND o.pay_deadline > \(bind: now)
             """).first() != nil
     }
 

@@ -189,8 +189,18 @@ public struct OrderStore: Sendable {
                 lines = Self.applying(nil, to: lines)
             }
 
-            // Coupons, in the order given, each on the lines it applies to.
+            // Every account the payment may touch is locked first, in id order (as every
+            // transfer locks), so balances read next stay true and payments never deadlock.
             let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
+            let cashAccount = try await Ledger.ensure(db, owner: customer, type: .cash)
+            let creditAccount = Ledger.accountID(owner: customer, type: .credit)
+            let hasCredit = try await db.raw("SELECT id FROM ledger_accounts WHERE id = \(bind: creditAccount)").first() != nil
+            let candidates = p.coupons.isEmpty ? [] : try await Self.usableCoupons(db, customerID: customer, ids: p.coupons.map(\.id), now: now)
+            for id in Set([revenue, cashAccount] + (hasCredit ? [creditAccount] : []) + candidates.map(\.account)).sorted() {
+                _ = try await Ledger.lockedBalance(db, backend: backend, id)
+            }
+
+            // Coupons, in the order given, each on the lines it applies to.
             var couponTransfers: [(UsableCoupon, Int64)] = []
             if !p.coupons.isEmpty {
                 let found = try await Self.usableCoupons(db, customerID: customer, ids: p.coupons.map(\.id), now: now)
@@ -216,9 +226,6 @@ public struct OrderStore: Sendable {
 
             // The rest from cash, then credit.
             let rest = lines.reduce(0) { $0 + $1.due - $1.voucher - $1.cashCoupon }
-            let cashAccount = try await Ledger.ensure(db, owner: customer, type: .cash)
-            let creditAccount = Ledger.accountID(owner: customer, type: .credit)
-            let hasCredit = try await db.raw("SELECT id FROM ledger_accounts WHERE id = \(bind: creditAccount)").first() != nil
             let cashBalance = max(0, try await Ledger.lockedBalance(db, backend: backend, cashAccount))
             let creditBalance = hasCredit ? max(0, try await Ledger.lockedBalance(db, backend: backend, creditAccount)) : 0
             guard cashBalance + creditBalance >= rest else {

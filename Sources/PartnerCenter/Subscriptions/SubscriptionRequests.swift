@@ -112,3 +112,38 @@ public struct Provisioning: CheckedRequest {
         autoRenew = r.autoRenew == true
     }
 }
+
+/// ListCustomerOnDemandResources: one reseller-model customer's pay-per-use resources.
+public struct OnDemandResourceFilter: Sendable {
+    public var customerID: String
+    public var regionCode: String?
+    public var serviceType: String?
+    public var resourceIDs: [String]
+    public var effectiveFrom: Int64?
+    public var effectiveUntil: Int64?
+    /// 1 normal, 6 closed (the others never occur here).
+    public var status: Int?
+    public var indirectPartnerID: String?
+    public var english: Bool
+    public var page: Page
+
+    public init(_ r: OnDemandResourcesRequest, language: String?) throws {
+        customerID = try Check.required(r.customerID, "customer_id", max: 64)
+        try Check.length(r.regionCode, "region_code", max: 64)
+        try Check.length(r.serviceTypeCode, "service_type_code", max: 64)
+        if let ids = r.resourceIDs, ids.count > 50 { throw Refusal.parameter("resource_ids", "has more than 50 entries") }
+        try Check.length(r.effectiveTimeBegin, "effective_time_begin", max: 20)
+        try Check.length(r.effectiveTimeEnd, "effective_time_end", max: 20)
+        effectiveFrom = try Check.utcTime(Check.nonEmpty(r.effectiveTimeBegin), "effective_time_begin")
+        effectiveUntil = try Check.utcTimeEnd(Check.nonEmpty(r.effectiveTimeEnd), "effective_time_end")
+        try Check.range(r.status, "status", 1...6)
+        try Check.length(r.indirectPartnerID, "indirect_partner_id", max: 64)
+        page = try Page(offset: r.offset, limit: r.limit, maxOffset: Int(Int32.max))
+        english = try CatalogLanguage(header: language).english
+        regionCode = Check.nonEmpty(r.regionCode)
+        serviceType = Check.nonEmpty(r.serviceTypeCode)
+        resourceIDs = r.resourceIDs ?? []
+        status = r.status
+        indirectPartnerID = Check.nonEmpty(r.indirectPartnerID)
+    }
+}

@@ -56,6 +56,7 @@ struct OwnershipTests {
         #expect(Self.writers(of: "orders", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "order_items", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "order_refunds", in: files) == ["Subscriptions/OrderBook.swift"])
+        #expect(Self.writers(of: "order_resources", in: files) == ["Subscriptions/OrderBook.swift"])
     }
 
     @Test func onlyTheEdgeSpeaksHTTP() throws {
