@@ -819,6 +819,14 @@ def ms(s: str) -> int:
     return int(parse_utc(s).timestamp() * 1000)
 
 
+def unused_share(total: Decimal, begin: int, end: int, now: int) -> tuple[Decimal, Decimal]:
+    """The unused share of a period to the fen, truncated, for a moment known to a few
+    seconds (the wire shows whole seconds and the clock runs on): the lowest and highest."""
+    from decimal import ROUND_DOWN
+    at = lambda t: (total * D(end - t) / D(end - begin)).quantize(D("0.01"), rounding=ROUND_DOWN)
+    return at(now + 10_000), at(now - 2_000)
+
+
 def test_unsubscribing_refunds_renewals_in_full_and_the_period_in_effect_by_its_unused_share(life):
     from decimal import ROUND_DOWN
     w = life
@@ -846,11 +854,12 @@ def test_unsubscribing_refunds_renewals_in_full_and_the_period_in_effect_by_its_
     # The whole resource: the unused share of the month in effect, truncated to the fen.
     now = ms(w.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
     begin, end = ms(vm.effective_time), ms(vm.expire_time)
-    back = (SMALL_MONTH * D(end - now) / D(end - begin)).quantize(D("0.01"), rounding=ROUND_DOWN)
+    low, high = unused_share(SMALL_MONTH, begin, end, now)
     out = unsubscribe(me, [vm.resource_id])
     (oid,) = out.order_ids
     info = show(me, oid).order_info
-    assert D(str(info.amount_after_discount)) == back
+    back = D(str(info.amount_after_discount))
+    assert low <= back <= high and high - low <= D("0.01"), (low, back, high)
     assert D(str(info.amount_info.consumed_amount)) == SMALL_MONTH - back and D(str(info.amount_info.commission_amount)) == 0
     assert cash_of(me) == D("1000") - SMALL_MONTH + back
     assert resource(me, vm.resource_id).status == 3
@@ -933,3 +942,44 @@ def test_resource_specs_on_sale_page_by_marker(world):
     first = specs(world.sp, limit=1).page_info.next_marker
     err = assert_error(world.sp.signed("POST", "/v2/products/resource-specs-query",
                                        dict(cloud_service_type=EC2, resource_type=VM, region_code=REGION, charge_mode="3", limit=1, marker=first)), 400, "CBC.0100")
+
+
+def test_switching_to_pay_per_use_now_refunds_the_rest_of_the_term(life):
+    from decimal import ROUND_DOWN
+    from huaweicloudsdkbss.v2 import (ListCustomerOnDemandResourcesRequest, PeriodToOnDemandInstantlyReq, QueryCustomerOnDemandResourcesReq,
+                                      UpdatePeriodToOnDemandInstantlyRequest)
+    w = life
+    w.cli("admin", "clock", "set", "2029-09-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="100")
+    bought = w.order(cust.domain_id, small(), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    w.cli("admin", "clock", "advance", "12d", "--json")
+    now = ms(w.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    begin, end = ms(vm.effective_time), ms(vm.expire_time)
+    low, high = unused_share(SMALL_MONTH, begin, end, now)
+
+    def switch(ids):
+        return me.client.update_period_to_on_demand_instantly(UpdatePeriodToOnDemandInstantlyRequest(
+            body=PeriodToOnDemandInstantlyReq(resource_ids=ids))).to_ondemand_service_results
+
+    got = switch([vm.resource_id, "no-such-resource"])
+    assert [(g.resource_id, g.result, g.error_code) for g in got] == [(vm.resource_id, "SUCCESS", None), ("no-such-resource", "FAIL", "CBC.99003012")]
+    info = show(me, got[0].order_id).order_info
+    back = D(str(info.amount_after_discount))
+    assert info.order_type == 10 and info.status == 5 and low <= back <= high, (low, back, high)
+    assert D(str(info.amount_info.consumed_amount)) == SMALL_MONTH - back
+    assert cash_of(me) == D("100") - SMALL_MONTH + back
+    parts = refund_rows(me, got[0].order_id).refund_infos
+    assert sum(D(str(p.amount)) for p in parts) == -back
+    assert me.client.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+        body=QueryResourcesReq(resource_ids=[vm.resource_id], limit=10))).data == []
+    od = w.sp.client.list_customer_on_demand_resources(ListCustomerOnDemandResourcesRequest(
+        body=QueryCustomerOnDemandResourcesReq(customer_id=cust.domain_id))).resources
+    assert [(r.resource_id, r.status) for r in od] == [(vm.resource_id, 1)]
+    assert abs((parse_utc(od[0].effective_time) - w.now()).total_seconds()) <= 10   # billed by usage from the switch
+    (again,) = switch([vm.resource_id])
+    assert again.result == "FAIL" and again.error_code == "CBC.99003012" and again.order_id is None
+    assert_error(me.signed("POST", "/v2/orders/subscriptions/resources/to-on-demand/instantly", {"resource_ids": []}), 400, "CBC.0100")
+    assert w.sp.signed("POST", "/v2/orders/subscriptions/resources/to-on-demand/instantly", {"resource_ids": [vm.resource_id]}).status_code == 403
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")

@@ -128,7 +128,7 @@ enum OrderBook {
     /// transaction): one line per resource with what it returns, and the refund's parts.
     static func placeRefund(_ db: any SQLDatabase, _ h: Header, lines: [Line], consumed: Int64, parts: [RefundPart], cash: Int64, credit: Int64,
                             fiveDay: Bool) async throws {
-        precondition(h.kind == .unsubscription && h.status == .completed, "a refund order is an unsubscription, booked at once")
+        precondition((h.kind == .unsubscription || h.kind == .toOnDemand) && h.status == .completed, "a refund order is an unsubscription or a switch, booked at once")
         let refund = lines.reduce(0) { $0 + $1.official }
         precondition(lines.allSatisfy { $0.discount == 0 && $0.official >= 0 }, "a refund line returns what it says")
         precondition(cash + credit == refund, "a refund is paid back in full, to cash and credit")

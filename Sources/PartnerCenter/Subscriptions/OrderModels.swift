@@ -416,3 +416,25 @@ public struct OnDemandResourceList: Codable, Sendable {
     public var totalCount: Int
     enum CodingKeys: String, CodingKey { case resources, totalCount = "total_count" }
 }
+
+/// PeriodToOnDemandInstantlyReq
+public struct PeriodToOnDemandNowRequest: Codable, Sendable {
+    public var resourceIDs: [String]?
+    enum CodingKeys: String, CodingKey { case resourceIDs = "resource_ids" }
+}
+
+/// UpdatePeriodToOnDemandInstantlyResponse
+public struct ToOnDemandResults: Codable, Sendable {
+    /// ToOndemandServiceResult
+    public struct Result: Codable, Sendable {
+        public var resourceID: String
+        /// SUCCESS or FAIL.
+        public var result: String
+        public var errorCode: String?
+        public var errorMsg: String?
+        public var orderID: String?
+        enum CodingKeys: String, CodingKey { case resourceID = "resource_id", result, errorCode = "error_code", errorMsg = "error_msg", orderID = "order_id" }
+    }
+    public var toOndemandServiceResults: [Result]
+    enum CodingKeys: String, CodingKey { case toOndemandServiceResults = "to_ondemand_service_results" }
+}

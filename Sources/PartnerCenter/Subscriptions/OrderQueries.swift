@@ -22,7 +22,7 @@ extension OrderStore {
         var paidAt: Int64?
         var consumed: Int64 = 0
         var commission: Int64 = 0
-        var isUnsubscription: Bool { kind == OrderBook.Kind.unsubscription.rawValue }
+        var isUnsubscription: Bool { kind == OrderBook.Kind.unsubscription.rawValue || kind == OrderBook.Kind.toOnDemand.rawValue }
     }
 
     static func headerSelect(now: Int64, english: Bool = false) -> SQLQueryString {

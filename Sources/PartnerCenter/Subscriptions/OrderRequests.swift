@@ -185,3 +185,16 @@ public struct RefundOrderQuery: Sendable {
         try Check.length(indirectPartnerID, "indirect_partner_id", max: 64)
     }
 }
+
+/// UpdatePeriodToOnDemandInstantly: 1–10 resources.
+public struct ToOnDemandNow: CheckedRequest {
+    public var resourceIDs: [String]
+
+    public init(_ r: PeriodToOnDemandNowRequest) throws {
+        guard let ids = r.resourceIDs, !ids.isEmpty else { throw Refusal.parameter("resource_ids", "is required") }
+        guard ids.count <= 10 else { throw Refusal.parameter("resource_ids", "has more than 10 entries") }
+        for (i, id) in ids.enumerated() { _ = try Check.required(id, "resource_ids[\(i)]", max: 64) }
+        guard Set(ids).count == ids.count else { throw Refusal.parameter("resource_ids", "names a resource twice") }
+        resourceIDs = ids
+    }
+}

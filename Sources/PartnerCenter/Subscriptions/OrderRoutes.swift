@@ -15,6 +15,7 @@ public enum OrderRoutes {
     public static let cancelAutoRenew = Operation("CancelAutoRenewalResources", callers: [.customer])
     public static let toOnDemand = Operation("UpdatePeriodToOnDemand", callers: [.customer])
     public static let unsubscribe = Operation("CancelResourcesSubscription", callers: [.customer])
+    public static let toOnDemandNow = Operation("UpdatePeriodToOnDemandInstantly", callers: [.customer])
     public static let refunds = Operation("ShowRefundOrderDetails", callers: readers)
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, orders store: OrderStore) {
@@ -51,6 +52,9 @@ public enum OrderRoutes {
         }
         router.api(.post, "/v2/orders/subscriptions/resources/to-on-demand", toOnDemand, gateway: gateway) { call in
             try await store.toOnDemandAtExpiry(caller: call.principal, try call.checked(ToOnDemandAtExpiry.self))
+        }
+        router.api(.post, "/v2/orders/subscriptions/resources/to-on-demand/instantly", toOnDemandNow, gateway: gateway) { call in
+            try await store.toOnDemandNow(caller: call.principal, try call.checked(ToOnDemandNow.self))
         }
         router.api(.post, "/v2/orders/subscriptions/resources/unsubscribe", unsubscribe, gateway: gateway) { call in
             try await store.unsubscribe(caller: call.principal, try call.checked(Unsubscription.self))

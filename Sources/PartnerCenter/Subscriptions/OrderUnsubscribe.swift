@@ -137,38 +137,55 @@ extension OrderStore {
             }
             guard !refunds.isEmpty else { throw refusals[0].1 }
 
-            // The money back, from the platform's revenue.
-            let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
-            let cash = refunds.reduce(0) { $0 + $1.cash }, credit = refunds.reduce(0) { $0 + $1.credit }
-            if cash > 0 {
-                _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: try await Ledger.ensure(db, owner: caller.domainID, type: .cash),
-                                                                      units: cash, partnerID: partner, counterpartyID: caller.domainID, idPrefix: "RF"))
+            let id = try await Self.bookRefund(db, backend: backend, customerID: caller.domainID, partner: partner,
+                                               userName: try c.decode(column: "name", as: String.self), kind: .unsubscription,
+                                               refunds: refunds, fiveDay: usedFiveDay, now: now)
+            return RenewalResponse(orderIDs: [id], failResourceInfos: refusals.map { FailResourceInfo(errorCode: $0.1.rule.wire.code, errorMsg: $0.1.message, resourceID: $0.0) })
+        }
+    }
+
+    /// Books a refund order (an unsubscription, or a switch to pay-per-use): the money back
+    /// from the platform's revenue (cash to cash, credit to credit), a negative fee (bill type
+    /// 4) per resource, the resources' new state, and the order with where its refund came from.
+    static func bookRefund(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, partner: String, userName: String,
+                           kind: OrderBook.Kind, refunds: [ResourceRefund], fiveDay: Bool, now: Int64) async throws -> String {
+        let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
+        let cash = refunds.reduce(0) { $0 + $1.cash }, credit = refunds.reduce(0) { $0 + $1.credit }
+        if cash > 0 {
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: try await Ledger.ensure(db, owner: customerID, type: .cash),
+                                                                  units: cash, partnerID: partner, counterpartyID: customerID, idPrefix: "RF"))
+        }
+        if credit > 0 {
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: try await Ledger.ensure(db, owner: customerID, type: .credit),
+                                                                  units: credit, partnerID: partner, counterpartyID: customerID, idPrefix: "RF"))
+        }
+        let id = Self.orderID(now: now)
+        let fees = FeeBook()
+        var lines: [OrderBook.Line] = []
+        for r in refunds {
+            let row = r.row
+            let expires = try row.decode(column: "expires_at", as: Int64.self)
+            lines.append(OrderBook.Line(
+                seq: lines.count, resourceIDs: [r.resourceID], serviceType: try row.decode(column: "service_type", as: String.self),
+                resourceType: try row.decode(column: "resource_type", as: String.self), spec: try row.decode(column: "resource_spec", as: String.self),
+                region: try row.decode(column: "region", as: String.self), productID: try row.decode(column: "product_id", as: String.self),
+                periodType: try row.decode(column: "period_type", as: Int?.self) ?? 2, periodNum: 0, subscriptions: 1,
+                size: try row.decode(column: "spec_size", as: Int?.self), sizeMeasureID: try row.decode(column: "spec_size_measure_id", as: Int?.self),
+                effectiveAt: r.newExpiry ?? now, expiresAt: expires, official: r.refund, discount: 0))
+            if r.refund > 0 {
+                try await fees.add(db, FeeBook.Fee(
+                    id: "FE" + Identifiers.domainID().prefix(24), customerID: customerID, partnerID: partner, cycle: BillingStore.cycle(now),
+                    serviceType: lines.last!.serviceType, resourceType: lines.last!.resourceType, region: lines.last!.region, resourceID: r.resourceID,
+                    resourceName: try row.decode(column: "resource_name", as: String.self), resourceSpec: lines.last!.spec, productID: lines.last!.productID,
+                    chargingMode: 1, billType: 4, begin: r.newExpiry ?? now, end: expires, tradeTime: now, tradeID: id,
+                    official: -r.refund, discount: 0, consume: -r.refund, cash: -r.cash, credit: -r.credit, coupon: 0, debt: 0))
             }
-            if credit > 0 {
-                _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: try await Ledger.ensure(db, owner: caller.domainID, type: .credit),
-                                                                      units: credit, partnerID: partner, counterpartyID: caller.domainID, idPrefix: "RF"))
-            }
-            let id = Self.orderID(now: now)
-            let fees = FeeBook()
-            var lines: [OrderBook.Line] = []
-            for r in refunds {
-                let row = r.row
-                let expires = try row.decode(column: "expires_at", as: Int64.self)
-                lines.append(OrderBook.Line(
-                    seq: lines.count, resourceIDs: [r.resourceID], serviceType: try row.decode(column: "service_type", as: String.self),
-                    resourceType: try row.decode(column: "resource_type", as: String.self), spec: try row.decode(column: "resource_spec", as: String.self),
-                    region: try row.decode(column: "region", as: String.self), productID: try row.decode(column: "product_id", as: String.self),
-                    periodType: try row.decode(column: "period_type", as: Int?.self) ?? 2, periodNum: 0, subscriptions: 1,
-                    size: try row.decode(column: "spec_size", as: Int?.self), sizeMeasureID: try row.decode(column: "spec_size_measure_id", as: Int?.self),
-                    effectiveAt: r.newExpiry ?? now, expiresAt: expires, official: r.refund, discount: 0))
-                if r.refund > 0 {
-                    try await fees.add(db, FeeBook.Fee(
-                        id: "FE" + Identifiers.domainID().prefix(24), customerID: caller.domainID, partnerID: partner, cycle: BillingStore.cycle(now),
-                        serviceType: lines.last!.serviceType, resourceType: lines.last!.resourceType, region: lines.last!.region, resourceID: r.resourceID,
-                        resourceName: try row.decode(column: "resource_name", as: String.self), resourceSpec: lines.last!.spec, productID: lines.last!.productID,
-                        chargingMode: 1, billType: 4, begin: r.newExpiry ?? now, end: expires, tradeTime: now, tradeID: id,
-                        official: -r.refund, discount: 0, consume: -r.refund, cash: -r.cash, credit: -r.credit, coupon: 0, debt: 0))
-                }
+            switch kind {
+            case .toOnDemand:
+                // Billed by usage from now on; its packages end with the yearly/monthly term.
+                try await ResourceBook.convertToOnDemand(db, resourceIDs: [r.resourceID], now: now)
+                try await BillingStore.endPackages(db, ofResource: r.resourceID)
+            default:
                 if let back = r.newExpiry {
                     try await ResourceBook.extend(db, resourceID: r.resourceID, expiresAt: back, periodType: lines.last!.periodType, now: now)
                 } else {
@@ -176,15 +193,51 @@ extension OrderStore {
                     try await BillingStore.endPackages(db, ofResource: r.resourceID)
                 }
             }
-            try await fees.finish(db)
-            try await OrderBook.placeRefund(db, OrderBook.Header(
-                id: id, customerID: caller.domainID, partnerID: partner, kind: .unsubscription, status: .completed, source: 1,
-                userName: try c.decode(column: "name", as: String.self),
-                serviceType: lines[0].serviceType, discountID: nil, createdAt: now, payDeadline: nil),
-                lines: lines, consumed: refunds.reduce(0) { $0 + $1.consumed }, parts: refunds.flatMap(\.parts), cash: cash, credit: credit,
-                fiveDay: usedFiveDay)
-            return RenewalResponse(orderIDs: [id], failResourceInfos: refusals.map { FailResourceInfo(errorCode: $0.1.rule.wire.code, errorMsg: $0.1.message, resourceID: $0.0) })
         }
+        try await fees.finish(db)
+        try await OrderBook.placeRefund(db, OrderBook.Header(
+            id: id, customerID: customerID, partnerID: partner, kind: kind, status: .completed, source: 1, userName: userName,
+            serviceType: lines[0].serviceType, discountID: nil, createdAt: now, payDeadline: nil),
+            lines: lines, consumed: refunds.reduce(0) { $0 + $1.consumed }, parts: refunds.flatMap(\.parts), cash: cash, credit: credit,
+            fiveDay: fiveDay)
+        return id
+    }
+
+    /// UpdatePeriodToOnDemandInstantly: each resource's group is billed by usage from now; a
+    /// type-10 order per resource refunds what is left of its term (the unsubscription rule,
+    /// without the five-day one). Failures are reported per resource.
+    public func toOnDemandNow(caller: Principal, _ r: ToOnDemandNow) async throws -> ToOnDemandResults {
+        let backend = database.backend
+        var results: [ToOnDemandResults.Result] = []
+        for id in r.resourceIDs {
+            do {
+                let order: String = try await database.transaction { db in
+                    let now = try await BusinessClock.now(db)
+                    guard let c = try await db.raw("SELECT c.partner_id, a.name FROM customers c JOIN accounts a ON a.id = c.id WHERE c.id = \(bind: caller.domainID)").first(),
+                          let (main, ids) = try await Self.group(db, backend: backend, customerID: caller.domainID, resourceID: id) else {
+                        throw Self.unknownResource
+                    }
+                    guard try main.decode(column: "status", as: Int.self) == 2, (try main.decode(column: "expires_at", as: Int64?.self) ?? 0) > now else {
+                        throw Refusal(.inGraceOrRetention, "Resources in the grace or retention period cannot switch to pay-per-use.")
+                    }
+                    for rid in ids where try await Self.inPendingOrder(db, resourceID: rid, now: now) {
+                        throw Refusal(.resourceInPendingOrder, "The resource is in a pending-payment order; pay or cancel that order first.")
+                    }
+                    let rows = try await db.raw("SELECT * FROM customer_resources WHERE resource_id IN (\(binds: ids)) ORDER BY is_main DESC, resource_id").all()
+                    var refunds: [ResourceRefund] = []
+                    for row in rows {
+                        if let refund = try await Self.refund(db, row: row, whole: true, fiveDay: false, now: now) { refunds.append(refund) }
+                    }
+                    return try await Self.bookRefund(db, backend: backend, customerID: caller.domainID, partner: try c.decode(column: "partner_id", as: String.self),
+                                                     userName: try c.decode(column: "name", as: String.self), kind: .toOnDemand, refunds: refunds,
+                                                     fiveDay: false, now: now)
+                }
+                results.append(.init(resourceID: id, result: "SUCCESS", errorCode: nil, errorMsg: nil, orderID: order))
+            } catch let e as Refusal {
+                results.append(.init(resourceID: id, result: "FAIL", errorCode: e.rule.wire.code, errorMsg: e.message, orderID: nil))
+            }
+        }
+        return ToOnDemandResults(toOndemandServiceResults: results)
     }
 
     /// ShowRefundOrderDetails: where an unsubscription order's refund came from.
@@ -194,7 +247,7 @@ extension OrderStore {
             var scope = try await Self.scope(db, caller: caller, indirectPartnerID: q.indirectPartnerID)
             if caller.kind != .customer, let c = q.customerID { scope += " AND o.customer_id = \(bind: c)" }
             guard let r = try await db.raw("\(Self.headerSelect(now: now)) WHERE o.id = \(bind: q.orderID) AND \(scope)").first() else { throw Self.notFound }
-            guard try r.decode(column: "order_type", as: Int.self) == OrderBook.Kind.unsubscription.rawValue else {
+            guard [OrderBook.Kind.unsubscription.rawValue, OrderBook.Kind.toOnDemand.rawValue].contains(try r.decode(column: "order_type", as: Int.self)) else {
                 throw Refusal(.notARefundOrder, "The order is not an unsubscription or downgrade order.")
             }
             let rows = try await db.raw("""
