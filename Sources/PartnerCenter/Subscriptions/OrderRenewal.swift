@@ -117,9 +117,7 @@ extension OrderStore {
         guard !lines.isEmpty else { throw refusals[0].1 }
         for i in lines.indices { lines[i].seq = i }
         let offered = try await Self.offeredDiscounts(db, customerID: customerID, associationType: try c.decode(column: "association_type", as: String.self), at: now)
-        let best = offered.map { ($0, Self.applying($0, to: lines)) }.max { a, b in
-            a.1.reduce(0) { $0 + $1.discount } < b.1.reduce(0) { $0 + $1.discount }
-        }.flatMap { $0.1.reduce(0) { $0 + $1.discount } > 0 ? $0 : nil }
+        let best = Self.preselected(offered, lines)
         try await OrderBook.place(db, OrderBook.Header(
             id: id, customerID: customerID, partnerID: try c.decode(column: "partner_id", as: String.self), kind: .renewal,
             status: .pendingPayment, source: source, userName: userName ?? (try c.decode(column: "name", as: String.self)),

@@ -58,10 +58,7 @@ public struct OrderStore: Sendable {
                     official: try Units.from(priced.official), discount: 0))
             }
             let offered = try await Self.offeredDiscounts(db, customerID: r.customerID, associationType: try c.decode(column: "association_type", as: String.self), at: now)
-            let best = offered.map { ($0, Self.applying($0, to: lines)) }.max { a, b in
-                a.1.reduce(0) { $0 + $1.discount } < b.1.reduce(0) { $0 + $1.discount }
-            }
-            let chosen = best.flatMap { $0.1.reduce(0) { $0 + $1.discount } > 0 ? $0 : nil }
+            let chosen = Self.preselected(offered, lines)
             try await OrderBook.place(db, OrderBook.Header(
                 id: id, customerID: r.customerID, partnerID: try c.decode(column: "partner_id", as: String.self), kind: .newPurchase,
                 status: .pendingPayment, source: 1, userName: try c.decode(column: "name", as: String.self),
@@ -84,6 +81,13 @@ public struct OrderStore: Sendable {
     static func offeredDiscounts(_ db: any SQLDatabase, customerID: String, associationType: String, at time: Int64) async throws -> [Discount] {
         guard associationType == "1" else { return [] }
         return try await DiscountStore.active(db, customerID: customerID, at: time)
+    }
+
+    /// The discount an order is placed with: of those offered, the one saving most on these
+    /// lines (none when none saves anything), with the lines as it prices them.
+    static func preselected(_ offered: [Discount], _ lines: [OrderBook.Line]) -> (Discount, [OrderBook.Line])? {
+        let saving = { (priced: [OrderBook.Line]) in priced.reduce(0) { $0 + $1.discount } }
+        return offered.map { ($0, applying($0, to: lines)) }.max { saving($0.1) < saving($1.1) }.flatMap { saving($0.1) > 0 ? $0 : nil }
     }
 
     /// The lines with `d` applied where its service type matches: the discounted amount to
