@@ -155,10 +155,22 @@ def _fresh(driver, base_url: str):
 def _wait(driver, cond, what: str):
     from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.common.exceptions import WebDriverException
+
+    def settled(d):
+        # Chromium reports an element of a page that is being replaced as "does not belong to
+        # the document" (a plain WebDriverException, not a stale reference): the page is
+        # navigating, so poll again rather than fail.
+        try:
+            return cond(d)
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e) or "No node with given id" in str(e):
+                return False
+            raise
     try:
         # a page that is navigating away has stale or missing elements: keep polling
         return WebDriverWait(driver, WAIT, poll_frequency=0.1,
-                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(cond)
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(settled)
     except TimeoutException:
         body = driver.find_element("tag name", "body").text if driver.page_source else ""
         raise AssertionError(f"timed out waiting for {what}; at {driver.current_url}:\n{body[:2000]}")
