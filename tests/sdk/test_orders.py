@@ -983,3 +983,87 @@ def test_switching_to_pay_per_use_now_refunds_the_rest_of_the_term(life):
     assert w.sp.signed("POST", "/v2/orders/subscriptions/resources/to-on-demand/instantly", {"resource_ids": [vm.resource_id]}).status_code == 403
     verify_ledger(w.cli)
     w.cli("admin", "clock", "reset", "--json")
+
+
+# ------------------------------------------------------------------------------ renewal settings
+
+def renew_config(principal, name: str, value: str):
+    from huaweicloudsdkbss.v2 import RenewResourceConfigReq, SetResourcesRenewConfigRequest
+    return principal.client.set_resources_renew_config(SetResourcesRenewConfigRequest(
+        body=RenewResourceConfigReq(config_name=name, config_value=value)))
+
+
+def test_renewal_settings_are_the_customers_own_and_checked(life):
+    w = life
+    cust, me = w.customer(cash="1")
+    path = "/v2/orders/subscriptions/resources/renew/config"
+    out = renew_config(me, "DEDUCTION_DATE", "5")
+    assert (out.error_code, out.error_msg) == ("CBC.0000", "success")
+    assert renew_config(me, "EXPIRE_DATE", "-1").error_code == "CBC.0000"
+    # Partners set nothing for a customer.
+    assert_error(w.sp.signed("POST", path, {"config_name": "DEDUCTION_DATE", "config_value": "5"}), 403, "CBC.0151")
+    for body, field in (({"config_value": "5"}, "config_name"),
+                        ({"config_name": "RENEW_DATE", "config_value": "5"}, "config_name"),
+                        ({"config_name": "DEDUCTION_DATE"}, "config_value"),
+                        ({"config_name": "DEDUCTION_DATE", "config_value": "1"}, "config_value"),
+                        ({"config_name": "DEDUCTION_DATE", "config_value": "8"}, "config_value"),
+                        ({"config_name": "DEDUCTION_DATE", "config_value": "07"}, "config_value"),
+                        ({"config_name": "DEDUCTION_DATE", "config_value": " 7"}, "config_value"),
+                        ({"config_name": "EXPIRE_DATE", "config_value": "0"}, "config_value"),
+                        ({"config_name": "EXPIRE_DATE", "config_value": "29"}, "config_value"),
+                        ({"config_name": "EXPIRE_DATE", "config_value": "-2"}, "config_value"),
+                        ({"config_name": "EXPIRE_DATE", "config_value": 15}, "config_value")):
+        err = assert_error(me.signed("POST", path, body), 400, "CBC.0100")
+        assert field in err["error_msg"], (body, err)
+
+
+def test_a_deduction_day_moves_auto_renewal_and_a_unified_expiry_day_aligns_renewals(life):
+    w = life
+    w.cli("admin", "clock", "set", "2027-06-10T04:00:00Z", "--json")  # noon, 10 June, in Beijing
+    a, ame = w.customer(cash="1000")
+    b, bme = w.customer(cash="1000")
+    (ra,) = resources_of(ame, w.order(a.domain_id, small(), pay=True)["order_id"])
+    (ra2,) = resources_of(ame, w.order(a.domain_id, small(), pay=True)["order_id"])
+    (rb,) = resources_of(bme, w.order(b.domain_id, small(), pay=True)["order_id"])
+    assert ra.expire_time == rb.expire_time == "2027-07-10T15:59:59Z"
+
+    # A: auto-renewal set before the deduction day moves, and after: both are charged 3 days
+    # before expiry (03:00 Beijing on 7 July), not 7 (3 July).
+    auto_renew(ame, ra.resource_id)
+    renew_config(ame, "DEDUCTION_DATE", "3")
+    auto_renew(ame, ra2.resource_id)
+    moved = w.cli("admin", "clock", "set", "2027-07-06T18:00:00Z", "--json")
+    assert moved["lifecycle"]["renewed"] == 0, moved
+    moved = w.cli("admin", "clock", "set", "2027-07-06T19:00:00Z", "--json")
+    assert moved["lifecycle"]["renewed"] == 2, moved
+    renewals = orders_of(ame, order_type="2").order_infos
+    assert len(renewals) == 2 and {o.payment_time for o in renewals} == {"2027-07-06T19:00:00Z"}
+    assert resource(ame, ra.resource_id).expire_time == resource(ame, ra2.resource_id).expire_time == "2027-08-10T15:59:59Z"
+    assert cash_of(ame) == D("1000") - SMALL_MONTH * 4
+
+    # B: renewals end on the month's last day, priced by the time they cover (half-up to the fen).
+    renew_config(bme, "EXPIRE_DATE", "-1")
+    placed = renew(bme, [rb.resource_id]).order_ids[0]
+    (line,) = show(bme, placed).order_line_items
+    start, natural, aligned = ms("2027-07-10T15:59:59Z"), ms("2027-08-10T15:59:59Z"), ms("2027-08-31T15:59:59Z")
+    assert (line.effective_time, line.expire_time) == ("2027-07-10T15:59:59Z", "2027-08-31T15:59:59Z")
+    price = q2(SMALL_MONTH * D(aligned - start) / D(natural - start))
+    assert price == D("47.30")
+    assert D(str(show(bme, placed).order_info.official_amount)) == price
+    pay(bme, placed)
+    assert resource(bme, rb.resource_id).expire_time == "2027-08-31T15:59:59Z"
+    assert cash_of(bme) == D("1000") - SMALL_MONTH - price
+    # Setting it again overwrites: the 15th. From 31 August a month is 30 September, so 15 October.
+    renew_config(bme, "EXPIRE_DATE", "15")
+    again = renew(bme, [rb.resource_id], auto_pay=1).order_ids[0]
+    (line,) = show(bme, again).order_line_items
+    assert line.expire_time == "2027-10-15T15:59:59Z"
+    start, natural, aligned = ms("2027-08-31T15:59:59Z"), ms("2027-09-30T15:59:59Z"), ms("2027-10-15T15:59:59Z")
+    assert D(str(show(bme, again).order_info.official_amount)) == q2(SMALL_MONTH * D(aligned - start) / D(natural - start)) == D("42.30")
+    assert resource(bme, rb.resource_id).expire_time == "2027-10-15T15:59:59Z"
+    # Its monthly bill holds what was paid.
+    assert month_sum(bme, "2027-07") == price + D("42.30")
+    # A's settings are A's: its renewals kept their natural end.
+    assert ra.expire_time == "2027-07-10T15:59:59Z" and resource(ame, ra.resource_id).expire_time == "2027-08-10T15:59:59Z"
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")

@@ -40,6 +40,9 @@ final class ResourceBook {
         var specSize: Int? = nil
         var specSizeMeasureID: Int? = nil
         var orderID: String? = nil
+        /// For auto-renewing resources: how many days before expiry renewal is charged
+        /// (the customer's deduction day).
+        var renewalDeductionDays: Int = RenewalConfig.defaultDeductionDays
         var now: Int64
     }
 
@@ -66,7 +69,7 @@ final class ResourceBook {
                                 .text(r.resourceType), .text(r.spec), .text(r.projectID), .text(r.productID), .text(r.parentResourceID),
                                 .int(r.isMain ? 1 : 0), .text(r.chargeMode), .int(r.status.rawValue), .int(r.periodType), .int(r.periodNum),
                                 .int(r.effectiveAt), .int(r.expiresAt), .int(r.expirePolicy), .int(r.specSize), .int(r.specSizeMeasureID),
-                                .text(r.orderID), .int(r.now), .int(r.now), .int(r.expirePolicy == 3 ? r.expiresAt.map { Self.renewalAttempt(expiresAt: $0, now: r.now) } : nil)])
+                                .text(r.orderID), .int(r.now), .int(r.now), .int(r.expirePolicy == 3 ? r.expiresAt.map { Self.renewalAttempt(expiresAt: $0, now: r.now, daysBefore: r.renewalDeductionDays) } : nil)])
         added += 1
     }
 
@@ -86,11 +89,12 @@ final class ResourceBook {
     // MARK: the lifecycle
 
     /// When an auto-renewal of a resource expiring at `expiresAt` is first attempted: 03:00
-    /// (UTC+8) seven days before the day it expires (Huawei's default deduction day), or now
-    /// when that has passed.
-    static func renewalAttempt(expiresAt: Int64, now: Int64) -> Int64 {
+    /// (UTC+8) `daysBefore` days before the day it expires (the customer's deduction day,
+    /// Huawei's default 7), or now when that has passed.
+    static func renewalAttempt(expiresAt: Int64, now: Int64, daysBefore: Int = RenewalConfig.defaultDeductionDays) -> Int64 {
+        precondition((1...7).contains(daysBefore), "renewal is charged 1 to 7 days before expiry")
         let beijingDay = (expiresAt + WireTime.beijingOffset) / WireTime.dayMillis
-        let at = (beijingDay - 7) * WireTime.dayMillis + 3 * 3_600_000 - WireTime.beijingOffset
+        let at = (beijingDay - Int64(daysBefore)) * WireTime.dayMillis + 3 * 3_600_000 - WireTime.beijingOffset
         return max(at, now)
     }
 

@@ -701,6 +701,12 @@ public enum Migrations {
             // Which orders name a resource: "is it in a pending order?" by index, not by scan.
             "CREATE TABLE order_resources (order_id TEXT NOT NULL REFERENCES orders(id), resource_id TEXT NOT NULL, PRIMARY KEY (resource_id, order_id))",
         ]),
+        Migration(version: 19, name: "renewal settings", statements: [
+            // SetResourcesRenewConfig, per customer: the auto-renewal deduction day (days
+            // before expiry; NULL: the default 7) and the unified expiry day (1-28, -1 the
+            // month's last day; NULL: none).
+            "CREATE TABLE renewal_configs (customer_id TEXT PRIMARY KEY, deduction_days INTEGER, expire_day INTEGER, updated_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

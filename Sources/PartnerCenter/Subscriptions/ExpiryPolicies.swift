@@ -39,7 +39,8 @@ extension OrderStore {
             let storedNext = try main.decode(column: "next_renewal_at", as: Int64?.self)
             let left: Int? = a.times.map { $0 == 0 ? nil : $0 } ?? (already ? storedLeft : nil)
             let period = a.periodType ?? (already ? storedPeriod : nil)
-            let first = ResourceBook.renewalAttempt(expiresAt: expires, now: now)
+            let days = try await RenewalConfig.of(db, customerID: caller.domainID).deductionDays
+            let first = ResourceBook.renewalAttempt(expiresAt: expires, now: now, daysBefore: days)
             try await ResourceBook.setPolicy(db, resourceIDs: ids, policy: 3, nextRenewal: already ? (storedNext ?? first) : first,
                                              renewalsLeft: left, period: period, now: now)
         }

@@ -191,7 +191,8 @@ public struct Lifecycle: Sendable {
                     let newExpiry = try await db.raw("SELECT expires_at FROM customer_resources WHERE resource_id = \(bind: resourceID)").first()!
                         .decode(column: "expires_at", as: Int64.self)
                     let remaining = left.map { $0 - 1 }
-                    let next: Int64? = remaining == 0 ? nil : ResourceBook.renewalAttempt(expiresAt: newExpiry, now: at + 1)
+                    let days = try await RenewalConfig.of(db, customerID: customer).deductionDays
+                    let next: Int64? = remaining == 0 ? nil : ResourceBook.renewalAttempt(expiresAt: newExpiry, now: at + 1, daysBefore: days)
                     try await ResourceBook.scheduleRenewal(db, resourceIDs: all, next: next, renewalsLeft: remaining, now: at)
                     return .renewed
                 }

@@ -313,6 +313,20 @@ public struct AutoRenewalRequest: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case autoRenewTimes = "auto_renew_times", periodType = "period_type" }
 }
 
+/// RenewResourceConfigReq: both values are strings on the wire (`"7"`, `"-1"`).
+public struct RenewConfigRequest: Codable, Sendable {
+    public var configName: String?
+    public var configValue: String?
+    enum CodingKeys: String, CodingKey { case configName = "config_name", configValue = "config_value" }
+}
+
+/// SetResourcesRenewConfigResponse: success is told in the body as well.
+public struct RenewConfigResponse: Codable, Sendable {
+    public var errorCode = "CBC.0000"
+    public var errorMsg = "success"
+    enum CodingKeys: String, CodingKey { case errorCode = "error_code", errorMsg = "error_msg" }
+}
+
 /// PeriodToOnDemandReq
 public struct PeriodToOnDemandRequest: Codable, Sendable {
     public var operation: String?

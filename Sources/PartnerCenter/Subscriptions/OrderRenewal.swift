@@ -70,6 +70,7 @@ extension OrderStore {
             """).first() else {
             throw Refusal(.resourceNotRenewable, "The resource has expired and been deleted, or does not exist.")
         }
+        let settings = try await RenewalConfig.of(db, customerID: customerID)
         var lines: [OrderBook.Line] = []
         var refusals: [(String, Refusal)] = []
         resources: for rid in resourceIDs {
@@ -105,12 +106,14 @@ extension OrderStore {
                     refusals.append((rid, Refusal(.renewalPeriodUnavailable, "The product has no such renewal period."))); continue resources
                 }
                 let start = try row.decode(column: "expires_at", as: Int64.self)
+                // Under a unified expiry day the period runs on to that day, priced pro rata.
+                let natural = ResourceStore.expiry(start: start, periodType: periodType, periodNum: periodNum)
+                let ends = RenewalConfig.aligned(natural, to: settings.expireDay)
                 mine.append(OrderBook.Line(
                     seq: 0, resourceIDs: [resourceID], serviceType: product.service, resourceType: product.resource, spec: product.spec,
                     region: product.region, productID: priced.productID, periodType: periodType, periodNum: periodNum, subscriptions: 1,
-                    size: product.size, sizeMeasureID: product.sizeMeasure, effectiveAt: start,
-                    expiresAt: ResourceStore.expiry(start: start, periodType: periodType, periodNum: periodNum),
-                    official: try Units.from(priced.official), discount: 0))
+                    size: product.size, sizeMeasureID: product.sizeMeasure, effectiveAt: start, expiresAt: ends,
+                    official: try RenewalConfig.price(try Units.from(priced.official), start: start, natural: natural, aligned: ends), discount: 0))
             }
             lines += mine
         }

@@ -198,3 +198,28 @@ public struct ToOnDemandNow: CheckedRequest {
         resourceIDs = ids
     }
 }
+
+/// SetResourcesRenewConfig: one account-level renewal setting. Values are decimal digits as
+/// Huawei writes them (no sign but `-1`, no leading zeros, no spaces).
+public struct RenewConfigChange: CheckedRequest {
+    public enum Setting: Sendable, Equatable {
+        /// DEDUCTION_DATE: auto-renewals are charged this many days (2–7) before expiry.
+        case deductionDays(Int)
+        /// EXPIRE_DATE: renewed resources end on this day of the month (1–28; -1 the last).
+        case expireDay(Int)
+    }
+    public var setting: Setting
+
+    public init(_ r: RenewConfigRequest) throws {
+        let name = try Check.required(r.configName, "config_name", max: 64)
+        try Check.oneOf(name, "config_name", ["DEDUCTION_DATE", "EXPIRE_DATE"])
+        let value = try Check.required(r.configValue, "config_value", max: 64)
+        let days: [Int] = name == "DEDUCTION_DATE" ? Array(2...7) : Array(1...28) + [-1]
+        let allowed: [String] = days.map { String($0) }
+        guard allowed.contains(value) else {
+            throw Refusal.parameter("config_value", name == "DEDUCTION_DATE" ? "must be 2 to 7 (days before expiry) for DEDUCTION_DATE"
+                                                                             : "must be 1 to 28 (day of the month) or -1 (the month's last day) for EXPIRE_DATE")
+        }
+        setting = name == "DEDUCTION_DATE" ? .deductionDays(Int(value)!) : .expireDay(Int(value)!)
+    }
+}

@@ -17,6 +17,7 @@ public enum OrderRoutes {
     public static let unsubscribe = Operation("CancelResourcesSubscription", callers: [.customer])
     public static let toOnDemandNow = Operation("UpdatePeriodToOnDemandInstantly", callers: [.customer])
     public static let refunds = Operation("ShowRefundOrderDetails", callers: readers)
+    public static let renewConfig = Operation("SetResourcesRenewConfig", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, orders store: OrderStore) {
         router.api(.get, "/v2/orders/customer-orders", list, gateway: gateway) { call in
@@ -61,6 +62,10 @@ public enum OrderRoutes {
         }
         router.api(.get, "/v2/orders/customer-orders/refund-orders", refunds, gateway: gateway) { call in
             try await store.refundDetails(caller: call.principal, try RefundOrderQuery(call.queryParameters, caller: call.principal))
+        }
+        router.api(.post, "/v2/orders/subscriptions/resources/renew/config", renewConfig, gateway: gateway) { call in
+            try await store.setRenewConfig(caller: call.principal, try call.checked(RenewConfigChange.self))
+            return RenewConfigResponse()
         }
         router.api(.get, "/v2/orders/customer-orders/order-discounts", discounts, gateway: gateway) { call in
             try await store.discounts(caller: call.principal, try OrderIDQuery(call.queryParameters))

@@ -265,8 +265,11 @@ public struct OrderStore: Sendable {
                 for i in lines.indices {
                     let current = try await db.raw("SELECT expires_at FROM customer_resources WHERE resource_id = \(bind: lines[i].resourceIDs[0])").first()?
                         .decode(column: "expires_at", as: Int64?.self) ?? nil
-                    lines[i].effectiveAt = current ?? lines[i].effectiveAt
-                    lines[i].expiresAt = ResourceStore.expiry(start: lines[i].effectiveAt, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
+                    // The period as placed (a unified expiry day's included) stands while the
+                    // resource still expires where it did; otherwise it runs from the new expiry.
+                    guard let current, current != lines[i].effectiveAt else { continue }
+                    lines[i].effectiveAt = current
+                    lines[i].expiresAt = ResourceStore.expiry(start: current, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
                 }
                 try await SubscriptionCharges.renew(db, backend: backend, orderID: p.orderID, customer: customer, partner: partner,
                                                     lines: lines, cash: cash, credit: credit, now: now)

@@ -136,13 +136,15 @@ public struct ResourceStore: Sendable {
             guard try await db.raw("SELECT id FROM customer_resources WHERE resource_id = \(bind: rid)").first() == nil else {
                 throw Refusal.parameter("resource_id", "\(rid) already exists")
             }
+            let deductionDays = r.autoRenew ? try await RenewalConfig.of(db, customerID: customer).deductionDays : RenewalConfig.defaultDeductionDays
             let book = ResourceBook()
             try await book.add(db, .init(
                 id: id, resourceID: rid, customerID: customer, name: r.name ?? "\(spec)-\(rid.prefix(8))", region: region, serviceType: service,
                 resourceType: resource, spec: spec, projectID: r.projectID ?? "0", productID: plan.productID, parentResourceID: r.parentResourceID,
                 isMain: isMain == 1, chargeMode: mode, periodType: periodType, periodNum: periodNum, effectiveAt: start, expiresAt: expires,
                 expirePolicy: r.autoRenew ? 3 : 0, specSize: plan.isLinear ? r.size : nil,
-                specSizeMeasureID: plan.isLinear ? plan.sizeMeasureID : nil, orderID: "CS" + Identifiers.domainID().prefix(18), now: now))
+                specSizeMeasureID: plan.isLinear ? plan.sizeMeasureID : nil, orderID: "CS" + Identifiers.domainID().prefix(18),
+                renewalDeductionDays: deductionDays, now: now))
             try await book.finish(db)
             // A purchase is charged at once (bill type 1), for the period it buys.
             if mode == "period", let expires {

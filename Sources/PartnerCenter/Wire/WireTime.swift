@@ -11,6 +11,20 @@ public enum WireTime {
         (millis + beijingOffset) / dayMillis * dayMillis - beijingOffset
     }
 
+    /// The Beijing (UTC+8) calendar date of `millis`: year, month 1–12, day 1–31.
+    public static func beijingDate(_ millis: Int64) -> (Int, Int, Int) {
+        // Civil from days (Howard Hinnant's algorithm), the inverse of `fromParts`.
+        let z = Int((millis + beijingOffset - (millis + beijingOffset < 0 ? dayMillis - 1 : 0)) / dayMillis) + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
     public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Formats epoch milliseconds as `yyyy-MM-ddTHH:mm:ssZ`.

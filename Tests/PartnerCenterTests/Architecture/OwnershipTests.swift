@@ -57,6 +57,7 @@ struct OwnershipTests {
         #expect(Self.writers(of: "order_items", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "order_refunds", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "order_resources", in: files) == ["Subscriptions/OrderBook.swift"])
+        #expect(Self.writers(of: "renewal_configs", in: files) == ["Subscriptions/RenewalConfig.swift"])
     }
 
     @Test func onlyTheEdgeSpeaksHTTP() throws {
