@@ -905,6 +905,63 @@ def test_within_five_days_everything_paid_comes_back(life):
     w.cli("admin", "clock", "reset", "--json")
 
 
+def test_coupons_come_back_with_a_period_not_begun_and_only_then(life):
+    from huaweicloudsdkbss.v2 import ListIssuedPartnerCouponsRequest
+    w = life
+    w.cli("admin", "clock", "set", "2030-03-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="1000")
+    quota = w.cli("admin", "quota", "grant", "--domain-id", w.sp.domain_id, "--amount", "100", "--expires", "2099-12-31", "--json")["quota_id"]
+
+    def issue(face: str) -> str:
+        resp = w.sp.client.create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+            quota_id=quota, customer_ids=[cust.domain_id], face_value=D(face), cloud_service_types=[EC2])))
+        assert not resp.error_details, resp
+        return resp.coupon_infos[0].coupon_id
+
+    def coupon(cid: str):
+        got = {c.coupon_id: c for c in w.sp.client.list_issued_partner_coupons(
+            ListIssuedPartnerCouponsRequest(customer_id=cust.domain_id)).user_coupons}
+        return D(str(round(got[cid].balance, 2))), got[cid].status
+
+    bought = w.order(cust.domain_id, small(), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    # A renewal paid partly by a 10-yuan voucher, unsubscribed before it begins: all of it
+    # comes back, the voucher's part to the voucher, which is usable again.
+    first = issue("10")
+    ren = renew(me, [vm.resource_id]).order_ids[0]
+    pay(me, ren, coupons=[(first, 301)])
+    assert coupon(first) == (D("0"), 3)
+    assert cash_of(me) == D("1000") - SMALL_MONTH - (SMALL_MONTH - 10)
+    (oid,) = unsubscribe(me, [vm.resource_id], kind=2).order_ids
+    info = show(me, oid).order_info
+    assert D(str(info.amount_after_discount)) == SMALL_MONTH
+    assert D(str(info.amount_info.coupon_amount)) == D("10")
+    assert cash_of(me) == D("1000") - SMALL_MONTH
+    assert coupon(first) == (D("10"), 2)
+    assert [(r.base_order_id, D(str(r.amount))) for r in refund_rows(me, oid).refund_infos] == [(ren, -SMALL_MONTH)]
+    assert resource(me, vm.resource_id).expire_time == vm.expire_time
+    # The month's fees: the purchase stands, the renewal and its refund cancel out.
+    assert month_sum(me, "2030-03") == SMALL_MONTH
+
+    # The voucher pays again; a period that has begun keeps its coupons (past the five days,
+    # only the unused share of the cash comes back).
+    again = w.order(cust.domain_id, small())
+    pay(me, again["order_id"], coupons=[(first, 301)])
+    assert coupon(first) == (D("0"), 3)
+    (r2,) = resources_of(me, again["order_id"])
+    w.cli("admin", "clock", "advance", "10d", "--json")
+    before = cash_of(me)
+    (oid2,) = unsubscribe(me, [r2.resource_id]).order_ids
+    info = show(me, oid2).order_info
+    assert D(str(info.amount_info.coupon_amount)) == 0
+    back = D(str(info.amount_after_discount))
+    assert 0 < back < SMALL_MONTH - 10
+    assert cash_of(me) == before + back
+    assert coupon(first) == (D("0"), 3)
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")
+
+
 def test_resource_specs_on_sale_page_by_marker(world):
     from huaweicloudsdkbss.v2 import ListResourceSpecsRequest, ResourceSpecsFilter, ResourceSpecsQueryReq
 

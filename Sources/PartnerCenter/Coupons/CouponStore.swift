@@ -14,6 +14,15 @@ public struct CouponStore: Sendable {
         }
     }
 
+    /// Coupons given money back by a refund: a used-up one is usable again (an expired one
+    /// still reads as expired, by its date).
+    static func markReturned(_ db: any SQLDatabase, _ ids: [String], at now: Int64) async throws {
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            try await db.raw("UPDATE coupons SET status = 2, updated_at = \(bind: now) WHERE status = 3 AND id IN (\(binds: chunk))").run()
+        }
+    }
+
     public let database: Database
 
     public init(database: Database) { self.database = database }

@@ -707,6 +707,17 @@ public enum Migrations {
             // month's last day; NULL: none).
             "CREATE TABLE renewal_configs (customer_id TEXT PRIMARY KEY, deduction_days INTEGER, expire_day INTEGER, updated_at BIGINT NOT NULL)",
         ]),
+        Migration(version: 20, name: "coupons an order used", statements: [
+            // Which coupons paid an order, in the order they were used, and how much of each
+            // has come back (a period unsubscribed before it began returns its coupons).
+            """
+            CREATE TABLE order_coupons (
+                order_id TEXT NOT NULL REFERENCES orders(id), seq INTEGER NOT NULL, coupon_id TEXT NOT NULL,
+                ledger_account TEXT NOT NULL REFERENCES ledger_accounts(id), coupon_type INTEGER NOT NULL,
+                units BIGINT NOT NULL, returned BIGINT NOT NULL, PRIMARY KEY (order_id, seq)
+            )
+            """,
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

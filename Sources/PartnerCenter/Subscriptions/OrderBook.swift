@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 
 /// The order book: the one writer of `orders`, `order_items`, `order_resources` (which
-/// orders name a resource) and `order_refunds`. An order is written whole
+/// orders name a resource), `order_coupons` (which coupons paid an order) and `order_refunds`. An order is written whole
 /// when it is placed, and changes state only here (paid, cancelled), in the caller's
 /// transaction, together with the money and resources that state change moves.
 ///
@@ -90,9 +90,21 @@ enum OrderBook {
         }
     }
 
+    /// A coupon's part in paying an order (or, coming back, in a refund).
+    struct CouponUse: Sendable, Equatable {
+        var couponID: String
+        var account: String
+        /// 301 voucher, 302 cash coupon.
+        var wireType: Int
+        /// Ledger units.
+        var units: Int64
+    }
+
     /// Records a payment: the discount chosen, the lines as paid (their periods now start at
-    /// payment), and how the amount after discount was paid.
-    static func markPaid(_ db: any SQLDatabase, orderID: String, discountID: String?, lines: [Line], cash: Int64, credit: Int64, at now: Int64) async throws {
+    /// payment), the coupons used in the order they were taken, and how the amount after
+    /// discount was paid.
+    static func markPaid(_ db: any SQLDatabase, orderID: String, discountID: String?, lines: [Line], coupons: [CouponUse], cash: Int64, credit: Int64,
+                         at now: Int64) async throws {
         for l in lines {
             precondition(l.discount >= 0 && l.discount <= l.official, "a line's discount lies within its official price")
             precondition(l.voucher >= 0 && l.cashCoupon >= 0 && l.voucher + l.cashCoupon <= l.due, "a line's coupons cover at most what it costs")
@@ -100,6 +112,15 @@ enum OrderBook {
         let due = lines.reduce(0) { $0 + $1.due }
         let voucher = lines.reduce(0) { $0 + $1.voucher }, cashCoupon = lines.reduce(0) { $0 + $1.cashCoupon }
         precondition(cash >= 0 && credit >= 0 && voucher + cashCoupon + cash + credit == due, "a paid order's amount after discount is paid in full")
+        precondition(coupons.filter { $0.wireType == 301 }.reduce(0) { $0 + $1.units } == voucher
+                     && coupons.filter { $0.wireType == 302 }.reduce(0) { $0 + $1.units } == cashCoupon, "the coupons used add up to the lines' coupon amounts")
+        for (seq, c) in coupons.enumerated() {
+            precondition(c.units > 0, "a coupon used pays something")
+            try await db.raw("""
+                INSERT INTO order_coupons (order_id, seq, coupon_id, ledger_account, coupon_type, units, returned)
+                VALUES (\(bind: orderID), \(bind: seq), \(bind: c.couponID), \(bind: c.account), \(bind: c.wireType), \(bind: c.units), 0)
+                """).run()
+        }
         for l in lines {
             try await db.raw("""
                 UPDATE order_items SET effective_at = \(bind: l.effectiveAt), expires_at = \(bind: l.expiresAt), discount = \(bind: l.discount),
@@ -130,12 +151,14 @@ enum OrderBook {
                             fiveDay: Bool) async throws {
         precondition((h.kind == .unsubscription || h.kind == .toOnDemand) && h.status == .completed, "a refund order is an unsubscription or a switch, booked at once")
         let refund = lines.reduce(0) { $0 + $1.official }
+        let voucher = lines.reduce(0) { $0 + $1.voucher }, cashCoupon = lines.reduce(0) { $0 + $1.cashCoupon }
         precondition(lines.allSatisfy { $0.discount == 0 && $0.official >= 0 }, "a refund line returns what it says")
-        precondition(cash + credit == refund, "a refund is paid back in full, to cash and credit")
+        precondition(cash + credit + voucher + cashCoupon == refund, "a refund is paid back in full, to cash, credit and the coupons that paid it")
         precondition(parts.reduce(0) { $0 + $1.amount } == -refund, "the refund's parts sum to minus the refund")
         try await place(db, h, lines)
         try await db.raw("""
-            UPDATE orders SET consumed = \(bind: consumed), cash = \(bind: cash), credit = \(bind: credit), paid_at = \(bind: h.createdAt),
+            UPDATE orders SET consumed = \(bind: consumed), cash = \(bind: cash), credit = \(bind: credit), voucher = \(bind: voucher),
+                cash_coupon = \(bind: cashCoupon), paid_at = \(bind: h.createdAt),
                 five_day_refund = \(bind: fiveDay ? 1 : 0)
             WHERE id = \(bind: h.id)
             """).run()
@@ -146,6 +169,33 @@ enum OrderBook {
                         \(bind: p.resourceType), \(bind: p.region), \(bind: p.amount))
                 """).run()
         }
+    }
+
+    /// What of an order's coupons has not come back yet, in ledger units.
+    static func couponsLeft(_ db: any SQLDatabase, orderID: String) async throws -> Int64 {
+        try await db.raw("SELECT CAST(COALESCE(SUM(units - returned), 0) AS BIGINT) AS n FROM order_coupons WHERE order_id = \(bind: orderID)").first()!
+            .decode(column: "n", as: Int64.self)
+    }
+
+    /// Gives `units` of an order's coupons back, the first used first, each at most what it
+    /// paid; the caller moves the money (a ledger transfer per use returned).
+    static func takeBackCoupons(_ db: any SQLDatabase, backend: Database.Backend, orderID: String, units: Int64) async throws -> [CouponUse] {
+        precondition(units > 0, "a coupon return returns something")
+        let rows = try await db.raw("""
+            SELECT seq, coupon_id, ledger_account, coupon_type, units, returned FROM order_coupons
+            WHERE order_id = \(bind: orderID) AND returned < units ORDER BY seq\(backend.forUpdate)
+            """).all()
+        var left = units
+        var back: [CouponUse] = []
+        for r in rows where left > 0 {
+            let take = min(left, try r.decode(column: "units", as: Int64.self) - r.decode(column: "returned", as: Int64.self))
+            try await db.raw("UPDATE order_coupons SET returned = returned + \(bind: take) WHERE order_id = \(bind: orderID) AND seq = \(bind: try r.decode(column: "seq", as: Int.self))").run()
+            back.append(CouponUse(couponID: try r.decode(column: "coupon_id", as: String.self), account: try r.decode(column: "ledger_account", as: String.self),
+                                  wireType: try r.decode(column: "coupon_type", as: Int.self), units: take))
+            left -= take
+        }
+        precondition(left == 0, "an order's coupons come back at most as far as they paid")
+        return back
     }
 
     static func markCancelled(_ db: any SQLDatabase, orderID: String, at now: Int64) async throws {

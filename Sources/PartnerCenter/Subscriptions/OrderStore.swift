@@ -276,7 +276,9 @@ public struct OrderStore: Sendable {
             case .unsubscription, .toOnDemand:
                 preconditionFailure("only purchases and renewals are placed pending payment")
             }
-            try await OrderBook.markPaid(db, orderID: p.orderID, discountID: discountID, lines: lines, cash: cash, credit: credit, at: now)
+            try await OrderBook.markPaid(db, orderID: p.orderID, discountID: discountID, lines: lines,
+                                         coupons: couponTransfers.map { .init(couponID: $0.0.id, account: $0.0.account, wireType: $0.0.wireType, units: $0.1) },
+                                         cash: cash, credit: credit, at: now)
         }
     }
 

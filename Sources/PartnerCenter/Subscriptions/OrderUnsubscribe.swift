@@ -12,20 +12,22 @@ extension OrderStore {
         var baseOrderID: String
         var begin: Int64
         var end: Int64
-        /// Cash and credit paid (coupons are not returned).
+        /// Cash and credit paid.
         var cash: Int64
         var credit: Int64
+        /// Paid by coupons: they come back only for a period that has not begun.
+        var coupon: Int64
         var paid: Int64 { cash + credit }
     }
 
     static func heldFees(_ db: any SQLDatabase, resourceID: String, expiresAt: Int64) async throws -> [HeldFee] {
         try await db.raw("""
-            SELECT trade_id, consume_begin, consume_end, cash, credit FROM fee_records
+            SELECT trade_id, consume_begin, consume_end, cash, credit, coupon FROM fee_records
             WHERE resource_id = \(bind: resourceID) AND bill_type IN (1, 2) AND consume_begin < \(bind: expiresAt) ORDER BY consume_begin
             """).all().map {
                 HeldFee(baseOrderID: try $0.decode(column: "trade_id", as: String.self), begin: try $0.decode(column: "consume_begin", as: Int64.self),
                         end: try $0.decode(column: "consume_end", as: Int64.self), cash: try $0.decode(column: "cash", as: Int64.self),
-                        credit: try $0.decode(column: "credit", as: Int64.self))
+                        credit: try $0.decode(column: "credit", as: Int64.self), coupon: try $0.decode(column: "coupon", as: Int64.self))
             }
     }
 
@@ -37,16 +39,23 @@ extension OrderStore {
         var credit: Int64 = 0
         var consumed: Int64 = 0
         var parts: [OrderBook.RefundPart] = []
+        /// Coupon money coming back, per original order (periods not begun only).
+        var coupons: [(baseOrderID: String, units: Int64)] = []
         /// For renewals only (type 2): where the resource's expiry falls back to.
         var newExpiry: Int64?
+        /// Money back to cash and credit.
         var refund: Int64 { cash + credit }
+        /// Everything returned: money and coupons.
+        var returned: Int64 { refund + coupons.reduce(0) { $0 + $1.units } }
     }
 
     /// The refund rule. Type 1: the period in effect returns its unused share (to the fen,
     /// truncated: never more than was paid), later periods return in full; within five days
     /// of provisioning (while the year's quota lasts) everything paid returns. Type 2: only
     /// periods not begun return, in full. Money goes back where it came from: cash to cash,
-    /// credit to credit, the share split alike; no handling fee.
+    /// credit to credit, the share split alike; no handling fee. Coupons come back only with a
+    /// period that has not begun (for an order paid before coupons were recorded per order,
+    /// only as far as the record goes).
     static func refund(_ db: any SQLDatabase, row: any SQLRow, whole: Bool, fiveDay: Bool, now: Int64) async throws -> ResourceRefund? {
         let rid = try row.decode(column: "resource_id", as: String.self)
         let expires = try row.decode(column: "expires_at", as: Int64.self)
@@ -55,6 +64,7 @@ extension OrderStore {
         let region = try row.decode(column: "region", as: String.self)
         var currentEnd = now
         for f in try await heldFees(db, resourceID: rid, expiresAt: expires) {
+            let couponBack = f.begin > now && f.coupon > 0 ? min(f.coupon, try await OrderBook.couponsLeft(db, orderID: f.baseOrderID)) : 0
             var back: (cash: Int64, credit: Int64)
             if fiveDay && whole {
                 back = (f.cash, f.credit)
@@ -71,12 +81,13 @@ extension OrderStore {
                 currentEnd = max(currentEnd, f.end)
                 continue
             }
-            guard f.paid > 0 else { continue }
+            guard f.paid + couponBack > 0 else { continue }
             out.cash += back.cash
             out.credit += back.credit
+            if couponBack > 0 { out.coupons.append((f.baseOrderID, couponBack)) }
             let consumed = f.paid - back.cash - back.credit
             out.consumed += consumed
-            out.parts.append(.init(baseOrderID: f.baseOrderID, serviceType: service, resourceType: rtype, region: region, amount: -f.paid))
+            out.parts.append(.init(baseOrderID: f.baseOrderID, serviceType: service, resourceType: rtype, region: region, amount: -f.paid - couponBack))
             if consumed > 0 { out.parts.append(.init(baseOrderID: f.baseOrderID, serviceType: service, resourceType: rtype, region: region, amount: consumed)) }
         }
         if !whole {
@@ -145,40 +156,62 @@ extension OrderStore {
     }
 
     /// Books a refund order (an unsubscription, or a switch to pay-per-use): the money back
-    /// from the platform's revenue (cash to cash, credit to credit), a negative fee (bill type
-    /// 4) per resource, the resources' new state, and the order with where its refund came from.
+    /// from the platform's revenue (cash to cash, credit to credit, coupons to the coupons that
+    /// paid), a negative fee (bill type 4) per resource, the resources' new state, and the
+    /// order with where its refund came from.
     static func bookRefund(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, partner: String, userName: String,
                            kind: OrderBook.Kind, refunds: [ResourceRefund], fiveDay: Bool, now: Int64) async throws -> String {
         let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
         let cash = refunds.reduce(0) { $0 + $1.cash }, credit = refunds.reduce(0) { $0 + $1.credit }
+        // The coupons each resource's periods not begun used, taken back from their orders.
+        var couponsBack: [[OrderBook.CouponUse]] = []
+        for r in refunds {
+            var uses: [OrderBook.CouponUse] = []
+            for (base, units) in r.coupons { uses += try await OrderBook.takeBackCoupons(db, backend: backend, orderID: base, units: units) }
+            couponsBack.append(uses)
+        }
+        let cashAccount = try await Ledger.ensure(db, owner: customerID, type: .cash)
+        let creditAccount = credit > 0 ? try await Ledger.ensure(db, owner: customerID, type: .credit) : nil
+        // Every account this refund touches is locked first, in id order, as payments lock them.
+        for id in Set([revenue, cashAccount] + (creditAccount.map { [$0] } ?? []) + couponsBack.flatMap { $0.map(\.account) }).sorted() {
+            _ = try await Ledger.lockedBalance(db, backend: backend, id)
+        }
         if cash > 0 {
-            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: try await Ledger.ensure(db, owner: customerID, type: .cash),
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: cashAccount,
                                                                   units: cash, partnerID: partner, counterpartyID: customerID, idPrefix: "RF"))
         }
-        if credit > 0 {
-            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: try await Ledger.ensure(db, owner: customerID, type: .credit),
+        if let creditAccount {
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: creditAccount,
                                                                   units: credit, partnerID: partner, counterpartyID: customerID, idPrefix: "RF"))
         }
+        for use in couponsBack.joined() {
+            _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_REFUND", from: revenue, to: use.account, units: use.units,
+                                                                  partnerID: partner, counterpartyID: customerID, idPrefix: "CR"))
+        }
+        try await CouponStore.markReturned(db, Array(Set(couponsBack.joined().map(\.couponID))).sorted(), at: now)
         let id = Self.orderID(now: now)
         let fees = FeeBook()
         var lines: [OrderBook.Line] = []
-        for r in refunds {
+        for (r, coupons) in zip(refunds, couponsBack) {
             let row = r.row
             let expires = try row.decode(column: "expires_at", as: Int64.self)
+            let voucher = coupons.filter { $0.wireType == 301 }.reduce(0) { $0 + $1.units }
+            let cashCoupon = coupons.filter { $0.wireType == 302 }.reduce(0) { $0 + $1.units }
+            assert(voucher + cashCoupon == r.returned - r.refund, "every coupon unit claimed came back")
             lines.append(OrderBook.Line(
                 seq: lines.count, resourceIDs: [r.resourceID], serviceType: try row.decode(column: "service_type", as: String.self),
                 resourceType: try row.decode(column: "resource_type", as: String.self), spec: try row.decode(column: "resource_spec", as: String.self),
                 region: try row.decode(column: "region", as: String.self), productID: try row.decode(column: "product_id", as: String.self),
                 periodType: try row.decode(column: "period_type", as: Int?.self) ?? 2, periodNum: 0, subscriptions: 1,
                 size: try row.decode(column: "spec_size", as: Int?.self), sizeMeasureID: try row.decode(column: "spec_size_measure_id", as: Int?.self),
-                effectiveAt: r.newExpiry ?? now, expiresAt: expires, official: r.refund, discount: 0))
-            if r.refund > 0 {
+                effectiveAt: r.newExpiry ?? now, expiresAt: expires, official: r.returned, discount: 0, voucher: voucher, cashCoupon: cashCoupon))
+            if r.returned > 0 {
                 try await fees.add(db, FeeBook.Fee(
                     id: "FE" + Identifiers.domainID().prefix(24), customerID: customerID, partnerID: partner, cycle: BillingStore.cycle(now),
                     serviceType: lines.last!.serviceType, resourceType: lines.last!.resourceType, region: lines.last!.region, resourceID: r.resourceID,
                     resourceName: try row.decode(column: "resource_name", as: String.self), resourceSpec: lines.last!.spec, productID: lines.last!.productID,
                     chargingMode: 1, billType: 4, begin: r.newExpiry ?? now, end: expires, tradeTime: now, tradeID: id,
-                    official: -r.refund, discount: 0, consume: -r.refund, cash: -r.cash, credit: -r.credit, coupon: 0, debt: 0))
+                    official: -r.returned, discount: 0, consume: -r.returned, cash: -r.cash, credit: -r.credit, coupon: -(voucher + cashCoupon), debt: 0))
             }
             switch kind {
             case .toOnDemand:

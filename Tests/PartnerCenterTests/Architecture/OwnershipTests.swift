@@ -58,6 +58,7 @@ struct OwnershipTests {
         #expect(Self.writers(of: "order_refunds", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "order_resources", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "renewal_configs", in: files) == ["Subscriptions/RenewalConfig.swift"])
+        #expect(Self.writers(of: "order_coupons", in: files) == ["Subscriptions/OrderBook.swift"])
     }
 
     @Test func onlyTheEdgeSpeaksHTTP() throws {
