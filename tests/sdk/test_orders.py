@@ -365,6 +365,70 @@ def test_coupons_pay_first_on_the_lines_they_allow(world):
     verify_ledger(world.cli)
 
 
+def test_customers_list_their_own_coupons(world):
+    from huaweicloudsdkbss.v2 import ListSubCustomerCouponsRequest
+
+    def own(principal, **kw):
+        return principal.client.list_sub_customer_coupons(ListSubCustomerCouponsRequest(**kw))
+
+    cust, me = world.customer(cash="100")
+    vouchers = world.cli("admin", "quota", "grant", "--domain-id", world.sp.domain_id, "--amount", "100", "--expires", "2099-12-31", "--json")["quota_id"]
+    cash_coupons = world.cli("admin", "quota", "grant", "--domain-id", world.sp.domain_id, "--amount", "100", "--expires", "2099-12-31",
+                             "--type", "1", "--json")["quota_id"]
+
+    def issue(quota: str, face: str) -> str:
+        resp = world.sp.client.create_partner_coupons(CreatePartnerCouponsRequest(body=CreatePartnerCouponsReq(
+            quota_id=quota, customer_ids=[cust.domain_id], face_value=D(face), cloud_service_types=[EC2])))
+        assert not resp.error_details, resp
+        return resp.coupon_infos[0].coupon_id
+
+    voucher, cash_coupon = issue(vouchers, "10"), issue(cash_coupons, "5")
+    got = own(me)
+    assert got.count == 2 and {c.coupon_id for c in got.user_coupons} == {voucher, cash_coupon}, got
+    by_id = {c.coupon_id: c for c in got.user_coupons}
+    v = by_id[voucher]
+    assert (v.coupon_code, v.status, v.customer_id, v.coupon_type, v.measure_id, v.coupon_version, v.currency, v.source_id) == (
+        voucher, 2, cust.domain_id, 1, 1, 2, "CNY", world.sp.domain_id), v
+    assert D(str(v.face_value)) == D(str(v.balance)) == 10 and v.order_id is None and v.reserve_time is None
+    assert [(l.limit_key, l.value1) for l in v.use_limits] == [("cloudServiceType", EC2)], v
+    assert by_id[cash_coupon].coupon_type == 4
+    assert [c.coupon_id for c in own(me, coupon_type=4).user_coupons] == [cash_coupon]
+
+    # An order paid with the voucher: found by the order, used up, when and where it was used.
+    out = world.order(cust.domain_id, small())
+    pay(me, out["order_id"], coupons=[(voucher, 301)])
+    used = own(me, order_id=out["order_id"])
+    assert [c.coupon_id for c in used.user_coupons] == [voucher] and used.count == 1
+    assert used.user_coupons[0].order_id == out["order_id"] and used.user_coupons[0].reserve_time
+    assert used.user_coupons[0].status == 3 and D(str(used.user_coupons[0].balance)) == 0
+    assert [c.coupon_id for c in own(me, status=2).user_coupons] == [cash_coupon]
+    # The partner finds the same coupon by the order in its issued list.
+    from huaweicloudsdkbss.v2 import ListIssuedPartnerCouponsRequest
+    issued = world.sp.client.list_issued_partner_coupons(ListIssuedPartnerCouponsRequest(order_id=out["order_id"]))
+    assert [c.coupon_id for c in issued.user_coupons] == [voucher] and issued.total_count == 1
+    assert own(me, source_id=world.sp.domain_id).count == 2 and own(me, source_id="someone-else").count == 0
+    assert own(me, promotion_plan_id="PP1").count == 0
+    assert own(me, limit=1, offset=1).count == 2 and len(own(me, limit=1, offset=1).user_coupons) == 1
+    assert own(me, active_start_time="2099-01-01T00:00:00Z").count == 0
+
+    # Nobody else sees them: another customer, the partner (it holds no coupons of its own).
+    other, other_me = world.customer()
+    assert own(other_me).count == 0 and own(other_me, coupon_id=voucher).count == 0
+    assert own(world.sp).count == 0
+    dist = world.partners.distributor()
+    foreign = world.partners.reseller(world.partners.distributor())
+    expect_sdk_error(lambda: own(dist, indirect_partner_id=foreign.domain_id), 400, "CBC.99000037")
+    reseller = world.partners.reseller(dist)
+    assert own(dist, indirect_partner_id=reseller.domain_id).count == 0
+    assert reseller.signed("GET", "/v2/promotions/benefits/coupons").status_code == 403
+    for query, field in (({"coupon_type": "5"}, "coupon_type"), ({"status": "0"}, "status"), ({"limit": "101"}, "limit"),
+                         ({"offset": "-1"}, "offset"), ({"active_start_time": "2026-01-01"}, "active_start_time"),
+                         ({"coupon_id": "x" * 65}, "coupon_id"), ({"source_id": "x" * 256}, "source_id")):
+        err = assert_error(me.signed("GET", "/v2/promotions/benefits/coupons", query=query), 400, "CBC.0100")
+        assert field in err["error_msg"], (query, err)
+    verify_ledger(world.cli)
+
+
 def test_referral_customers_choose_their_partner_discount(world):
     cust, me = world.customer(referral=True, cash="1000")
     world.cli("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2, "--rate", "0.85",

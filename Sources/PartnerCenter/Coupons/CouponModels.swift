@@ -259,3 +259,47 @@ public struct CouponRecordList: Codable, Sendable {
     public var records: [CouponRecord]
     enum CodingKeys: String, CodingKey { case totalCount = "total_count", records }
 }
+
+/// IQueryUserCouponsResultV2 (ListSubCustomerCoupons): a coupon as its holder sees it.
+public struct UserCoupon: Codable, Sendable {
+    public var couponID: String
+    public var couponCode: String
+    public var status: Int
+    public var customerID: String
+    public var couponType: Int
+    public var measureID = 1
+    public var faceValue: Decimal
+    public var validTime: String
+    public var expireTime: String
+    /// The order that last used it, if any.
+    public var orderID: String?
+    public var mediaType = 1
+    /// 3: issued online (by the partner).
+    public var fetchMethod = 3
+    public var useLimits: [CouponUseLimit]
+    public var activeTime: String
+    /// When it was last used to pay an order.
+    public var reserveTime: String?
+    public var createTime: String
+    /// 2: reusable until its balance is spent.
+    public var couponVersion = 2
+    public var balance: Decimal
+    public var isFrozen = "0"
+    public var currency = "CNY"
+    /// The issuing partner.
+    public var sourceID: String
+    enum CodingKeys: String, CodingKey {
+        case couponID = "coupon_id", couponCode = "coupon_code", status, customerID = "customer_id", couponType = "coupon_type"
+        case measureID = "measure_id", faceValue = "face_value", validTime = "valid_time", expireTime = "expire_time", orderID = "order_id"
+        case mediaType = "media_type", fetchMethod = "fetch_method", useLimits = "use_limits", activeTime = "active_time"
+        case reserveTime = "reserve_time", createTime = "create_time", couponVersion = "coupon_version", balance
+        case isFrozen = "is_frozen", currency, sourceID = "source_id"
+    }
+}
+
+/// ListSubCustomerCouponsResponse: `count`, not `total_count`.
+public struct UserCouponList: Codable, Sendable {
+    public var count: Int
+    public var userCoupons: [UserCoupon]
+    enum CodingKeys: String, CodingKey { case count, userCoupons = "user_coupons" }
+}

@@ -91,7 +91,7 @@ extension CouponStore {
             var filter: SQLQueryString = "c.partner_id = \(bind: owner) AND c.expires_at > \(bind: now - 2 * 366 * 86_400_000)"
             if let couponID { filter += " AND c.id = \(bind: couponID)" }
             if let customerID { filter += " AND c.customer_id = \(bind: customerID)" }
-            if orderID != nil { filter += " AND 1 = 0" }  // no orders have used coupons yet
+            if let orderID { filter += " AND EXISTS (SELECT 1 FROM order_coupons oc WHERE oc.coupon_id = c.id AND oc.order_id = \(bind: orderID))" }
             if let couponType { filter += " AND c.coupon_type = \(bind: couponType)" }
             if let status { filter += " AND \(Self.couponStatus(now: now)) = \(bind: status)" }
             for (column, range) in ranges { Self.timeRange(&filter, column, range) }
@@ -102,14 +102,7 @@ extension CouponStore {
                 """).all()
             return IssuedCouponList(totalCount: total, userCoupons: try rows.map { r in
                 let id = try r.decode(column: "id", as: String.self)
-                let limits = Self.decodeLimits(try r.decode(column: "limits", as: String.self))
-                var uses: [CouponUseLimit] = []
-                for (i, l) in limits.enumerated() {
-                    for (j, v) in l.limitValues.enumerated() {
-                        uses.append(CouponUseLimit(useLimitiInfoID: "\(id)-\(i)-\(j)", limitKey: l.limitKey, value1: v.value1 ?? "", value2: v.value2 ?? "",
-                                                   valueUnit: "", limitType: "", promotionPlanID: ""))
-                    }
-                }
+                let uses = Self.useLimits(couponID: id, try r.decode(column: "limits", as: String.self))
                 let effective = WireTime.utc(try r.decode(column: "effective_at", as: Int64.self))
                 return IssuedCoupon(
                     couponID: id, status: try r.decode(column: "derived_status", as: Int.self), customerID: try r.decode(column: "customer_id", as: String.self),
@@ -119,6 +112,59 @@ extension CouponStore {
                     promotionPlanDesc: "", mediaType: 1, fetchMethod: 3, useLimits: uses, activeTime: effective, lastUsedTime: "", promotionID: "",
                     createTime: WireTime.utc(try r.decode(column: "created_at", as: Int64.self)),
                     balance: Units.decimal(try r.decode(column: "balance", as: Int64.self)), lockOrderID: "", isFrozen: "0")
+            })
+        }
+    }
+
+    /// A coupon's limits as the lists show them, one entry per value.
+    static func useLimits(couponID id: String, _ stored: String) -> [CouponUseLimit] {
+        var uses: [CouponUseLimit] = []
+        for (i, l) in decodeLimits(stored).enumerated() {
+            for (j, v) in l.limitValues.enumerated() {
+                uses.append(CouponUseLimit(useLimitiInfoID: "\(id)-\(i)-\(j)", limitKey: l.limitKey, value1: v.value1 ?? "", value2: v.value2 ?? "",
+                                           valueUnit: "", limitType: "", promotionPlanID: ""))
+            }
+        }
+        return uses
+    }
+
+    /// ListSubCustomerCoupons: the caller's own coupons. A customer's are those its partners
+    /// issued; a partner holds none of its own (a distributor naming one of its resellers
+    /// gets the reseller's, also none), so a partner's list is empty once its scope checks.
+    /// Coupons that expired more than a year ago are no longer shown.
+    public func ownCoupons(caller: Principal, _ q: OwnCouponsQuery) async throws -> UserCouponList {
+        let now = try await database.businessNow()
+        return try await database.read { db in
+            let holder = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: q.indirectPartnerID)
+            var filter: SQLQueryString = "c.customer_id = \(bind: holder) AND c.expires_at > \(bind: now - 366 * 86_400_000)"
+            if let id = q.couponID { filter += " AND c.id = \(bind: id)" }
+            if let order = q.orderID { filter += " AND EXISTS (SELECT 1 FROM order_coupons oc WHERE oc.coupon_id = c.id AND oc.order_id = \(bind: order))" }
+            if q.promotionPlanID != nil { filter += " AND 1 = 0" }  // partner-issued coupons belong to no promotion plan
+            if let t = q.couponType { filter += " AND c.coupon_type = \(bind: t)" }
+            if let s = q.status { filter += " AND \(Self.couponStatus(now: now)) = \(bind: s)" }
+            if let from = q.activeFrom { filter += " AND c.effective_at >= \(bind: from)" }
+            if let until = q.activeUntil { filter += " AND c.effective_at <= \(bind: until)" }
+            if let source = q.sourceID { filter += " AND c.partner_id = \(bind: source)" }
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM coupons c WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT c.*, \(Self.couponStatus(now: now)) AS derived_status, l.balance,
+                       (SELECT o.id FROM order_coupons oc JOIN orders o ON o.id = oc.order_id WHERE oc.coupon_id = c.id ORDER BY o.paid_at DESC, o.id DESC LIMIT 1) AS last_order,
+                       (SELECT MAX(o.paid_at) FROM order_coupons oc JOIN orders o ON o.id = oc.order_id WHERE oc.coupon_id = c.id) AS last_used
+                FROM coupons c JOIN ledger_accounts l ON l.id = c.ledger_account
+                WHERE \(filter) ORDER BY c.created_at DESC, c.id DESC LIMIT \(bind: q.page.limit) OFFSET \(bind: q.page.offset)
+                """).all()
+            return UserCouponList(count: count, userCoupons: try rows.map { r in
+                let id = try r.decode(column: "id", as: String.self)
+                let effective = WireTime.utc(try r.decode(column: "effective_at", as: Int64.self))
+                return UserCoupon(
+                    couponID: id, couponCode: id, status: try r.decode(column: "derived_status", as: Int.self),
+                    customerID: try r.decode(column: "customer_id", as: String.self), couponType: try r.decode(column: "coupon_type", as: Int.self),
+                    faceValue: Units.decimal(try r.decode(column: "face_value", as: Int64.self)), validTime: effective,
+                    expireTime: WireTime.utc(try r.decode(column: "expires_at", as: Int64.self)), orderID: try r.decode(column: "last_order", as: String?.self),
+                    useLimits: Self.useLimits(couponID: id, try r.decode(column: "limits", as: String.self)), activeTime: effective,
+                    reserveTime: try r.decode(column: "last_used", as: Int64?.self).map(WireTime.utc),
+                    createTime: WireTime.utc(try r.decode(column: "created_at", as: Int64.self)),
+                    balance: Units.decimal(try r.decode(column: "balance", as: Int64.self)), sourceID: try r.decode(column: "partner_id", as: String.self))
             })
         }
     }

@@ -129,3 +129,37 @@ public struct CouponRecordsQuery: Sendable {
         operationTypes = query.contains("operation_types") ? types.filter { !$0.isEmpty } : nil
     }
 }
+
+/// ListSubCustomerCoupons: the caller's own coupons (a customer's, or a partner's).
+public struct OwnCouponsQuery: Sendable {
+    public var couponID: String?
+    public var orderID: String?
+    public var promotionPlanID: String?
+    /// 1 cash coupon (代金券), 2 discount coupon, 3 product coupon, 4 flexi-purchase coupon (现金券).
+    public var couponType: Int?
+    public var status: Int?
+    public var activeFrom: Int64?
+    public var activeUntil: Int64?
+    public var sourceID: String?
+    public var indirectPartnerID: String?
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        couponID = Check.nonEmpty(query["coupon_id"])
+        orderID = Check.nonEmpty(query["order_id"])
+        promotionPlanID = Check.nonEmpty(query["promotion_plan_id"])
+        indirectPartnerID = Check.nonEmpty(query["indirect_partner_id"])
+        for (v, f) in [(couponID, "coupon_id"), (orderID, "order_id"), (promotionPlanID, "promotion_plan_id"), (indirectPartnerID, "indirect_partner_id")] {
+            try Check.length(v, f, max: 64)
+        }
+        sourceID = Check.nonEmpty(query["source_id"])
+        try Check.length(sourceID, "source_id", max: 255)
+        couponType = try query.queryInt("coupon_type")
+        try Check.range(couponType, "coupon_type", 1...4)
+        status = try query.queryInt("status")
+        try Check.range(status, "status", 1...5)
+        activeFrom = try filterTime(query["active_start_time"], "active_start_time")
+        activeUntil = try filterTime(query["active_end_time"], "active_end_time")
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+    }
+}

@@ -12,6 +12,7 @@ public enum CouponRoutes {
     static let reclaimCoupons = Operation("ReclaimPartnerCoupons", callers: issuers)
     static let listCoupons = Operation("ListIssuedPartnerCoupons", callers: issuers)
     static let couponRecords = Operation("ListPartnerCouponsRecord", callers: issuers)
+    static let ownCoupons = Operation("ListSubCustomerCoupons", callers: [.solutionProvider, .distributor, .customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: CouponStore) {
         router.api(.post, "/v2/partners/coupon-quotas/indirect-partner-adjust", updateQuotas, gateway: gateway) { call in
@@ -35,6 +36,9 @@ public enum CouponRoutes {
         router.api(.post, "/v2/promotions/benefits/partner-coupons/reclaim", reclaimCoupons, gateway: gateway) { call -> Reply<Empty> in
             try await store.reclaimCoupon(caller: call.principal, try call.checked(CouponReclaim.self))
             return Reply(status: .noContent, body: nil)
+        }
+        router.api(.get, "/v2/promotions/benefits/coupons", ownCoupons, gateway: gateway) { call in
+            try await store.ownCoupons(caller: call.principal, try OwnCouponsQuery(call.queryParameters))
         }
         router.api(.get, "/v2/promotions/benefits/partner-coupons", listCoupons, gateway: gateway) { call in
             try await store.listCoupons(caller: call.principal, try ListCouponsQuery(call.queryParameters))
