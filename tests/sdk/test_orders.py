@@ -1022,6 +1022,38 @@ def test_coupons_come_back_with_a_period_not_begun_and_only_then(life):
     assert 0 < back < SMALL_MONTH - 10
     assert cash_of(me) == before + back
     assert coupon(first) == (D("0"), 3)
+
+    # The voucher's own ledger (ListCustomerCouponChangeRecords), newest first.
+    from huaweicloudsdkbss.v2 import ListCustomerCouponChangeRecordsRequest
+
+    def changes(**kw):
+        return me.client.list_customer_coupon_change_records(ListCustomerCouponChangeRecordsRequest(balance_type="BALANCE_TYPE_COUPON", **kw))
+
+    got = changes(coupon_id=first)
+    assert got.total_count == 4 and got.currency == "CNY"
+    assert [(r.trade_detail_type, r.revenue_expense_type, r.trade_id, D(r.change_amount), D(r.balance_after_change)) for r in reversed(got.records)] == [
+        ("SOURCE_OPERAIION_PRIZE", "REVENUE", first, D("10"), D("10")),
+        ("SOURCE_OPERAIION_DEDEUCT", "EXPENSE", ren, D("10"), D("0")),
+        ("SOURCE_OPERAIION_UNSUBSCRIBE", "REVENUE", oid, D("10"), D("10")),
+        ("SOURCE_OPERAIION_DEDEUCT", "EXPENSE", again["order_id"], D("10"), D("0"))], got
+    assert all(r.coupon_id == first and r.bill_cycle == "2030-03" and r.account_name == cust.domain_name for r in got.records)
+    assert got.records[0].cloud_service_type_name and got.records[1].cloud_service_type_name is None
+    assert [r.trade_id for r in changes(trade_type="REFUND").records] == [oid]
+    assert changes(revenue_expense_type="EXPENSE").total_count == 2 and changes(trade_type="EXPIRED").total_count == 0
+    assert changes(trade_id=ren).total_count == 1 and changes(limit=1, offset=3).records[0].trade_id == first
+    assert changes(trade_time_begin="2030-04-01", trade_time_end="2030-04-30").total_count == 0
+    other, other_me = w.customer(cash="1")
+    assert other_me.client.list_customer_coupon_change_records(ListCustomerCouponChangeRecordsRequest(
+        balance_type="BALANCE_TYPE_COUPON", coupon_id=first)).total_count == 0
+    path = "/v2/promotions/benefits/account-change-records"
+    assert w.sp.signed("GET", path, query={"balance_type": "BALANCE_TYPE_COUPON"}).status_code == 403
+    for query, field in (({}, "balance_type"), ({"balance_type": "BALANCE_TYPE_DEBIT"}, "balance_type"),
+                         ({"trade_type": "SPEND"}, "trade_type"), ({"revenue_expense_type": ""}, "revenue_expense_type"),
+                         ({"trade_time_begin": "2030-3-1"}, "trade_time_begin"), ({"limit": "101"}, "limit"),
+                         ({"trade_time_begin": "2028-01-01", "trade_time_end": "2030-03-01"}, "trade_time_end")):
+        err = assert_error(me.signed("GET", path, query={"balance_type": "BALANCE_TYPE_COUPON", **query} if "balance_type" not in query and query != {}
+                                     else query), 400, "CBC.0100")
+        assert field in err["error_msg"], (query, err)
     verify_ledger(w.cli)
     w.cli("admin", "clock", "reset", "--json")
 

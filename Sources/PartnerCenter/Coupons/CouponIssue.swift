@@ -59,7 +59,7 @@ extension CouponStore {
                     let account = try await Ledger.ensure(db, owner: nil, type: .couponValue, object: couponID)
                     do {
                         let t = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_ISSUE", from: quotaAccount, to: account, units: units,
-                                                                                  partnerID: payer, counterpartyID: customer, idPrefix: "CI"))
+                                                                                  partnerID: payer, counterpartyID: customer, idPrefix: "CI", reference: couponID))
                         try await db.raw("""
                             INSERT INTO coupons (id, quota_id, partner_id, customer_id, coupon_type, face_value, status, effective_at, expires_at, limits, memo, ledger_account, created_at, updated_at)
                             VALUES (\(bind: couponID), \(bind: quotaID), \(bind: payer), \(bind: customer), \(bind: quotaType == 0 ? 1 : 4), \(bind: units), 2,
@@ -118,7 +118,7 @@ extension CouponStore {
                                         : try c.decode(column: "quota_account", as: String.self)
             let customer = try c.decode(column: "customer_id", as: String.self)
             let t = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_RECLAIM", from: account, to: target, units: balance,
-                                                                      partnerID: payer, counterpartyID: customer, idPrefix: "CR"))
+                                                                      partnerID: payer, counterpartyID: customer, idPrefix: "CR", reference: couponID))
             try await db.raw("UPDATE coupons SET status = 5, updated_at = \(bind: now) WHERE id = \(bind: couponID)").run()
             try await record(db, scope: "coupon", type: "2", partner: payer, operatorName: caller.domainName, quota: try c.decode(column: "quota_id", as: String.self),
                              parent: nil, quotaType: try c.decode(column: "quota_type", as: Int.self), coupon: couponID, customer: customer, indirect: nil,

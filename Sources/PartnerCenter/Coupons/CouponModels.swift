@@ -303,3 +303,30 @@ public struct UserCouponList: Codable, Sendable {
     public var userCoupons: [UserCoupon]
     enum CodingKeys: String, CodingKey { case count, userCoupons = "user_coupons" }
 }
+
+/// CustomerCouponChangeRecord: amounts as decimal text, as Huawei sends them.
+public struct CouponChangeRecord: Codable, Sendable {
+    public var couponID: String
+    public var tradeDetailType: String
+    public var tradeTime: String
+    public var tradeID: String
+    public var changeAmount: String
+    public var balanceAfterChange: String
+    public var revenueExpenseType: String
+    public var billCycle: String
+    public var accountName: String
+    public var cloudServiceTypeName: String?
+    public var resourceTypeName: String?
+    enum CodingKeys: String, CodingKey {
+        case couponID = "coupon_id", tradeDetailType = "trade_detail_type", tradeTime = "trade_time", tradeID = "trade_id"
+        case changeAmount = "change_amount", balanceAfterChange = "balance_after_change", revenueExpenseType = "revenue_expense_type"
+        case billCycle = "bill_cycle", accountName = "account_name", cloudServiceTypeName = "cloud_service_type_name", resourceTypeName = "resource_type_name"
+    }
+}
+
+public struct CouponChangeRecords: Codable, Sendable {
+    public var totalCount: Int
+    public var currency: String
+    public var records: [CouponChangeRecord]
+    enum CodingKeys: String, CodingKey { case totalCount = "total_count", currency, records }
+}

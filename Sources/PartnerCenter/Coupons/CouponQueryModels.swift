@@ -163,3 +163,32 @@ public struct OwnCouponsQuery: Sendable {
         page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
     }
 }
+
+/// ListCustomerCouponChangeRecords
+public struct CouponChangesQuery: Sendable {
+    public var revenueExpenseType: String?
+    public var tradeType: String?
+    public var tradeID: String?
+    public var couponID: String?
+    public var tradeDays: TradeDays
+    let deferredPage: Deferred<Page>
+    /// Throws the offset/limit error, if there is one; read it after settling the trade window.
+    public var page: Page { get throws { try deferredPage.get() } }
+
+    public init(_ query: QueryParameters) throws {
+        guard let balanceType = Check.nonEmpty(query["balance_type"]) else { throw Refusal.parameter("balance_type", "is required") }
+        try Check.oneOf(balanceType, "balance_type", ["BALANCE_TYPE_COUPON"])
+        revenueExpenseType = query["revenue_expense_type"]
+        try Check.oneOf(revenueExpenseType, "revenue_expense_type", ["REVENUE", "EXPENSE"])
+        tradeType = query["trade_type"]
+        try Check.oneOf(tradeType, "trade_type", CouponStore.couponTradeTypes)
+        tradeID = Check.nonEmpty(query["trade_id"])
+        try Check.length(tradeID, "trade_id", max: 128)
+        couponID = Check.nonEmpty(query["coupon_id"])
+        try Check.length(couponID, "coupon_id", max: 64)
+        tradeDays = try TradeDays(query)
+        deferredPage = try Deferred {
+            try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxOffset: Int(Int32.max))
+        }
+    }
+}

@@ -13,6 +13,7 @@ public enum CouponRoutes {
     static let listCoupons = Operation("ListIssuedPartnerCoupons", callers: issuers)
     static let couponRecords = Operation("ListPartnerCouponsRecord", callers: issuers)
     static let ownCoupons = Operation("ListSubCustomerCoupons", callers: [.solutionProvider, .distributor, .customer])
+    static let couponChanges = Operation("ListCustomerCouponChangeRecords", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: CouponStore) {
         router.api(.post, "/v2/partners/coupon-quotas/indirect-partner-adjust", updateQuotas, gateway: gateway) { call in
@@ -36,6 +37,9 @@ public enum CouponRoutes {
         router.api(.post, "/v2/promotions/benefits/partner-coupons/reclaim", reclaimCoupons, gateway: gateway) { call -> Reply<Empty> in
             try await store.reclaimCoupon(caller: call.principal, try call.checked(CouponReclaim.self))
             return Reply(status: .noContent, body: nil)
+        }
+        router.api(.get, "/v2/promotions/benefits/account-change-records", couponChanges, gateway: gateway) { call in
+            try await store.couponChanges(caller: call.principal, try CouponChangesQuery(call.queryParameters))
         }
         router.api(.get, "/v2/promotions/benefits/coupons", ownCoupons, gateway: gateway) { call in
             try await store.ownCoupons(caller: call.principal, try OwnCouponsQuery(call.queryParameters))

@@ -58,6 +58,16 @@ public struct TradeDays: Sendable, Equatable {
         end = try TradeDays.beijingDay(query["trade_time_end"], "trade_time_end")
         begin = try TradeDays.beijingDay(query["trade_time_begin"], "trade_time_begin")
     }
+
+    /// The days asked, at most a year apart; by default the year up to `today` (the start of
+    /// the business day). Returns the start of the first and of the last day.
+    func window(today: Int64) throws -> (begin: Int64, end: Int64) {
+        let end = self.end ?? today
+        let begin = self.begin ?? (end - 365 * WireTime.dayMillis)
+        guard begin <= end else { throw Refusal.parameter("trade_time_begin", "must not be after trade_time_end") }
+        guard end - begin <= 366 * WireTime.dayMillis else { throw Refusal.parameter("trade_time_end", "must be within one year of trade_time_begin") }
+        return (begin, end)
+    }
 }
 
 /// offset/limit of the account-change queries. They are checked after the trade window (which

@@ -49,12 +49,7 @@ extension FundsStore {
     /// trade_time_begin/end as Beijing days, at most a year apart; by default the year up to
     /// today on the business clock. Returns the start of the first and of the last day.
     func tradeWindow(_ days: TradeDays) async throws -> (begin: Int64, end: Int64) {
-        let today = WireTime.beijingDayStart(try await database.businessNow())
-        let end = days.end ?? today
-        let begin = days.begin ?? (end - 365 * WireTime.dayMillis)
-        guard begin <= end else { throw Refusal.parameter("trade_time_begin", "must not be after trade_time_end") }
-        guard end - begin <= 366 * WireTime.dayMillis else { throw Refusal.parameter("trade_time_end", "must be within one year of trade_time_begin") }
-        return (begin, end)
+        try days.window(today: WireTime.beijingDayStart(try await database.businessNow()))
     }
 
     /// ListPartnerAccountChangeRecords: the lines of the partner's own cash or credit account.

@@ -95,12 +95,15 @@ public enum Ledger {
         public var requestHash: String?
         public var requestID: String?
         public var idPrefix: String
+        /// The business document the transfer belongs to (an order, a coupon), for the
+        /// records that show it as their trade id; nil when the transfer id is its own.
+        public var reference: String?
 
         public init(kind: String, from: String, to: String, units: Int64, partnerID: String? = nil, counterpartyID: String? = nil,
-                    idempotencyKey: String? = nil, requestHash: String? = nil, requestID: String? = nil, idPrefix: String) {
+                    idempotencyKey: String? = nil, requestHash: String? = nil, requestID: String? = nil, idPrefix: String, reference: String? = nil) {
             self.kind = kind; self.from = from; self.to = to; self.units = units; self.partnerID = partnerID
             self.counterpartyID = counterpartyID; self.idempotencyKey = idempotencyKey; self.requestHash = requestHash
-            self.requestID = requestID; self.idPrefix = idPrefix
+            self.requestID = requestID; self.idPrefix = idPrefix; self.reference = reference
         }
     }
 

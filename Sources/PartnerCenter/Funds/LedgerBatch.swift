@@ -33,7 +33,7 @@ final class LedgerBatch {
         }
     }
     static let columns = ["id", "kind", "from_account", "to_account", "amount", "currency", "from_balance_after", "to_balance_after", "from_version",
-                          "to_version", "partner_id", "counterparty_id", "idempotency_key", "request_hash", "request_id", "created_at"]
+                          "to_version", "partner_id", "counterparty_id", "idempotency_key", "request_hash", "request_id", "created_at", "reference"]
     let backend: Database.Backend
     let now: Int64
     private var accounts: [String: Account] = [:]
@@ -110,7 +110,7 @@ final class LedgerBatch {
         let id = m.idPrefix + stamp + Self.hex(UInt64(sequence), width: 8)
         try await rows.add(db, [.text(id), .text(m.kind), .text(m.from), .text(m.to), .int(m.units), .text(Ledger.currency), .int(fromAfter), .int(toAfter),
                                 .int(a.version), .int(b.version), .text(m.partnerID), .text(m.counterpartyID), .text(m.idempotencyKey),
-                                .text(m.requestHash), .text(m.requestID), .int(now)])
+                                .text(m.requestHash), .text(m.requestID), .int(now), .text(m.reference)])
         posted += 1
         return Ledger.Posted(id: id, fromBalanceAfter: fromAfter, toBalanceAfter: toAfter, replayed: false)
     }

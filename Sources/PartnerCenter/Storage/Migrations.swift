@@ -718,6 +718,11 @@ public enum Migrations {
             )
             """,
         ]),
+        Migration(version: 21, name: "transfer references", statements: [
+            // The business document a transfer belongs to (an order, a coupon), shown as the
+            // trade id of the records that list it.
+            "ALTER TABLE transfers ADD COLUMN reference TEXT",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

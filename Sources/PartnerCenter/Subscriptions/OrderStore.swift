@@ -239,15 +239,15 @@ public struct OrderStore: Sendable {
 
             for (c, units) in couponTransfers {
                 _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_PAY", from: c.account, to: revenue, units: units, partnerID: partner,
-                                                                      counterpartyID: customer, idPrefix: "CU"))
+                                                                      counterpartyID: customer, idPrefix: "CU", reference: p.orderID))
             }
             if cash > 0 {
                 _ = try await Ledger.post(db, backend: backend, .init(kind: "ORDER_PAY", from: cashAccount, to: revenue, units: cash, partnerID: partner,
-                                                                      counterpartyID: customer, idPrefix: "OP"))
+                                                                      counterpartyID: customer, idPrefix: "OP", reference: p.orderID))
             }
             if credit > 0 {
                 _ = try await Ledger.post(db, backend: backend, .init(kind: "ORDER_PAY", from: creditAccount, to: revenue, units: credit, partnerID: partner,
-                                                                      counterpartyID: customer, idPrefix: "OP"))
+                                                                      counterpartyID: customer, idPrefix: "OP", reference: p.orderID))
             }
             try await CouponStore.markUsedUp(db, couponTransfers.filter { $0.0.balance == 0 }.map(\.0.id), at: now)
 

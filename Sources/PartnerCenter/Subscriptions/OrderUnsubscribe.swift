@@ -162,6 +162,7 @@ extension OrderStore {
     static func bookRefund(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, partner: String, userName: String,
                            kind: OrderBook.Kind, refunds: [ResourceRefund], fiveDay: Bool, now: Int64) async throws -> String {
         let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
+        let id = Self.orderID(now: now)
         let cash = refunds.reduce(0) { $0 + $1.cash }, credit = refunds.reduce(0) { $0 + $1.credit }
         // The coupons each resource's periods not begun used, taken back from their orders.
         var couponsBack: [[OrderBook.CouponUse]] = []
@@ -178,18 +179,17 @@ extension OrderStore {
         }
         if cash > 0 {
             _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: cashAccount,
-                                                                  units: cash, partnerID: partner, counterpartyID: customerID, idPrefix: "RF"))
+                                                                  units: cash, partnerID: partner, counterpartyID: customerID, idPrefix: "RF", reference: id))
         }
         if let creditAccount {
             _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: creditAccount,
-                                                                  units: credit, partnerID: partner, counterpartyID: customerID, idPrefix: "RF"))
+                                                                  units: credit, partnerID: partner, counterpartyID: customerID, idPrefix: "RF", reference: id))
         }
         for use in couponsBack.joined() {
             _ = try await Ledger.post(db, backend: backend, .init(kind: "COUPON_REFUND", from: revenue, to: use.account, units: use.units,
-                                                                  partnerID: partner, counterpartyID: customerID, idPrefix: "CR"))
+                                                                  partnerID: partner, counterpartyID: customerID, idPrefix: "CF", reference: id))
         }
         try await CouponStore.markReturned(db, Array(Set(couponsBack.joined().map(\.couponID))).sorted(), at: now)
-        let id = Self.orderID(now: now)
         let fees = FeeBook()
         var lines: [OrderBook.Line] = []
         for (r, coupons) in zip(refunds, couponsBack) {
