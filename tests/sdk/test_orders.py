@@ -411,6 +411,23 @@ def test_customers_list_their_own_coupons(world):
     assert own(me, limit=1, offset=1).count == 2 and len(own(me, limit=1, offset=1).user_coupons) == 1
     assert own(me, active_start_time="2099-01-01T00:00:00Z").count == 0
 
+    # Usage fees take the EC2 cash coupon first: its ledger shows the spending as usage.
+    begin = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=5)).replace(minute=0, second=0, microsecond=0)
+    usage_file = world.tmp / "coupon-usage.jsonl"
+    usage_file.write_text(json.dumps({
+        "record_id": f"cu-{cust.domain_id[:8]}", "customer_id": cust.domain_id, "resource_id": "vm-usage", "cloud_service_type": EC2,
+        "resource_type": VM, "resource_spec": "s6.small.1.linux", "region": REGION, "usage_type": "Duration", "usage_value": 2,
+        "usage_measure_id": 4, "begin_time": begin.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "end_time": (begin + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")}) + "\n")
+    assert world.cli("admin", "usage", "import", str(usage_file), "--json")["imported"] == 1
+    from huaweicloudsdkbss.v2 import ListCustomerCouponChangeRecordsRequest
+    lines = me.client.list_customer_coupon_change_records(ListCustomerCouponChangeRecordsRequest(
+        balance_type="BALANCE_TYPE_COUPON", coupon_id=cash_coupon)).records
+    assert [(r.trade_detail_type, D(r.change_amount), D(r.balance_after_change)) for r in reversed(lines)] == [
+        ("SOURCE_OPERAIION_PRIZE", D("5"), D("5")), ("SOURCE_OPERAIION_USAGE", D("0.44"), D("4.56"))], lines
+    assert lines[0].trade_id.startswith("CU") and lines[0].cloud_service_type_name is None
+    assert D(str(own(me, coupon_id=cash_coupon).user_coupons[0].balance)) == D("4.56")
+
     # Nobody else sees them: another customer, the partner (it holds no coupons of its own).
     other, other_me = world.customer()
     assert own(other_me).count == 0 and own(other_me, coupon_id=voucher).count == 0
