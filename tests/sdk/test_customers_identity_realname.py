@@ -1354,3 +1354,27 @@ def test_tenancy_check_identity_for_every_partner(world, caller):
 def test_tenancy_v1_list_path_partner_id(world, caller, path_owner):
     p = world.p(caller)
     assert_error(v1_list(p, {}, partner_id=world.p(path_owner).domain_id), 403, "CBC.0151")
+
+
+def test_a_customer_reads_its_own_realname_status(partners, customers, http_reviewer):
+    from huaweicloudsdkbss.v2 import ShowRealNameAuthStatusRequest
+    dist = partners.solution_provider()
+    cust = customers.create(dist)
+    me = customers.principal(cust)
+
+    def status():
+        r = me.client.show_real_name_auth_status(ShowRealNameAuthStatusRequest())
+        return r.verified_status, r.verified_type
+
+    assert status() == (-1, None)
+    assert "verified_type" not in me.signed("GET", "/v2/customers/real-name-auth-status").json()
+    apply_enterprise(dist, enterprise_fields(cust, dist))
+    assert status() == (0, 1)
+    http_reviewer.reject(pending_app_of(http_reviewer, cust.domain_id)["id"], "licence expired")
+    assert status() == (1, 1)
+    assert apply_individual(dist, bank_fields(cust, dist)).is_review == 0   # a bank card is verified at once
+    assert status() == (2, 0)
+    # Each customer sees its own; partners use ShowRealnameAuthenticationReviewResult instead.
+    other = customers.principal(customers.create(dist))
+    assert other.client.show_real_name_auth_status(ShowRealNameAuthStatusRequest()).verified_status == -1
+    assert dist.signed("GET", "/v2/customers/real-name-auth-status").status_code == 403

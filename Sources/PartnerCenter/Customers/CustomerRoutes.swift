@@ -12,6 +12,7 @@ public enum CustomerRoutes {
     public static let createEnterpriseRealname = Operation("CreateEnterpriseRealnameAuthentication", callers: partners)
     public static let changeEnterpriseRealname = Operation("ChangeEnterpriseRealnameAuthentication", callers: partners)
     public static let showRealnameResult = Operation("ShowRealnameAuthenticationReviewResult", callers: partners)
+    public static let showRealnameStatus = Operation("ShowRealNameAuthStatus", callers: [.customer])
 
     public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore) {
         router.api(.post, "/v2/partners/sub-customers", createSubCustomer, gateway: gateway) { call in
@@ -38,6 +39,9 @@ public enum CustomerRoutes {
         }
         router.api(.put, "/v2/customers/realname-auths/enterprise", changeEnterpriseRealname, gateway: gateway) { call in
             try await realname.submit(caller: call.principal, try RealnameSubmission(enterprise: call.json(EnterpriseRealnameRequest.self), change: true))
+        }
+        router.api(.get, "/v2/customers/real-name-auth-status", showRealnameStatus, gateway: gateway) { call in
+            try await realname.status(caller: call.principal)
         }
         router.api(.get, "/v2/customers/realname-auths/result", showRealnameResult, gateway: gateway) { call in
             try await realname.result(caller: call.principal, customerID: try Check.required(call.query("customer_id"), "customer_id", max: 64))

@@ -61,6 +61,14 @@ public struct RealnameApplyResponse: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case isReview = "is_review" }
 }
 
+/// ShowRealNameAuthStatusResponse: -1 never applied, 0 under review, 1 rejected, 2 verified;
+/// the type (0 individual, 1 enterprise) is absent while never applied.
+public struct RealnameStatusResponse: Codable, Sendable {
+    public var verifiedStatus: Int
+    public var verifiedType: Int?
+    enum CodingKeys: String, CodingKey { case verifiedStatus = "verified_status", verifiedType = "verified_type" }
+}
+
 public struct RealnameResultResponse: Codable, Sendable {
     public var reviewResult: Int?
     public var opinion: String?

@@ -105,6 +105,19 @@ public struct RealnameStore: Sendable {
         }
     }
 
+    /// ShowRealNameAuthStatus: the calling customer's own state, as its partner's
+    /// applications and the operator's reviews left it.
+    public func status(caller: Principal) async throws -> RealnameStatusResponse {
+        try await database.read { db in
+            guard let row = try await db.raw("SELECT verified_status, customer_type FROM customers WHERE id = \(bind: caller.domainID)").first() else {
+                throw Refusal.forbidden
+            }
+            let status = Int(try row.decode(column: "verified_status", as: String.self)) ?? -1
+            let type = try row.decode(column: "customer_type", as: Int?.self)
+            return RealnameStatusResponse(verifiedStatus: status, verifiedType: status == -1 ? nil : type.flatMap { $0 < 0 ? nil : $0 })
+        }
+    }
+
     // MARK: review queue (operator)
 
     public func list(status: String?) async throws -> [RealnameApplication] {
