@@ -1237,3 +1237,68 @@ def test_a_deduction_day_moves_auto_renewal_and_a_unified_expiry_day_aligns_rene
     assert ra.expire_time == "2027-07-10T15:59:59Z" and resource(ame, ra.resource_id).expire_time == "2027-08-10T15:59:59Z"
     verify_ledger(w.cli)
     w.cli("admin", "clock", "reset", "--json")
+
+
+# ------------------------------------------------------------------------------ incentive and discount policies
+
+@pytest.fixture(scope="module")
+def policies(start_server, binary, tmp_path_factory):
+    """A server of its own: these tests import into its catalog."""
+    srv = start_server("policies", ["--rate-limit", "0"])
+    cli = Cli(binary, srv.database)
+    return World(srv, cli, PartnerFactory(cli, srv.base_url), tmp_path_factory.mktemp("policies"))
+
+
+def test_incentive_and_discount_policies_come_from_the_catalog_and_rule_discounts(policies):
+    from huaweicloudsdkbss.v2 import ListIncentiveDiscountPoliciesRequest
+    w = policies
+
+    def listed(principal=None, **kw):
+        return (principal or w.sp).client.list_incentive_discount_policies(ListIncentiveDiscountPoliciesRequest(**kw))
+
+    got = listed(time="2026-05", limit=100)
+    catalog = json.loads(w.cli("admin", "catalog", "export"))
+    assert got.total_count == len(catalog["service_types"]) == len(got.policies)
+    assert all((p.incentive_policy, p.allow_discount) == ("0", "YES") for p in got.policies), got
+    ec2 = listed(time="2026-05", service_type_code=EC2)
+    assert ec2.total_count == 1 and (ec2.policies[0].service_type_code, ec2.policies[0].service_type_name) == (EC2, "弹性云服务器")
+    assert listed(time="2026-05", service_type_code="hws.service.type.none").total_count == 0
+    assert len(listed(time="2026-05", limit=2, offset=1).policies) == 2
+
+    # A referral customer's EC2 discount applies while the service allows partner discounts...
+    cust, me = w.customer(referral=True, cash="1000")
+    w.cli("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2, "--rate", "0.85", "--expires", "2099-12-31", "--json")
+    assert D(str(w.order(cust.domain_id, small())["amount_after_discount"])) == q2(SMALL_MONTH * D("0.85"))
+    # ...and not once the catalog says NO (set in the catalog document, as the export shows it).
+    for s in catalog["service_types"]:
+        if s["code"] == EC2:
+            s.update(incentive_policy="13", allow_discount="NO")
+    doc = w.tmp / "catalog.json"
+    doc.write_text(json.dumps(catalog))
+    w.cli("admin", "catalog", "import", str(doc), "--json")
+    p = listed(time="2031-12", service_type_code=EC2).policies[0]
+    assert (p.incentive_policy, p.allow_discount) == ("13", "NO")
+    assert [s for s in json.loads(w.cli("admin", "catalog", "export"))["service_types"] if s["code"] == EC2][0]["allow_discount"] == "NO"
+    out = w.order(cust.domain_id, small())
+    assert D(str(out["amount_after_discount"])) == SMALL_MONTH
+    assert me.client.list_order_discounts(ListOrderDiscountsRequest(order_id=out["order_id"])).discounts == []
+    refused = w.cli.run("admin", "discount", "set", "--customer-id", cust.domain_id, "--service-type", EC2, "--rate", "0.9",
+                        "--expires", "2099-12-31", "--json")
+    assert refused.returncode != 0 and "allow_discount" in (refused.stdout + refused.stderr), refused
+    # A catalog with a policy it does not know is refused whole.
+    catalog["service_types"][0]["incentive_policy"] = "7"
+    doc.write_text(json.dumps(catalog))
+    bad = w.cli.run("admin", "catalog", "import", str(doc), "--json")
+    assert bad.returncode != 0 and "incentive_policy" in (bad.stdout + bad.stderr), bad
+
+    # Partners only; the month is required and checked.
+    path = "/v2/products/incentive-discount-policies"
+    assert me.signed("GET", path, query={"time": "2026-05"}).status_code == 403
+    reseller = w.partners.reseller(w.partners.distributor())
+    assert reseller.signed("GET", path, query={"time": "2026-05"}).status_code == 403
+    assert listed(w.partners.distributor(), time="2026-05").total_count == got.total_count
+    for query, field in (({}, "time"), ({"time": "2026-5"}, "time"), ({"time": "2026-13"}, "time"), ({"time": "2026-05-01"}, "time"),
+                         ({"time": "2026-05", "limit": "101"}, "limit"), ({"time": "2026-05", "offset": "-1"}, "offset"),
+                         ({"time": "2026-05", "service_type_code": "x" * 65}, "service_type_code")):
+        err = assert_error(w.sp.signed("GET", path, query=query), 400, "CBC.0100")
+        assert field in err["error_msg"], (query, err)

@@ -10,7 +10,19 @@ public struct CatalogDocument: Codable, Sendable {
         public var nameZh: String
         public var nameEn: String
         public var abbreviation: String?
-        enum CodingKeys: String, CodingKey { case code, nameZh = "name_zh", nameEn = "name_en", abbreviation }
+        /// ListIncentiveDiscountPolicies: "0" non-specific product (the default), "1" specific
+        /// product, "2" no performance and no rebate, "13" performance but no rebate.
+        public var incentivePolicy: String?
+        /// "YES" (the default): partners' discounts apply to the service; "NO": they do not.
+        public var allowDiscount: String?
+        enum CodingKeys: String, CodingKey {
+            case code, nameZh = "name_zh", nameEn = "name_en", abbreviation, incentivePolicy = "incentive_policy", allowDiscount = "allow_discount"
+        }
+        public init(code: String, nameZh: String, nameEn: String, abbreviation: String? = nil, incentivePolicy: String? = nil, allowDiscount: String? = nil) {
+            self.code = code; self.nameZh = nameZh; self.nameEn = nameEn; self.abbreviation = abbreviation
+            self.incentivePolicy = incentivePolicy; self.allowDiscount = allowDiscount
+        }
+        public static let incentivePolicies: Set<String> = ["0", "1", "2", "13"]
     }
     public struct ResourceType: Codable, Sendable {
         public var code: String

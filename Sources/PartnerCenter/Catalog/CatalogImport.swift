@@ -110,6 +110,10 @@ public enum CatalogImport {
 
         for (i, s) in (doc.serviceTypes ?? []).enumerated() {
             if s.code.isEmpty || s.code.count > 64 { bad(i + 1, "service_types.code", "must be 1-64 characters") }
+            if let p = s.incentivePolicy, !CatalogDocument.ServiceType.incentivePolicies.contains(p) {
+                bad(i + 1, "service_types.incentive_policy", "must be \"0\", \"1\", \"2\" or \"13\"")
+            }
+            if let a = s.allowDiscount, a != "YES" && a != "NO" { bad(i + 1, "service_types.allow_discount", "must be YES or NO") }
             services.insert(s.code)
         }
         for (i, r) in (doc.resourceTypes ?? []).enumerated() {
@@ -201,8 +205,10 @@ public enum CatalogImport {
         let applied = try await database.transaction { db -> Int in
             for (i, s) in (doc.serviceTypes ?? []).enumerated() {
                 try await db.raw("""
-                    INSERT INTO catalog_service_types (code, name_zh, name_en, abbreviation, seq) VALUES (\(bind: s.code), \(bind: s.nameZh), \(bind: s.nameEn), \(bind: s.abbreviation), \(bind: i))
-                    ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, abbreviation = excluded.abbreviation
+                    INSERT INTO catalog_service_types (code, name_zh, name_en, abbreviation, seq, incentive_policy, allow_discount)
+                    VALUES (\(bind: s.code), \(bind: s.nameZh), \(bind: s.nameEn), \(bind: s.abbreviation), \(bind: i), \(bind: s.incentivePolicy), \(bind: s.allowDiscount))
+                    ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en, abbreviation = excluded.abbreviation,
+                        incentive_policy = excluded.incentive_policy, allow_discount = excluded.allow_discount
                     """).run()
             }
             for (i, r) in (doc.resourceTypes ?? []).enumerated() {
@@ -266,7 +272,9 @@ public enum CatalogImport {
         try await database.read { db in
             let services = try await db.raw("SELECT * FROM catalog_service_types ORDER BY seq, code").all().map {
                 CatalogDocument.ServiceType(code: try $0.decode(column: "code", as: String.self), nameZh: try $0.decode(column: "name_zh", as: String.self),
-                                            nameEn: try $0.decode(column: "name_en", as: String.self), abbreviation: try $0.decode(column: "abbreviation", as: String?.self))
+                                            nameEn: try $0.decode(column: "name_en", as: String.self), abbreviation: try $0.decode(column: "abbreviation", as: String?.self),
+                                            incentivePolicy: try $0.decode(column: "incentive_policy", as: String?.self),
+                                            allowDiscount: try $0.decode(column: "allow_discount", as: String?.self))
             }
             let resources = try await db.raw("SELECT * FROM catalog_resource_types ORDER BY seq, code").all().map {
                 CatalogDocument.ResourceType(code: try $0.decode(column: "code", as: String.self), serviceType: try $0.decode(column: "service_type", as: String.self),

@@ -132,3 +132,20 @@ public struct ResourceSpecList: Codable, Sendable {
     public var cloudServiceBasics: [ResourceSpecInfo]
     enum CodingKeys: String, CodingKey { case pageInfo = "page_info", cloudServiceBasics = "cloud_service_basics" }
 }
+
+/// IncentiveAndDiscountPolicy: all strings on the wire.
+public struct IncentivePolicy: Codable, Sendable {
+    public var serviceTypeCode: String
+    public var serviceTypeName: String
+    public var incentivePolicy: String
+    public var allowDiscount: String
+    enum CodingKeys: String, CodingKey {
+        case serviceTypeCode = "service_type_code", serviceTypeName = "service_type_name", incentivePolicy = "incentive_policy", allowDiscount = "allow_discount"
+    }
+}
+
+public struct IncentivePolicyList: Codable, Sendable {
+    public var policies: [IncentivePolicy]
+    public var totalCount: Int
+    enum CodingKeys: String, CodingKey { case policies, totalCount = "total_count" }
+}

@@ -131,3 +131,24 @@ public struct ResourceSpecsQuery: CheckedRequest {
         }
     }
 }
+
+/// ListIncentiveDiscountPolicies
+public struct IncentivePoliciesQuery: Sendable {
+    /// The month asked (`YYYY-MM`, Beijing time): policies as they stand at its end.
+    public var month: String
+    public var serviceType: String?
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        let month = try Check.required(query["time"], "time", max: 20)
+        let parts = month.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let m = Int(parts[1]), (1...12).contains(m) else {
+            throw Refusal.parameter("time", "must be a month like 2024-05")
+        }
+        self.month = month
+        serviceType = query["service_type_code"]
+        try Check.length(serviceType, "service_type_code", max: 64)
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"))
+    }
+}

@@ -5,6 +5,7 @@ import Hummingbird
 public enum CatalogRoutes {
     static let readers: Set<AccountKind> = [.solutionProvider, .distributor, .customer]
     static let serviceTypes = Operation("ListServiceTypes", callers: readers)
+    static let incentivePolicies = Operation("ListIncentiveDiscountPolicies", callers: [.solutionProvider, .distributor])
     static let resourceTypes = Operation("ListResourceTypes", callers: readers)
     static let serviceResources = Operation("ListServiceResources", callers: readers)
     static let usageTypes = Operation("ListUsageTypes", callers: readers)
@@ -30,6 +31,9 @@ public enum CatalogRoutes {
         }
         router.api(.get, "/v2/products/service-types", serviceTypes, gateway: gateway) { call in
             try await catalog.serviceTypes(try ServiceTypesQuery(language: call.headers[xLanguage], call.queryParameters))
+        }
+        router.api(.get, "/v2/products/incentive-discount-policies", incentivePolicies, gateway: gateway) { call in
+            try await catalog.incentivePolicies(try IncentivePoliciesQuery(call.queryParameters))
         }
         router.api(.get, "/v2/products/resource-types", resourceTypes, gateway: gateway) { call in
             try await catalog.resourceTypes(try ResourceTypesQuery(language: call.headers[xLanguage], call.queryParameters))

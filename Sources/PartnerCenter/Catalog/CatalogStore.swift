@@ -30,6 +30,26 @@ public struct CatalogStore: Sendable {
         }
     }
 
+    /// ListIncentiveDiscountPolicies: each service type's incentive policy and whether partner
+    /// discounts apply to it, as the catalog sets them (by default "0" and "YES"). The
+    /// catalog keeps no history of these, so every month reads as now.
+    public func incentivePolicies(_ q: IncentivePoliciesQuery) async throws -> IncentivePolicyList {
+        try await database.read { db in
+            var filter: SQLQueryString = "1 = 1"
+            if let s = q.serviceType { filter += " AND code = \(bind: s)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM catalog_service_types WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
+            let rows = try await db.raw("""
+                SELECT code, name_zh, incentive_policy, allow_discount FROM catalog_service_types WHERE \(filter)
+                ORDER BY seq, code LIMIT \(bind: q.page.limit) OFFSET \(bind: q.page.offset)
+                """).all()
+            return IncentivePolicyList(policies: try rows.map {
+                IncentivePolicy(serviceTypeCode: try $0.decode(column: "code", as: String.self), serviceTypeName: try $0.decode(column: "name_zh", as: String.self),
+                                incentivePolicy: try $0.decode(column: "incentive_policy", as: String?.self) ?? "0",
+                                allowDiscount: try $0.decode(column: "allow_discount", as: String?.self) ?? "YES")
+            }, totalCount: total)
+        }
+    }
+
     /// ListResourceTypes
     public func resourceTypes(_ q: ResourceTypesQuery) async throws -> ResourceTypeList {
         let (en, page) = (q.language.english, q.page)

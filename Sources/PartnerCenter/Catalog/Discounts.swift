@@ -32,8 +32,11 @@ public struct DiscountStore: Sendable {
             guard let c = try await db.raw("SELECT partner_id FROM customers WHERE id = \(bind: customerID) AND bound = 1").first() else {
                 throw Refusal(.unknownObject, "Invalid parameter: customer \(customerID) does not exist or is unbound.")
             }
-            guard try await db.raw("SELECT code FROM catalog_service_types WHERE code = \(bind: serviceType)").first() != nil else {
+            guard let service = try await db.raw("SELECT code, allow_discount FROM catalog_service_types WHERE code = \(bind: serviceType)").first() else {
                 throw Refusal.parameter("service_type", "is not a known service type")
+            }
+            guard try service.decode(column: "allow_discount", as: String?.self) != "NO" else {
+                throw Refusal.parameter("service_type", "does not allow partner discounts (allow_discount NO)")
             }
             try await db.raw("""
                 INSERT INTO discounts (id, partner_id, customer_id, service_type, rate, effective_from, effective_until, created_at)
@@ -69,11 +72,14 @@ public struct DiscountStore: Sendable {
                  expireTime: WireTime.utc(try r.decode(column: "effective_until", as: Int64.self)))
     }
 
-    /// The customer's discounts in force at `time`, from the partner it is bound to now.
+    /// The customer's discounts in force at `time`, from the partner it is bound to now, on
+    /// services that allow partner discounts (a service set to `allow_discount` NO after a
+    /// discount was granted stops it applying).
     static func active(_ db: any SQLDatabase, customerID: String, at time: Int64) async throws -> [Discount] {
         try await db.raw("""
             SELECT d.* FROM discounts d JOIN customers c ON c.id = d.customer_id AND c.partner_id = d.partner_id AND c.bound = 1
             WHERE d.customer_id = \(bind: customerID) AND d.effective_from <= \(bind: time) AND d.effective_until > \(bind: time)
+              AND NOT EXISTS (SELECT 1 FROM catalog_service_types s WHERE s.code = d.service_type AND s.allow_discount = 'NO')
             ORDER BY d.created_at, d.id
             """).all().map(row)
     }

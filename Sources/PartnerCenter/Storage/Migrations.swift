@@ -723,6 +723,11 @@ public enum Migrations {
             // trade id of the records that list it.
             "ALTER TABLE transfers ADD COLUMN reference TEXT",
         ]),
+        Migration(version: 22, name: "incentive and discount policies", statements: [
+            // Per service type (NULL: the defaults "0" and "YES"); from the catalog document.
+            "ALTER TABLE catalog_service_types ADD COLUMN incentive_policy TEXT",
+            "ALTER TABLE catalog_service_types ADD COLUMN allow_discount TEXT",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
