@@ -248,3 +248,77 @@ public struct ResourceUsageSummaryQuery: Sendable {
         filter = try Bandwidth95Filter(query)
     }
 }
+
+/// QueryResRecordsDetailReq (ListCustomerselfResourceRecordDetails)
+public struct ResRecordsDetailRequest: Codable, Sendable {
+    public var cycle: String?
+    public var cloudServiceType: String?
+    public var resourceType: String?
+    public var region: String?
+    public var resInstanceID: String?
+    public var chargeMode: Int?
+    public var billType: Int?
+    public var enterpriseProjectID: String?
+    public var includeZeroRecord: Bool?
+    public var offset: Int?
+    public var limit: Int?
+    public var method: String?
+    public var subCustomerID: String?
+    public var statisticType: Int?
+    public var queryType: String?
+    public var billCycleBegin: String?
+    public var billCycleEnd: String?
+    public var payerAccountID: String?
+    enum CodingKeys: String, CodingKey {
+        case cycle, cloudServiceType = "cloud_service_type", resourceType = "resource_type", region, resInstanceID = "res_instance_id"
+        case chargeMode = "charge_mode", billType = "bill_type", enterpriseProjectID = "enterprise_project_id", includeZeroRecord = "include_zero_record"
+        case offset, limit, method, subCustomerID = "sub_customer_id", statisticType = "statistic_type", queryType = "query_type"
+        case billCycleBegin = "bill_cycle_begin", billCycleEnd = "bill_cycle_end", payerAccountID = "payer_account_id"
+    }
+}
+
+/// ListCustomerselfResourceRecordDetails: the customer's own fee records per resource and
+/// cycle (statistic_type 1, the default), per day (2) or per record (3).
+public struct ResourceRecordDetailsQuery: CheckedRequest {
+    var filter: FeeGroupFilter
+    public var statisticType: Int
+    /// Another payer's records were asked for (checked against the caller in the store).
+    public var payerAccountID: String?
+    public var page: Page
+
+    public init(_ r: ResRecordsDetailRequest) throws {
+        let cycle = try BillCycle.check(r.cycle, "cycle")
+        guard cycle >= "2019-01" else { throw Refusal.parameter("cycle", "must be 2019-01 or later") }
+        for (v, f) in [(r.cloudServiceType, "cloud_service_type"), (r.resourceType, "resource_type"), (r.region, "region"),
+                       (r.resInstanceID, "res_instance_id"), (r.enterpriseProjectID, "enterprise_project_id"), (r.method, "method"),
+                       (r.subCustomerID, "sub_customer_id"), (r.payerAccountID, "payer_account_id")] {
+            try Check.length(v, f, max: 64)
+        }
+        if let c = r.chargeMode, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charge_mode", "must be 1, 3, 10 or 11") }
+        if let b = r.billType, !knownBillTypes.contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
+        statisticType = r.statisticType ?? 1
+        guard [1, 2, 3].contains(statisticType) else { throw Refusal.parameter("statistic_type", "must be 1, 2 or 3") }
+        let queryType = Check.nonEmpty(r.queryType) ?? "BILLCYCLE"
+        try Check.oneOf(queryType, "query_type", ["BILLCYCLE", "DAILY"])
+        let days = try BillCycle.dayWindow(cycle: cycle, begin: r.billCycleBegin, end: r.billCycleEnd,
+                                           fields: ("bill_cycle_begin", "bill_cycle_end"), cycleField: "cycle")
+        if queryType == "DAILY" {
+            guard statisticType != 1 else { throw Refusal.parameter("query_type", "DAILY needs statistic_type 2 or 3") }
+            guard days != nil else { throw Refusal.parameter("bill_cycle_begin", "and bill_cycle_end are required when query_type is DAILY") }
+        }
+        let method = Check.nonEmpty(r.method) ?? "all"
+        try Check.oneOf(method, "method", ["oneself", "sub_customer", "all"])
+        if method == "sub_customer", Check.nonEmpty(r.subCustomerID) == nil {
+            throw Refusal.parameter("sub_customer_id", "is required when method is sub_customer")
+        }
+        let project = Check.nonEmpty(r.enterpriseProjectID)
+        payerAccountID = Check.nonEmpty(r.payerAccountID)
+        page = try Page(offset: r.offset, limit: r.limit, maxLimit: 1000, maxOffset: Int(Int32.max))
+        // Every resource here is in the default enterprise project ("0"); a customer has no
+        // member accounts, so a member's records are none.
+        filter = FeeGroupFilter(cycle: cycle, chargeMode: r.chargeMode, billType: r.billType, includeZero: r.includeZeroRecord ?? true, days: days,
+                                serviceType: Check.nonEmpty(r.cloudServiceType), resourceType: Check.nonEmpty(r.resourceType),
+                                region: Check.nonEmpty(r.region), resourceID: Check.nonEmpty(r.resInstanceID), tradeID: nil,
+                                nobody: method == "sub_customer" || (project != nil && project != "0"))
+    }
+}

@@ -12,14 +12,16 @@ enum BillCycle {
     }
 
     /// A Beijing-day window inside the cycle, given together or not at all.
-    static func dayWindow(cycle: String, begin: String?, end: String?) throws -> (Int64, Int64)? {
+    static func dayWindow(cycle: String, begin: String?, end: String?, fields: (String, String) = ("bill_date_begin", "bill_date_end"),
+                          cycleField: String = "bill_cycle") throws -> (Int64, Int64)? {
         let b = Check.nonEmpty(begin), e = Check.nonEmpty(end)
+        let (bf, ef) = fields
         guard b != nil || e != nil else { return nil }
-        guard let b, let e else { throw Refusal.parameter("bill_date_begin", "and bill_date_end must be given together") }
-        guard b.count == 10, let bt = WireTime.parseUTC(b + "T00:00:00Z") else { throw Refusal.parameter("bill_date_begin", "must be a date like 2026-01-05") }
-        guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw Refusal.parameter("bill_date_end", "must be a date like 2026-01-20") }
-        guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw Refusal.parameter("bill_date_begin", "and bill_date_end must lie in bill_cycle") }
-        guard bt <= et else { throw Refusal.parameter("bill_date_begin", "must not be after bill_date_end") }
+        guard let b, let e else { throw Refusal.parameter(bf, "and \(ef) must be given together") }
+        guard b.count == 10, let bt = WireTime.parseUTC(b + "T00:00:00Z") else { throw Refusal.parameter(bf, "must be a date like 2026-01-05") }
+        guard e.count == 10, let et = WireTime.parseUTC(e + "T00:00:00Z") else { throw Refusal.parameter(ef, "must be a date like 2026-01-20") }
+        guard b.hasPrefix(cycle), e.hasPrefix(cycle) else { throw Refusal.parameter(bf, "and \(ef) must lie in \(cycleField)") }
+        guard bt <= et else { throw Refusal.parameter(bf, "must not be after \(ef)") }
         return (bt - WireTime.beijingOffset, et + WireTime.dayMillis - WireTime.beijingOffset)
     }
 }

@@ -10,6 +10,7 @@ public enum BillingRoutes {
     static let packages = Operation("ListFreeResourceInfos", callers: [.customer])
     static let packageUsage = Operation("ListFreeResourcesUsageRecords", callers: [.customer])
     static let resourceRecords = Operation("ListCustomerselfResourceRecords", callers: [.customer])
+    static let resourceRecordDetails = Operation("ListCustomerselfResourceRecordDetails", callers: [.customer])
     static let consuming = Operation("ListConsumeSubCustomers", callers: partners)
     static let packageItems = Operation("ListFreeResourceUsages", callers: [.customer])
     static let usage95 = Operation("ListResourceUsage", callers: [.customer])
@@ -30,6 +31,11 @@ public enum BillingRoutes {
         }
         router.api(.get, "/v2/bills/customer-bills/res-fee-records", resourceRecords, gateway: gateway) { call in
             try await store.customerResourceRecords(caller: call.principal, try CustomerResourceRecordsQuery(call.queryParameters))
+        }
+        router.api(.post, "/v2/bills/customer-bills/res-records/query", resourceRecordDetails, gateway: gateway) { call in
+            let language = try CatalogLanguage(header: call.headers[CatalogRoutes.xLanguage])
+            return try await store.customerResourceRecordDetails(caller: call.principal, english: language.english,
+                                                                 try call.checked(ResourceRecordDetailsQuery.self))
         }
         router.api(.post, "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query", consuming, gateway: gateway) { call in
             try await store.consumingCustomers(caller: call.principal, try call.checked(ConsumingCustomersQuery.self))
