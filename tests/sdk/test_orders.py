@@ -1302,3 +1302,76 @@ def test_incentive_and_discount_policies_come_from_the_catalog_and_rule_discount
                          ({"time": "2026-05", "service_type_code": "x" * 65}, "service_type_code")):
         err = assert_error(w.sp.signed("GET", path, query=query), 400, "CBC.0100")
         assert field in err["error_msg"], (query, err)
+
+
+# ------------------------------------------------------------------------------ amortized cost
+
+def test_monthly_breakdown_spreads_a_yearly_fee_over_its_months_and_usage_lands_whole(policies):
+    from decimal import ROUND_HALF_UP as HALF_UP
+    from huaweicloudsdkbss.v2 import ListCustomerBillsMonthlyBreakDownRequest
+    w = policies
+    w.cli("admin", "clock", "set", "2027-01-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="1000")
+    bought = w.order(cust.domain_id, small(period_type=3), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    begin, end = ms(vm.effective_time), ms(vm.expire_time)
+    usage_file = w.tmp / "breakdown-usage.jsonl"
+    usage_file.write_text(json.dumps({
+        "record_id": f"bd-{cust.domain_id[:8]}", "customer_id": cust.domain_id, "resource_id": "vm-hourly", "cloud_service_type": EC2,
+        "resource_type": VM, "resource_spec": "s6.small.1.linux", "region": REGION, "usage_type": "Duration", "usage_value": 2,
+        "usage_measure_id": 4, "begin_time": "2027-01-10T00:00:00Z", "end_time": "2027-01-10T02:00:00Z"}) + "\n")
+    assert w.cli("admin", "usage", "import", str(usage_file), "--json")["imported"] == 1
+    w.cli("admin", "clock", "set", "2028-02-15T04:00:00Z", "--json")
+
+    def breakdown(month: str, **kw):
+        return me.client.list_customer_bills_monthly_break_down(ListCustomerBillsMonthlyBreakDownRequest(shared_month=month, **{"limit": 100, **kw}))
+
+    def month_start(month: str) -> int:
+        return int(dt.datetime.strptime(month + "-01", "%Y-%m-%d").replace(tzinfo=BEIJING).timestamp() * 1000)
+
+    def share(elapsed: int) -> Decimal:
+        elapsed = min(max(elapsed, 0), end - begin)
+        return (SMALL_YEAR * D(elapsed) / D(end - begin)).quantize(D("0.01"), rounding=HALF_UP)
+
+    months = [f"2027-{m:02d}" for m in range(1, 13)] + ["2028-01"]
+    total = D(0)
+    for i, month in enumerate(months):
+        nxt = months[i + 1] if i + 1 < len(months) else "2028-02"
+        got = breakdown(month, charging_mode=1)
+        assert got.total_count == 1 and got.currency == "CNY", (month, got)
+        (c,) = got.details
+        past, through = share(month_start(month) - begin), share(month_start(nxt) - begin)
+        assert (c.shared_month, c.bill_cycle, c.bill_type, c.charging_mode, c.period_type, c.order_id, c.resource_id) == (
+            month, "2027-01", 1, 1, 19, bought["order_id"], vm.resource_id), c
+        assert (D(str(c.consume_amount)), D(str(c.past_months_amortized_amount)), D(str(c.current_month_amortized_amount)),
+                D(str(c.future_months_amortized_amount))) == (SMALL_YEAR, past, through - past, SMALL_YEAR - through), (month, c)
+        assert D(str(c.amortized_cash_amount)) == through - past and D(str(c.amortized_coupon_amount)) == 0
+        assert c.effective_time is None and c.usage_type is None
+        total += D(str(c.current_month_amortized_amount))
+    assert total == SMALL_YEAR   # the months of the year add up to what was paid
+
+    # January also holds the hourly usage, whole, with its period and quantity.
+    jan = breakdown("2027-01")
+    assert jan.total_count == 2
+    hourly = breakdown("2027-01", charging_mode=3).details
+    assert len(hourly) == 1 and hourly[0].resource_id == "vm-hourly" and hourly[0].period_type == 25 and hourly[0].order_id is None
+    assert (D(str(hourly[0].consume_amount)), D(str(hourly[0].current_month_amortized_amount)), D(str(hourly[0].past_months_amortized_amount))) == (
+        D("0.44"), D("0.44"), 0)
+    assert (hourly[0].usage_type, D(str(hourly[0].usage)), hourly[0].effective_time) == ("Duration", D(2), "2027-01-10T00:00:00Z")
+    assert hourly[0].service_type_name == "弹性云服务器"
+    assert breakdown("2027-01", charging_mode=3, x_language="en_US").details[0].service_type_name == "Elastic Cloud Server"
+    assert breakdown("2027-02", charging_mode=3).total_count == 0
+    assert breakdown("2027-01", resource_id="vm-hourly").total_count == 1 and breakdown("2027-01", service_type_code=EBS).total_count == 0
+    assert breakdown("2027-01", enterprise_project_id="ep-9").total_count == 0
+    assert len(breakdown("2027-01", limit=1, offset=1).details) == 1
+
+    path = "/v2/costs/cost-analysed-bills/monthly-breakdown"
+    for query, field in (({}, "shared_month"), ({"shared_month": "2027-1"}, "shared_month"), ({"shared_month": "2028-03"}, "shared_month"),
+                         ({"shared_month": "2026-08"}, "shared_month"), ({"shared_month": "2027-05", "charging_mode": "2"}, "charging_mode"),
+                         ({"shared_month": "2027-05", "limit": "1001"}, "limit"), ({"shared_month": "2027-05", "bill_type": "6"}, "bill_type"),
+                         ({"shared_month": "2027-05", "method": "sub_customer"}, "sub_customer_id")):
+        err = assert_error(me.signed("GET", path, query=query), 400, "CBC.0100")
+        assert field in err["error_msg"], (query, err)
+    assert w.sp.signed("GET", path, query={"shared_month": "2027-05"}).status_code == 403
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")

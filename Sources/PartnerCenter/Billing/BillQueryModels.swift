@@ -322,3 +322,39 @@ public struct ResourceRecordDetailsQuery: CheckedRequest {
                                 nobody: method == "sub_customer" || (project != nil && project != "0"))
     }
 }
+
+/// ListCustomerBillsMonthlyBreakDown. That the month lies in the last 18 months (relative to
+/// the business clock) is the store's check.
+public struct MonthlyBreakdownQuery: Sendable {
+    public var month: String
+    public var serviceType: String?
+    public var resourceType: String?
+    public var region: String?
+    public var chargingMode: Int?
+    public var billType: Int?
+    public var resourceID: String?
+    public var resourceName: String?
+    /// A member account's costs, or another enterprise project's: none here.
+    public var nobody: Bool
+    public var page: Page
+
+    public init(_ query: QueryParameters) throws {
+        month = try BillCycle.check(query["shared_month"], "shared_month")
+        for k in ["service_type_code", "resource_type_code", "region_code", "resource_id", "resource_name", "enterprise_project_id", "method", "sub_customer_id"] {
+            try Check.length(query[k], k, max: 64)
+        }
+        serviceType = query["service_type_code"]
+        resourceType = query["resource_type_code"]
+        region = Check.nonEmpty(query["region_code"])
+        resourceID = Check.nonEmpty(query["resource_id"])
+        resourceName = Check.nonEmpty(query["resource_name"])
+        chargingMode = try query.queryInt("charging_mode")
+        if let c = chargingMode, ![1, 3, 10, 11].contains(c) { throw Refusal.parameter("charging_mode", "must be 1, 3, 10 or 11") }
+        billType = try query.queryInt("bill_type")
+        if let b = billType, !knownBillTypes.contains(b) { throw Refusal.parameter("bill_type", "is not a known bill type") }
+        let method = try billMethod(query)
+        let project = Check.nonEmpty(query["enterprise_project_id"])
+        nobody = method == "sub_customer" || (project != nil && project != "0")
+        page = try Page(offset: try query.queryInt("offset"), limit: try query.queryInt("limit"), maxLimit: 1000, maxOffset: Int(Int32.max))
+    }
+}

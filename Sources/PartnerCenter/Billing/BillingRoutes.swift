@@ -11,6 +11,7 @@ public enum BillingRoutes {
     static let packageUsage = Operation("ListFreeResourcesUsageRecords", callers: [.customer])
     static let resourceRecords = Operation("ListCustomerselfResourceRecords", callers: [.customer])
     static let resourceRecordDetails = Operation("ListCustomerselfResourceRecordDetails", callers: [.customer])
+    static let monthlyBreakdown = Operation("ListCustomerBillsMonthlyBreakDown", callers: [.customer])
     static let consuming = Operation("ListConsumeSubCustomers", callers: partners)
     static let packageItems = Operation("ListFreeResourceUsages", callers: [.customer])
     static let usage95 = Operation("ListResourceUsage", callers: [.customer])
@@ -31,6 +32,10 @@ public enum BillingRoutes {
         }
         router.api(.get, "/v2/bills/customer-bills/res-fee-records", resourceRecords, gateway: gateway) { call in
             try await store.customerResourceRecords(caller: call.principal, try CustomerResourceRecordsQuery(call.queryParameters))
+        }
+        router.api(.get, "/v2/costs/cost-analysed-bills/monthly-breakdown", monthlyBreakdown, gateway: gateway) { call in
+            let language = try CatalogLanguage(header: call.headers[CatalogRoutes.xLanguage])
+            return try await store.monthlyBreakdown(caller: call.principal, english: language.english, try MonthlyBreakdownQuery(call.queryParameters))
         }
         router.api(.post, "/v2/bills/customer-bills/res-records/query", resourceRecordDetails, gateway: gateway) { call in
             let language = try CatalogLanguage(header: call.headers[CatalogRoutes.xLanguage])

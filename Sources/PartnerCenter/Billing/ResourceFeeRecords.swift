@@ -66,7 +66,10 @@ public struct ResFeeRecordList: Codable, Sendable {
 
 /// Which of a customer's fee records a resource-record query takes.
 struct FeeGroupFilter: Sendable {
-    var cycle: String
+    /// The billing cycle; nil: any.
+    var cycle: String?
+    /// Only fees whose consumption period overlaps [begin, end) (UTC milliseconds).
+    var overlapping: (begin: Int64, end: Int64)? = nil
     var chargeMode: Int?
     var billType: Int?
     var includeZero: Bool
@@ -77,6 +80,7 @@ struct FeeGroupFilter: Sendable {
     var region: String?
     var resourceID: String?
     var tradeID: String?
+    var resourceName: String? = nil
     /// The query names someone whose records are not here (a member account, another payer,
     /// another enterprise project): it matches nothing.
     var nobody = false
@@ -86,6 +90,7 @@ struct FeeGroupFilter: Sendable {
 /// resource and cycle (1): what both resource-record operations show.
 struct FeeGroup: Sendable {
     var id: String
+    var cycle: String
     var tradeID: String
     var tradeTime: Int64
     var firstBegin: Int64
@@ -112,10 +117,12 @@ struct FeeGroup: Sendable {
 extension BillingStore {
     static func feeGroups(_ db: any SQLDatabase, customerID: String, _ q: FeeGroupFilter, statistic: Int, page: Page) async throws -> (total: Int, groups: [FeeGroup]) {
         precondition([1, 2, 3].contains(statistic), "records are summed per record, day or cycle")
-        var filter: SQLQueryString = "f.customer_id = \(bind: customerID) AND f.bill_cycle = \(bind: q.cycle)"
+        var filter: SQLQueryString = "f.customer_id = \(bind: customerID)"
+        if let cycle = q.cycle { filter += " AND f.bill_cycle = \(bind: cycle)" }
+        if let (b, e) = q.overlapping { filter += " AND f.consume_begin < \(bind: e) AND f.consume_end > \(bind: b)" }
         if q.nobody { filter += " AND 1 = 0" }
         for (value, col) in [(q.serviceType, "f.service_type"), (q.resourceType, "f.resource_type"), (q.region, "f.region"),
-                             (q.resourceID, "f.resource_id"), (q.tradeID, "f.trade_id")] {
+                             (q.resourceID, "f.resource_id"), (q.tradeID, "f.trade_id"), (q.resourceName, "f.resource_name")] {
             if let v = value { filter += " AND \(unsafeRaw: col) = \(bind: v)" }
         }
         if let charge = q.chargeMode { filter += " AND f.charging_mode = \(bind: charge)" }
@@ -131,7 +138,7 @@ extension BillingStore {
         default: group = "f.resource_id, f.bill_type, f.charging_mode, f.usage_type"
         }
         let grouped: SQLQueryString = """
-            SELECT MIN(f.id) AS id, MAX(f.trade_id) AS trade_id, MAX(f.trade_time) AS trade_time, MIN(f.consume_begin) AS first_begin,
+            SELECT MIN(f.id) AS id, MAX(f.bill_cycle) AS bill_cycle, MAX(f.trade_id) AS trade_id, MAX(f.trade_time) AS trade_time, MIN(f.consume_begin) AS first_begin,
                    MAX(f.consume_end) AS last_end, f.resource_id, MAX(f.resource_name) AS resource_name, MAX(f.resource_spec) AS resource_spec,
                    MAX(f.service_type) AS service_type, MAX(f.resource_type) AS resource_type, MAX(f.region) AS region, MAX(f.product_id) AS product_id,
                    f.bill_type, f.charging_mode, f.usage_type, MAX(f.usage_measure_id) AS usage_measure_id, MAX(f.free_measure_id) AS free_measure_id,
@@ -162,7 +169,7 @@ extension BillingStore {
             }
             let units = { (c: String) in try r.decode(column: c, as: Int64.self) }
             let g = FeeGroup(
-                id: id, tradeID: try r.decode(column: "trade_id", as: String.self), tradeTime: try units("trade_time"), firstBegin: try units("first_begin"),
+                id: id, cycle: try r.decode(column: "bill_cycle", as: String.self), tradeID: try r.decode(column: "trade_id", as: String.self), tradeTime: try units("trade_time"), firstBegin: try units("first_begin"),
                 lastEnd: try units("last_end"), resourceID: try r.decode(column: "resource_id", as: String.self),
                 resourceName: try r.decode(column: "resource_name", as: String.self), spec: try r.decode(column: "resource_spec", as: String.self),
                 serviceType: try r.decode(column: "service_type", as: String.self), resourceType: try r.decode(column: "resource_type", as: String.self),
@@ -312,7 +319,7 @@ extension BillingStore {
                 let parent = held[g.resourceID]?.parent ?? g.resourceID
                 let period = g.chargingMode == 1 ? (held[g.resourceID]?.periodType == 3 ? 19 : 20) : 25
                 return MonthlyBillRecord(
-                    cycle: filter.cycle, billDate: q.statisticType == 2 ? String(WireTime.utc(g.firstBegin + WireTime.beijingOffset).prefix(10)) : nil,
+                    cycle: g.cycle, billDate: q.statisticType == 2 ? String(WireTime.utc(g.firstBegin + WireTime.beijingOffset).prefix(10)) : nil,
                     billType: g.billType, customerID: caller.domainID, region: g.region, regionName: g.region, cloudServiceType: g.serviceType,
                     resourceTypeCode: g.resourceType, cloudServiceTypeName: services[g.serviceType], resourceTypeName: resources[g.resourceType],
                     resInstanceID: g.resourceID, resourceName: g.resourceName, skuCode: g.spec, chargeMode: g.chargingMode,
