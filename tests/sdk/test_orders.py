@@ -1375,3 +1375,82 @@ def test_monthly_breakdown_spreads_a_yearly_fee_over_its_months_and_usage_lands_
     assert w.sp.signed("GET", path, query={"shared_month": "2027-05"}).status_code == 403
     verify_ledger(w.cli)
     w.cli("admin", "clock", "reset", "--json")
+
+
+def test_costs_by_dimension_original_and_amortized(policies):
+    from decimal import ROUND_HALF_UP as HALF_UP
+    from huaweicloudsdkbss.v2 import FilterFactor, FilterV2, GroupBy, ListCostsReq, ListCostsRequest, TimeCondition
+    w = policies
+    w.cli("admin", "clock", "set", "2027-01-10T04:00:00Z", "--json")
+    cust, me = w.customer(cash="1000")
+    bought = w.order(cust.domain_id, small(period_type=3), pay=True)
+    (vm,) = resources_of(me, bought["order_id"])
+    begin, end = ms(vm.effective_time), ms(vm.expire_time)
+    usage_file = w.tmp / "costs-usage.jsonl"
+    usage_file.write_text(json.dumps({
+        "record_id": f"co-{cust.domain_id[:8]}", "customer_id": cust.domain_id, "resource_id": "vm-hourly", "cloud_service_type": EC2,
+        "resource_type": VM, "resource_spec": "s6.small.1.linux", "region": REGION, "usage_type": "Duration", "usage_value": 2,
+        "usage_measure_id": 4, "begin_time": "2027-01-10T00:00:00Z", "end_time": "2027-01-10T02:00:00Z"}) + "\n")
+    assert w.cli("admin", "usage", "import", str(usage_file), "--json")["imported"] == 1
+    w.cli("admin", "clock", "set", "2027-03-15T04:00:00Z", "--json")
+
+    def costs(measure, b, e, groupby, cost="ORIGINAL_COST", amount="PAYMENT_AMOUNT", filters=None, **kw):
+        return me.client.list_costs(ListCostsRequest(body=ListCostsReq(
+            time_condition=TimeCondition(time_measure_id=measure, begin_time=b, end_time=e),
+            groupby=[GroupBy(type=t, key=k) for t, k in groupby], cost_type=cost, amount_type=amount,
+            filters=[FilterV2(operator=op, filter_factor=FilterFactor(key=k, value=v)) for op, k, v in (filters or [])], **kw)))
+
+    def table(resp):
+        return {tuple(d.value for d in r.dimensions): ([(c.time_dimension_value, D(c.amount)) for c in r.costs], D(r.amount_by_costs)) for r in resp.cost_data}
+
+    def share(t: int) -> Decimal:
+        t = min(max(t, begin), end)
+        return (SMALL_YEAR * D(t - begin) / D(end - begin)).quantize(D("0.01"), rounding=HALF_UP)
+
+    def start(day: str) -> int:
+        return int(dt.datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=BEIJING).timestamp() * 1000)
+
+    # Original cost: the yearly charge on the day it was paid, the usage on the day it was used.
+    got = costs(2, "2027-01", "2027-03", [("dimension", "CLOUD_SERVICE_TYPE")])
+    assert got.total_count == 1 and got.currency == "CNY"
+    assert table(got) == {(EC2,): ([("2027-01", SMALL_YEAR + D("0.44")), ("2027-02", 0), ("2027-03", 0)], SMALL_YEAR + D("0.44"))}
+    assert D(got.cost_data[0].official_amount_by_costs) >= D(got.cost_data[0].amount_by_costs)
+    by_mode = costs(2, "2027-01", "2027-01", [("dimension", "CHARGING_MODE"), ("dimension", "RESOURCE_ID")])
+    assert table(by_mode) == {("1", vm.resource_id): ([("2027-01", SMALL_YEAR)], SMALL_YEAR), ("3", "vm-hourly"): ([("2027-01", D("0.44"))], D("0.44"))}
+    assert [tuple(d.key for d in r.dimensions) for r in by_mode.cost_data] == [("CHARGING_MODE", "RESOURCE_ID")] * 2
+    assert by_mode.cost_data[0].dimensions[1].value == vm.resource_id   # the biggest first
+    # Amortized: the yearly charge month by month and day by day, by the same rule as the monthly breakdown.
+    amortized = costs(2, "2027-01", "2027-03", [("dimension", "CHARGING_MODE")], cost="AMORTIZED_COST", filters=[(0, "CHARGING_MODE", ["1"])])
+    jan, feb, mar = share(start("2027-02-01")), share(start("2027-03-01")) - share(start("2027-02-01")), share(start("2027-04-01")) - share(start("2027-03-01"))
+    assert table(amortized) == {("1",): ([("2027-01", jan), ("2027-02", feb), ("2027-03", mar)], jan + feb + mar)}
+    days = costs(1, "2027-01-10", "2027-01-12", [("dimension", "CLOUD_SERVICE_TYPE")], cost="AMORTIZED_COST", filters=[(1, "CHARGING_MODE", ["3"])])
+    d10, d11, d12 = share(start("2027-01-11")), share(start("2027-01-12")) - share(start("2027-01-11")), share(start("2027-01-13")) - share(start("2027-01-12"))
+    assert table(days) == {(EC2,): ([("2027-01-10", d10), ("2027-01-11", d11), ("2027-01-12", d12)], d10 + d11 + d12)}
+    assert costs(2, "2027-01", "2027-01", [("dimension", "REGION_CODE")], amount="NET_AMOUNT").cost_data[0].amount_by_costs == got.cost_data[0].amount_by_costs
+    # Exclusions, and what this sandbox has none of: tags, cost units.
+    assert costs(2, "2027-01", "2027-03", [("dimension", "CLOUD_SERVICE_TYPE")], filters=[(1, "CLOUD_SERVICE_TYPE", [EC2])]).total_count == 0
+    tagged = costs(2, "2027-01", "2027-01", [("tag", "env")])
+    assert [[(d.key, d.value) for d in r.dimensions] for r in tagged.cost_data] == [[("env", "")]]
+    assert costs(2, "2027-01", "2027-01", [], filters=[(0, "RESOURCE_TAG", ["env=prod"])]).total_count == 0
+    assert costs(2, "2027-01", "2027-01", [("dimension", "RESOURCE_ID")], limit=1, offset=1).total_count == 2
+
+    path = "/v4/costs/cost-analysed-bills/query"
+    ok = {"time_condition": {"time_measure_id": 2, "begin_time": "2027-01", "end_time": "2027-02"}, "groupby": [{"type": "dimension", "key": "REGION_CODE"}],
+          "cost_type": "ORIGINAL_COST", "amount_type": "PAYMENT_AMOUNT"}
+    assert me.signed("POST", path, ok).status_code == 200
+    for change, field in (({"time_condition": None}, "time_condition"), ({"time_condition": {"time_measure_id": 3, "begin_time": "2027-01", "end_time": "2027-01"}}, "time_measure_id"),
+                          ({"time_condition": {"time_measure_id": 1, "begin_time": "2027-01", "end_time": "2027-01"}}, "begin_time"),
+                          ({"time_condition": {"time_measure_id": 2, "begin_time": "2027-03", "end_time": "2027-01"}}, "begin_time"),
+                          ({"time_condition": {"time_measure_id": 2, "begin_time": "2027-01", "end_time": "2027-04"}}, "end_time"),
+                          ({"time_condition": {"time_measure_id": 2, "begin_time": "2025-09", "end_time": "2027-01"}}, "begin_time"),
+                          ({"groupby": [{"type": "dimension", "key": "REGION_CODE"}] * 3}, "groupby"),
+                          ({"groupby": [{"type": "tag", "key": "a"}, {"type": "tag", "key": "b"}]}, "groupby"),
+                          ({"groupby": [{"type": "dimension", "key": "COLOUR"}]}, "groupby.key"), ({"cost_type": "REAL_COST"}, "cost_type"),
+                          ({"amount_type": None}, "amount_type"), ({"limit": 1001}, "limit"),
+                          ({"filters": [{"operator": 2, "filter_factor": {"key": "REGION_CODE", "value": []}}]}, "operator"),
+                          ({"filters": [{"operator": 0, "filter_factor": {"key": "COLOUR", "value": []}}]}, "filter_factor.key")):
+        body = {**ok, **change}
+        err = assert_error(me.signed("POST", path, {k: v for k, v in body.items() if v is not None}), 400, "CBC.0100")
+        assert field in err["error_msg"], (change, err)
+    assert w.sp.signed("POST", path, ok).status_code == 403
+    w.cli("admin", "clock", "reset", "--json")

@@ -12,6 +12,7 @@ public enum BillingRoutes {
     static let resourceRecords = Operation("ListCustomerselfResourceRecords", callers: [.customer])
     static let resourceRecordDetails = Operation("ListCustomerselfResourceRecordDetails", callers: [.customer])
     static let monthlyBreakdown = Operation("ListCustomerBillsMonthlyBreakDown", callers: [.customer])
+    static let costs = Operation("ListCosts", callers: [.customer])
     static let consuming = Operation("ListConsumeSubCustomers", callers: partners)
     static let packageItems = Operation("ListFreeResourceUsages", callers: [.customer])
     static let usage95 = Operation("ListResourceUsage", callers: [.customer])
@@ -32,6 +33,10 @@ public enum BillingRoutes {
         }
         router.api(.get, "/v2/bills/customer-bills/res-fee-records", resourceRecords, gateway: gateway) { call in
             try await store.customerResourceRecords(caller: call.principal, try CustomerResourceRecordsQuery(call.queryParameters))
+        }
+        router.api(.post, "/v4/costs/cost-analysed-bills/query", costs, gateway: gateway) { call in
+            _ = try CatalogLanguage(header: call.headers[CatalogRoutes.xLanguage])
+            return try await store.costs(caller: call.principal, try call.checked(CostQuery.self))
         }
         router.api(.get, "/v2/costs/cost-analysed-bills/monthly-breakdown", monthlyBreakdown, gateway: gateway) { call in
             let language = try CatalogLanguage(header: call.headers[CatalogRoutes.xLanguage])
