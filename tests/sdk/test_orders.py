@@ -1306,21 +1306,27 @@ def test_incentive_and_discount_policies_come_from_the_catalog_and_rule_discount
 
 # ------------------------------------------------------------------------------ amortized cost
 
-def test_monthly_breakdown_spreads_a_yearly_fee_over_its_months_and_usage_lands_whole(policies):
-    from decimal import ROUND_HALF_UP as HALF_UP
-    from huaweicloudsdkbss.v2 import ListCustomerBillsMonthlyBreakDownRequest
-    w = policies
+def yearly_and_hourly(w, tag: str):
+    """On 10 Jan 2027: a new customer buys a yearly VM and uses another by the hour for 2 hours (0.44)."""
     w.cli("admin", "clock", "set", "2027-01-10T04:00:00Z", "--json")
     cust, me = w.customer(cash="1000")
     bought = w.order(cust.domain_id, small(period_type=3), pay=True)
     (vm,) = resources_of(me, bought["order_id"])
-    begin, end = ms(vm.effective_time), ms(vm.expire_time)
-    usage_file = w.tmp / "breakdown-usage.jsonl"
+    usage_file = w.tmp / f"{tag}-usage.jsonl"
     usage_file.write_text(json.dumps({
-        "record_id": f"bd-{cust.domain_id[:8]}", "customer_id": cust.domain_id, "resource_id": "vm-hourly", "cloud_service_type": EC2,
+        "record_id": f"{tag}-{cust.domain_id[:8]}", "customer_id": cust.domain_id, "resource_id": "vm-hourly", "cloud_service_type": EC2,
         "resource_type": VM, "resource_spec": "s6.small.1.linux", "region": REGION, "usage_type": "Duration", "usage_value": 2,
         "usage_measure_id": 4, "begin_time": "2027-01-10T00:00:00Z", "end_time": "2027-01-10T02:00:00Z"}) + "\n")
     assert w.cli("admin", "usage", "import", str(usage_file), "--json")["imported"] == 1
+    return cust, me, bought, vm
+
+
+def test_monthly_breakdown_spreads_a_yearly_fee_over_its_months_and_usage_lands_whole(policies):
+    from decimal import ROUND_HALF_UP as HALF_UP
+    from huaweicloudsdkbss.v2 import ListCustomerBillsMonthlyBreakDownRequest
+    w = policies
+    cust, me, bought, vm = yearly_and_hourly(w, "breakdown")
+    begin, end = ms(vm.effective_time), ms(vm.expire_time)
     w.cli("admin", "clock", "set", "2028-02-15T04:00:00Z", "--json")
 
     def breakdown(month: str, **kw):
@@ -1381,17 +1387,8 @@ def test_costs_by_dimension_original_and_amortized(policies):
     from decimal import ROUND_HALF_UP as HALF_UP
     from huaweicloudsdkbss.v2 import FilterFactor, FilterV2, GroupBy, ListCostsReq, ListCostsRequest, TimeCondition
     w = policies
-    w.cli("admin", "clock", "set", "2027-01-10T04:00:00Z", "--json")
-    cust, me = w.customer(cash="1000")
-    bought = w.order(cust.domain_id, small(period_type=3), pay=True)
-    (vm,) = resources_of(me, bought["order_id"])
+    cust, me, bought, vm = yearly_and_hourly(w, "costs")
     begin, end = ms(vm.effective_time), ms(vm.expire_time)
-    usage_file = w.tmp / "costs-usage.jsonl"
-    usage_file.write_text(json.dumps({
-        "record_id": f"co-{cust.domain_id[:8]}", "customer_id": cust.domain_id, "resource_id": "vm-hourly", "cloud_service_type": EC2,
-        "resource_type": VM, "resource_spec": "s6.small.1.linux", "region": REGION, "usage_type": "Duration", "usage_value": 2,
-        "usage_measure_id": 4, "begin_time": "2027-01-10T00:00:00Z", "end_time": "2027-01-10T02:00:00Z"}) + "\n")
-    assert w.cli("admin", "usage", "import", str(usage_file), "--json")["imported"] == 1
     w.cli("admin", "clock", "set", "2027-03-15T04:00:00Z", "--json")
 
     def costs(measure, b, e, groupby, cost="ORIGINAL_COST", amount="PAYMENT_AMOUNT", filters=None, **kw):

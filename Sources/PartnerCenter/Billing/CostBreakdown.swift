@@ -140,14 +140,8 @@ extension BillingStore {
             }
             groups.sort { ($0.tradeTime, $0.id) > ($1.tradeTime, $1.id) }
             let page = Array(groups.dropFirst(q.page.offset).prefix(q.page.limit))
-            let name: SQLQueryString = english ? "name_en" : "name_zh"
-            var services: [String: String] = [:], resources: [String: String] = [:], periods: [String: Int?] = [:]
-            for r in try await db.raw("SELECT code, \(name) AS name FROM catalog_service_types").all() {
-                services[try r.decode(column: "code", as: String.self)] = try r.decode(column: "name", as: String.self)
-            }
-            for r in try await db.raw("SELECT code, \(name) AS name FROM catalog_resource_types").all() {
-                resources[try r.decode(column: "code", as: String.self)] = try r.decode(column: "name", as: String.self)
-            }
+            let (services, resources) = try await Self.catalogNames(db, english: english)
+            var periods: [String: Int?] = [:]
             let ids = Array(Set(page.filter { $0.chargingMode == 1 }.map(\.resourceID)))
             if !ids.isEmpty {
                 for r in try await db.raw("SELECT resource_id, period_type FROM customer_resources WHERE customer_id = \(bind: caller.domainID) AND resource_id IN (\(binds: ids))").all() {

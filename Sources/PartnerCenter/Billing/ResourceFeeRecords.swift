@@ -115,6 +115,19 @@ struct FeeGroup: Sendable {
 }
 
 extension BillingStore {
+    /// The catalog's service and resource type names, by code, in the language asked.
+    static func catalogNames(_ db: any SQLDatabase, english: Bool) async throws -> (services: [String: String], resources: [String: String]) {
+        let name: SQLQueryString = english ? "name_en" : "name_zh"
+        var services: [String: String] = [:], resources: [String: String] = [:]
+        for r in try await db.raw("SELECT code, \(name) AS name FROM catalog_service_types").all() {
+            services[try r.decode(column: "code", as: String.self)] = try r.decode(column: "name", as: String.self)
+        }
+        for r in try await db.raw("SELECT code, \(name) AS name FROM catalog_resource_types").all() {
+            resources[try r.decode(column: "code", as: String.self)] = try r.decode(column: "name", as: String.self)
+        }
+        return (services, resources)
+    }
+
     static func feeGroups(_ db: any SQLDatabase, customerID: String, _ q: FeeGroupFilter, statistic: Int, page: Page) async throws -> (total: Int, groups: [FeeGroup]) {
         precondition([1, 2, 3].contains(statistic), "records are summed per record, day or cycle")
         var filter: SQLQueryString = "f.customer_id = \(bind: customerID)"
@@ -297,14 +310,7 @@ extension BillingStore {
         let filter = asked
         return try await database.read { db in
             let (total, groups) = try await Self.feeGroups(db, customerID: caller.domainID, filter, statistic: q.statisticType, page: q.page)
-            let name: SQLQueryString = english ? "name_en" : "name_zh"
-            var services: [String: String] = [:], resources: [String: String] = [:]
-            for r in try await db.raw("SELECT code, \(name) AS name FROM catalog_service_types").all() {
-                services[try r.decode(column: "code", as: String.self)] = try r.decode(column: "name", as: String.self)
-            }
-            for r in try await db.raw("SELECT code, \(name) AS name FROM catalog_resource_types").all() {
-                resources[try r.decode(column: "code", as: String.self)] = try r.decode(column: "name", as: String.self)
-            }
+            let (services, resources) = try await Self.catalogNames(db, english: english)
             var held: [String: (parent: String?, periodType: Int?)] = [:]
             let ids = Array(Set(groups.map(\.resourceID)))
             if !ids.isEmpty {
