@@ -91,7 +91,9 @@ extension BillingStore {
                 ]
             }
             // Usage, summed per resource, usage type and Beijing day in the database.
-            let day: SQLQueryString = "((f.consume_begin + \(bind: WireTime.beijingOffset)) / 86400000)"
+            // A literal, not a bound value: PostgreSQL must see the grouped and the selected
+            // expression as one.
+            let day: SQLQueryString = "((f.consume_begin + \(unsafeRaw: String(WireTime.beijingOffset))) / 86400000)"
             for r in try await db.raw("""
                 SELECT f.service_type, f.resource_type, f.region, f.resource_spec, f.charging_mode, f.usage_type, f.bill_type, f.resource_id, \(day) AS day,
                        CAST(SUM(f.official) AS BIGINT) AS official, CAST(SUM(f.consume) AS BIGINT) AS consume, CAST(SUM(f.coupon) AS BIGINT) AS coupon
