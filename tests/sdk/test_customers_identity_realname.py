@@ -59,6 +59,22 @@ def unique_mobile() -> str:
     return "138" + "".join(random.choice("0123456789") for _ in range(8))
 
 
+OUTBOX: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _outbox_reader(cli):
+    OUTBOX["cli"] = cli
+
+
+def sms_code(sender, mobile: str, scene: int = 29, customer_id: Optional[str] = None) -> str:
+    """Sends a verification code (SendVerificationMessageCode) and reads it from the sandbox's outbox."""
+    from huaweicloudsdkbss.v2 import SendVerificationCodeV2Req, SendVerificationMessageCodeRequest
+    sender.client.send_verification_message_code(SendVerificationMessageCodeRequest(body=SendVerificationCodeV2Req(
+        receiver_type=1, mobile_phone=mobile, scene=scene, customer_id=customer_id)))
+    return OUTBOX["cli"]("admin", "outbox", "list", "--mobile", mobile, "--json")["messages"][0]["code"]
+
+
 def utc(delta_minutes: int) -> str:
     when = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=delta_minutes)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -116,10 +132,19 @@ def individual_fields(customer, partner, **over):
     return body
 
 
-def bank_fields(customer, partner, **over):
-    card = dict(bank_account="6222020000000000", areacode="0086", mobile="13800000000",
-                verification_code="123456")
-    card.update(over.pop("card", {}))
+def bank_fields(customer, partner, sender=None, **over):
+    """A bank-card application; its code is sent to a fresh number first (by `sender`, the
+    partner by default). A caller that may not send for this customer (another tenant's or
+    an unknown one) submits a well-formed guess: its application is refused before any code."""
+    given = over.pop("card", {})
+    card = dict(bank_account="6222020000000000", areacode="0086", mobile=unique_mobile(), verification_code="123456")
+    if "mobile" not in given and "verification_code" not in given:
+        try:
+            card["verification_code"] = sms_code(sender or partner, card["mobile"], scene=18, customer_id=customer.domain_id)
+        except ServiceResponseException as e:
+            if (e.status_code, e.error_code) not in ((400, "CBC.99000035"), (403, "CBC.0151")):
+                raise
+    card.update(given)
     body = dict(customer_id=customer.domain_id, identify_type=4,
                 verified_file_url=["kyc/face.jpg"], name="Li Lei",
                 # unique: the number of customers per document number is capped
@@ -301,7 +326,7 @@ def test_check_free_mobile(partners):
 def test_check_mobile_of_customer_is_used(partners, customers):
     dist = partners.solution_provider()
     mobile = unique_mobile()
-    customers.create(dist, mobile_phone=mobile, verification_code="123456")
+    customers.create(dist, mobile_phone=mobile, verification_code=sms_code(dist, mobile))
     resp = check_identity(dist, "mobile", "0086-" + mobile)
     assert resp.check_result == "used_by_user"
     assert resp.mobile_remain_available_num == 0
@@ -394,7 +419,7 @@ def test_check_with_token(partners, token_for, server):
 def test_v1_list_returns_camel_case_fields(partners, customers):
     dist = partners.solution_provider()
     mobile = unique_mobile()
-    cust = customers.create(dist, mobile_phone=mobile, verification_code="123456")
+    cust = customers.create(dist, mobile_phone=mobile, verification_code=sms_code(dist, mobile))
     resp = v1_list(dist)
     assert resp.status_code == 200, resp.text
     assert resp.headers.get("X-Request-Id")
@@ -417,7 +442,8 @@ def test_v1_list_returns_camel_case_fields(partners, customers):
 
 def test_v1_list_has_every_documented_key(partners, customers):
     dist = partners.solution_provider()
-    customers.create(dist, mobile_phone=unique_mobile(), verification_code="123456")
+    mobile = unique_mobile()
+    customers.create(dist, mobile_phone=mobile, verification_code=sms_code(dist, mobile))
     [info] = v1_ok(dist)["customerInfoList"]
     assert V1_KEYS <= set(info), f"missing keys: {sorted(V1_KEYS - set(info))}"
 
@@ -1220,7 +1246,7 @@ def test_tenancy_realname_own_customer(partners, customers, kind):
     other = customers.create(p)
     assert apply_enterprise(p, enterprise_fields(other, p)).is_review == 1
     third = customers.create(p)
-    assert apply_individual(p, bank_fields(third, p)).is_review == 0
+    assert apply_individual(p, bank_fields(third, p, sender=parent or p)).is_review == 0
     assert apply_change(p, change_fields(third, p)).is_review == 1
     if parent is not None:
         # the distributor above does not own its reseller's customers
@@ -1378,3 +1404,97 @@ def test_a_customer_reads_its_own_realname_status(partners, customers, http_revi
     other = customers.principal(customers.create(dist))
     assert other.client.show_real_name_auth_status(ShowRealNameAuthStatusRequest()).verified_status == -1
     assert dist.signed("GET", "/v2/customers/real-name-auth-status").status_code == 403
+
+
+# ================================================================ SendVerificationMessageCode
+
+def test_verification_codes_go_to_the_outbox_and_are_checked_once(start_server, binary):
+    from huaweicloudsdkbss.v2 import SendVerificationCodeV2Req, SendVerificationMessageCodeRequest
+    from conftest import Cli, CustomerFactory, PartnerFactory
+    srv = start_server("sms", ["--rate-limit", "0"])
+    cli = Cli(binary, srv.database)
+    partners = PartnerFactory(cli, srv.base_url)
+    customers = CustomerFactory(partners)
+    sp = partners.solution_provider()
+    cli("admin", "clock", "set", "2027-05-01T02:00:00Z", "--json")
+
+    def send(mobile, who=None, **kw):
+        return (who or sp).client.send_verification_message_code(SendVerificationMessageCodeRequest(
+            body=SendVerificationCodeV2Req(receiver_type=1, mobile_phone=mobile, **kw)))
+
+    def outbox(mobile):
+        return cli("admin", "outbox", "list", "--mobile", mobile, "--json")["messages"]
+
+    def create(mobile, code):
+        return customers.create(sp, mobile_phone=mobile, verification_code=code)
+
+    def valid_minutes(m):   # the business clock runs on: compare a message with itself
+        at = lambda t: dt.datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")
+        return (at(m["expires_at"]) - at(m["sent_at"])).total_seconds() / 60
+
+    # Sent: in the outbox, in Chinese by default, for 10 minutes; the same through the operator API.
+    mobile = unique_mobile()
+    send(mobile)
+    (m,) = outbox(mobile)
+    assert len(m["code"]) == 6 and m["code"].isdigit() and m["code"] in m["text"] and "验证码" in m["text"], m
+    assert (m["scene"], m["partner_id"], m["used"], m["sent_at"][:15]) == (29, sp.domain_id, False, "2027-05-01T02:0"), m
+    assert valid_minutes(m) == 10
+    operator = cli("admin", "key", "create", "--operator", "--json")
+    from conftest import sign_and_send
+    over_http = sign_and_send(srv.base_url, "GET", "/operator/v1/outbox", operator["access_key"], operator["secret_key"], query={"mobile_phone": mobile})
+    assert over_http.status_code == 200 and over_http.json()["messages"] == [m], over_http.text
+    # One a minute per number.
+    expect_sdk_error(lambda: send(mobile), 400, "CBC.99000082")
+    # Wrong codes are counted: three wrong tries, and the fourth is refused even when right.
+    wrong = "000000" if m["code"] != "000000" else "111111"
+    for _ in range(3):
+        expect_sdk_error(lambda: create(mobile, wrong), 400, "CBC.99004010")
+    expect_sdk_error(lambda: create(mobile, m["code"]), 400, "CBC.99004009")
+    # A new code works once; used, it is no code at all.
+    cli("admin", "clock", "advance", "2m", "--json")
+    send(mobile)
+    code = outbox(mobile)[0]["code"]
+    cust = create(mobile, code)
+    assert outbox(mobile)[0]["used"] is True
+    other = unique_mobile()
+    cli("admin", "clock", "advance", "2m", "--json")
+    expect_sdk_error(lambda: create(other, code), 400, "CBC.99004010")
+    # A code lapses: timeout 1 minute; above 60 minutes is forced to 5; English on request.
+    send(other, timeout=1, lang="en-us")
+    lapsing = outbox(other)[0]
+    assert lapsing["text"].startswith("[HUAWEI CLOUD] Your verification code is") and valid_minutes(lapsing) == 1
+    cli("admin", "clock", "advance", "2m", "--json")
+    expect_sdk_error(lambda: create(other, lapsing["code"]), 400, "CBC.99004008")
+    send(other, timeout=600)
+    assert valid_minutes(outbox(other)[0]) == 5
+    # Ten a day per number.
+    busy = unique_mobile()
+    for _ in range(10):
+        send(busy)
+        cli("admin", "clock", "advance", "2m", "--json")
+    expect_sdk_error(lambda: send(busy), 400, "CBC.99000082")
+    # A mobile number wants its code.
+    err = assert_error(sp.signed("POST", "/v2/partners/sub-customers", {"xaccount_id": unique("x"), "xaccount_type": sp.xaccount_type, "mobile_phone": unique_mobile()}), 400, "CBC.0100")
+    assert "verification_code" in err["error_msg"], err
+
+    # Scene 18: for one of the caller's customers (a distributor's resellers' included), nobody else's.
+    send(unique_mobile(), scene=18, customer_id=cust.domain_id)
+    stranger = partners.solution_provider()
+    expect_sdk_error(lambda: send(unique_mobile(), who=stranger, scene=18, customer_id=cust.domain_id), 400, "CBC.99000035")
+    dist = partners.distributor()
+    reseller = partners.reseller(dist)
+    theirs = customers.create(dist, indirect_partner_id=reseller.domain_id)
+    send(unique_mobile(), who=dist, scene=18, customer_id=theirs.domain_id)
+    assert reseller.signed("POST", "/v2/bases/verificationcode/send", {"receiver_type": 1, "mobile_phone": unique_mobile()}).status_code == 403
+    me = customers.principal(cust)
+    assert me.signed("POST", "/v2/bases/verificationcode/send", {"receiver_type": 1, "mobile_phone": unique_mobile()}).status_code == 403
+    for body, field in (({"mobile_phone": unique_mobile()}, "receiver_type"), ({"receiver_type": 2, "mobile_phone": unique_mobile()}, "receiver_type"),
+                        ({"receiver_type": 1}, "mobile_phone"), ({"receiver_type": 1, "mobile_phone": "12345"}, "mobile_phone"),
+                        ({"receiver_type": 1, "mobile_phone": unique_mobile(), "timeout": 0}, "timeout"),
+                        ({"receiver_type": 1, "mobile_phone": unique_mobile(), "timeout": 3001}, "timeout"),
+                        ({"receiver_type": 1, "mobile_phone": unique_mobile(), "scene": 7}, "scene"),
+                        ({"receiver_type": 1, "mobile_phone": unique_mobile(), "scene": 18}, "customer_id"),
+                        ({"receiver_type": 1, "mobile_phone": unique_mobile(), "lang": "fr-fr"}, "lang")):
+        err = assert_error(sp.signed("POST", "/v2/bases/verificationcode/send", body), 400, "CBC.0100")
+        assert field in err["error_msg"], (body, err)
+    cli("admin", "clock", "reset", "--json")

@@ -10,6 +10,8 @@ public struct NewCustomer: CheckedRequest {
     public var domainName: String
     /// nil or "" when none is given.
     public var mobile: String?
+    /// The SMS code sent for `mobile` (SendVerificationMessageCode, scene 29).
+    public var verificationCode: String?
     public var indirectPartnerID: String?
     /// The password given (nil: the account gets a random one).
     public var password: String?
@@ -35,6 +37,10 @@ public struct NewCustomer: CheckedRequest {
         if let code = req.verificationCode, !(code.count == 6 && code.allSatisfy(\.isNumber)) {
             throw Refusal(.verificationCodeIncorrect, "The verification code is incorrect.")
         }
+        if let m = mobile, !m.isEmpty, req.verificationCode == nil {
+            throw Refusal.parameter("verification_code", "is required with mobile_phone (send one with SendVerificationMessageCode)")
+        }
+        verificationCode = req.verificationCode
         if let pw = req.password { try CustomerRules.validatePassword(pw, accountName: domainName, mobile: mobile) }
         indirectPartnerID = Check.nonEmpty(req.indirectPartnerID)
         password = req.password

@@ -13,8 +13,13 @@ public enum CustomerRoutes {
     public static let changeEnterpriseRealname = Operation("ChangeEnterpriseRealnameAuthentication", callers: partners)
     public static let showRealnameResult = Operation("ShowRealnameAuthenticationReviewResult", callers: partners)
     public static let showRealnameStatus = Operation("ShowRealNameAuthStatus", callers: [.customer])
+    public static let sendVerificationCode = Operation("SendVerificationMessageCode", callers: [.solutionProvider, .distributor])
 
-    public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore) {
+    public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore, codes: VerificationCodeStore) {
+        router.api(.post, "/v2/bases/verificationcode/send", sendVerificationCode, gateway: gateway) { call -> Reply<Empty> in
+            try await codes.send(caller: call.principal, try call.checked(VerificationCodeOrder.self))
+            return Reply(status: .noContent, body: nil)
+        }
         router.api(.post, "/v2/partners/sub-customers", createSubCustomer, gateway: gateway) { call in
             try await store.create(caller: call.principal, try call.checked(NewCustomer.self))
         }

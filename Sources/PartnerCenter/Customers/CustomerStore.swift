@@ -47,6 +47,18 @@ public struct CustomerStore: Sendable {
             throw Refusal(.distributorTakesNoDirectCustomers,
                            "A tier-1 distributor cannot associate customers itself: pass indirect_partner_id to create the customer for one of its cloud resellers.")
         }
+        // The mobile number's registration code, checked (a wrong try counts even though the
+        // request fails) and then used in the creating transaction.
+        var codeID: String?
+        if let m = mobile, !m.isEmpty, let code = req.verificationCode {
+            switch try await VerificationCodeStore.check(database, mobile: m, scene: 29, customerID: nil, code: code) {
+            case .valid(let id): codeID = id
+            case .lapsed: throw Refusal(.verificationCodeLapsed, "The verification code has expired; send a new one.")
+            case .locked: throw Refusal(.verificationCodeLocked, "The verification code was entered wrongly more than 3 times; send a new one.")
+            case .wrong, .none: throw Refusal(.verificationCodeIncorrect, "The verification code is incorrect.")
+            }
+        }
+        let usedCode = codeID
         let passwordHash = try Passwords.hash(req.password ?? CustomerRules.randomPassword())
         let associationType = req.associationType
         let closeMarket = req.closeMarket ? 1 : 0
@@ -69,6 +81,9 @@ public struct CustomerStore: Sendable {
                 }
                 if try await db.raw("SELECT id FROM customers WHERE xaccount_type = \(bind: xaccountType) AND xaccount_id = \(bind: xaccountID)").first() != nil {
                     throw Refusal(.xaccountIDTaken, "The xaccount_id \(xaccountID) already exists.")
+                }
+                if let usedCode, !(try await VerificationCodeStore.use(db, id: usedCode, now: try await BusinessClock.now(db))) {
+                    throw Refusal(.verificationCodeIncorrect, "The verification code is incorrect.")
                 }
                 let now = try await BusinessClock.now(db)
                 try await AccountStore.insertCustomerAccount(db, id: id, name: name, passwordHash: passwordHash, mobile: mobile, at: now)

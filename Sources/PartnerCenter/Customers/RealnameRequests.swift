@@ -17,6 +17,8 @@ public struct RealnameSubmission: Sendable {
     public var xaccountType: String
     /// Bank-card checks answer at once; document reviews queue for the operator.
     public var automatic: Bool
+    /// A bank-card check: the SMS code sent for its mobile (SendVerificationMessageCode, scene 18).
+    public var bankCode: String? = nil
 
     static let fileExtensions: Set<String> = ["jpg", "jpeg", "bmp", "png", "gif", "pdf"]
 
@@ -55,6 +57,7 @@ public struct RealnameSubmission: Sendable {
         if let c = r.changeType, c != -1 { throw Refusal.parameter("change_type", "must be -1 (first authentication)") }
         var details: [String: String] = [:]
         let files: [String]
+        var bankCode: String?
         if identifyType == 0 {
             guard let vt = r.verifiedType else { throw Refusal.parameter("verified_type", "is required when identify_type is 0") }
             guard [3, 5, 6, 9, 10].contains(vt) else { throw Refusal.parameter("verified_type", "must be one of 3, 5, 6, 9, 10") }
@@ -70,12 +73,14 @@ public struct RealnameSubmission: Sendable {
             let mobile = try Check.required(card.mobile, "bank_card_info.mobile", max: 32)
             let code = try Check.required(card.verificationCode, "bank_card_info.verification_code", max: 32)
             guard code.count == 6, code.allSatisfy(\.isNumber) else { throw Refusal(.verificationCodeExpired, "The verification code has expired or is invalid.") }
+            bankCode = code
             if area == "0086" { try CustomerRules.validateMobile(mobile) }
             details = ["bank_account": account, "areacode": area, "mobile": mobile]
             files = try Self.checkFiles(r.verifiedFileURL, count: 1...1)
         }
         self.init(customerID: customerID, kind: .individual, identifyType: identifyType, verifiedType: r.verifiedType, certificateType: nil,
                   name: name, verifiedNumber: number, files: files, details: details, xaccountType: xType, automatic: identifyType == 4)
+        self.bankCode = bankCode
     }
 
     /// CreateEnterpriseRealnameAuthentication, or with `change` ChangeEnterpriseRealnameAuthentication

@@ -23,6 +23,20 @@ public struct RealnameStore: Sendable {
         let id = Identifiers.domainID()
         let filesJSON = String(decoding: try JSONEncoder().encode(s.files), as: UTF8.self)
         let detailsJSON = String(decoding: try JSONEncoder().encode(s.details), as: UTF8.self)
+        // A bank-card check needs the code sent to its mobile for this customer (a wrong try
+        // counts even though the request fails); a foreign customer is refused first, as always.
+        var codeID: String?
+        if let code = s.bankCode, let mobile = s.details["mobile"] {
+            let mine = try await database.read { db in
+                try await db.raw("SELECT id FROM customers WHERE id = \(bind: s.customerID) AND partner_id = \(bind: caller.domainID) AND bound = 1").first() != nil
+            }
+            guard mine else { throw Refusal(.notYourCustomer, "The customer is not a sub-customer of this partner.") }
+            guard case .valid(let id) = try await VerificationCodeStore.check(database, mobile: mobile, scene: 18, customerID: s.customerID, code: code) else {
+                throw Refusal(.verificationCodeExpired, "The verification code has expired or is invalid.")
+            }
+            codeID = id
+        }
+        let usedCode = codeID
         let attempt: @Sendable () async throws -> RealnameApplyResponse = {
             try await database.transaction { db in
                 // Only the partner the customer is associated with may apply for it; any other
@@ -58,6 +72,9 @@ public struct RealnameStore: Sendable {
                     throw Refusal(.documentUsedTooOften, "Too many customers have been authenticated with this document number.")
                 }
                 let now = try await BusinessClock.now(db)
+                if let usedCode, !(try await VerificationCodeStore.use(db, id: usedCode, now: now)) {
+                    throw Refusal(.verificationCodeExpired, "The verification code has expired or is invalid.")
+                }
                 let appStatus = s.automatic ? "approved" : "pending"
                 try await db.raw("""
                     INSERT INTO realname_applications (id, customer_id, partner_id, kind, identify_type, verified_type, certificate_type,

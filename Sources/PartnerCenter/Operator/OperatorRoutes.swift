@@ -10,6 +10,7 @@ public enum OperatorRoutes {
     static let listKeys = Operation("OperatorListKeys", callers: [.operator])
     static let revokeKey = Operation("OperatorRevokeKey", callers: [.operator])
     static let listRealname = Operation("OperatorListRealnameApplications", callers: [.operator])
+    static let outbox = Operation("OperatorListOutbox", callers: [.operator])
     static let reviewRealname = Operation("OperatorReviewRealnameApplication", callers: [.operator])
     static let createOrder = Operation("OperatorCreateOrder", callers: [.operator])
     static let runLifecycle = Operation("OperatorRunLifecycle", callers: [.operator])
@@ -286,6 +287,11 @@ public enum OperatorRoutes {
         }
         router.api(.get, "/operator/v1/ledger/verify", verifyLedger, gateway: gateway) { _ in
             try await LedgerVerifier.verify(platform.database)
+        }
+        router.api(.get, "/operator/v1/outbox", outbox, gateway: gateway) { call in
+            let mobile = Check.nonEmpty(call.query("mobile_phone"))
+            try Check.length(mobile, "mobile_phone", max: 32)
+            return Outbox(messages: try await platform.verificationCodes.outbox(mobile: mobile))
         }
         router.api(.get, "/operator/v1/realname-applications", listRealname, gateway: gateway) { call in
             let status = Check.nonEmpty(call.query("status"))

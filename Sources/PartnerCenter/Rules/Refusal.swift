@@ -59,6 +59,8 @@ public enum Rule: String, Sendable, CaseIterable {
     // Accounts and customers.
     case accountNameTaken, accountNameFormat, mobileTaken, mobileFormat, passwordFormat
     case xaccountIDTaken, verificationCodeIncorrect, verificationCodeExpired
+    /// A registration code past its validity; one checked wrongly more than 3 times; too many sent.
+    case verificationCodeLapsed, verificationCodeLocked, verificationCodeLimit
     /// A tier-1 distributor takes customers only for its cloud resellers.
     case distributorTakesNoDirectCustomers
     case notYourReseller, notYourCustomer

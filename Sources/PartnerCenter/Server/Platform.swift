@@ -9,6 +9,7 @@ public struct Platform: Sendable {
     public let accounts: AccountStore
     public let customers: CustomerStore
     public let realname: RealnameStore
+    public let verificationCodes: VerificationCodeStore
     public let funds: FundsStore
     public let coupons: CouponStore
     public let catalog: CatalogStore
@@ -40,7 +41,8 @@ public struct Platform: Sendable {
             try await accounts.bootstrap()
             try await CatalogStore(database: database).seedIfEmpty()
             return Platform(database: database, accounts: accounts, customers: CustomerStore(database: database),
-                            realname: RealnameStore(database: database), funds: FundsStore(database: database),
+                            realname: RealnameStore(database: database), verificationCodes: VerificationCodeStore(database: database),
+                            funds: FundsStore(database: database),
                             coupons: CouponStore(database: database), catalog: CatalogStore(database: database),
                             ratings: RatingStore(database: database), discounts: DiscountStore(database: database),
                             resources: ResourceStore(database: database), orders: OrderStore(database: database), billing: BillingStore(database: database),
@@ -101,7 +103,7 @@ public enum Server {
         }
 
         TokenRoutes.register(on: router, accounts: platform.accounts, authenticator: gateway.authenticator, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
-        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname)
+        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname, codes: platform.verificationCodes)
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
         CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)

@@ -728,6 +728,18 @@ public enum Migrations {
             "ALTER TABLE catalog_service_types ADD COLUMN incentive_policy TEXT",
             "ALTER TABLE catalog_service_types ADD COLUMN allow_discount TEXT",
         ]),
+        Migration(version: 23, name: "verification codes", statements: [
+            // SendVerificationMessageCode: every code sent (the sandbox's SMS outbox), its
+            // validity, wrong tries and use.
+            """
+            CREATE TABLE verification_codes (
+                id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, mobile TEXT NOT NULL, scene INTEGER NOT NULL, customer_id TEXT,
+                code TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, sent_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                failures INTEGER NOT NULL, used_at BIGINT
+            )
+            """,
+            "CREATE INDEX verification_codes_mobile ON verification_codes (mobile, scene, sent_at)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:

@@ -59,6 +59,7 @@ struct OwnershipTests {
         #expect(Self.writers(of: "order_resources", in: files) == ["Subscriptions/OrderBook.swift"])
         #expect(Self.writers(of: "renewal_configs", in: files) == ["Subscriptions/RenewalConfig.swift"])
         #expect(Self.writers(of: "order_coupons", in: files) == ["Subscriptions/OrderBook.swift"])
+        #expect(Self.writers(of: "verification_codes", in: files) == ["Customers/VerificationCodes.swift"])
     }
 
     @Test func onlyTheEdgeSpeaksHTTP() throws {
