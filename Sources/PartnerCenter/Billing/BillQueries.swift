@@ -2,10 +2,16 @@ import Foundation
 import SQLKit
 
 extension BillingStore {
+    /// A `YYYY-MM` cycle as a count of months.
+    private static func monthIndex(_ s: String) -> Int { Int(s.prefix(4))! * 12 + Int(s.suffix(2))! - 1 }
+
     /// Months between two `YYYY-MM` cycles (b − a).
-    static func months(_ a: String, _ b: String) -> Int {
-        func n(_ s: String) -> Int { Int(s.prefix(4))! * 12 + Int(s.suffix(2))! }
-        return n(b) - n(a)
+    static func months(_ a: String, _ b: String) -> Int { monthIndex(b) - monthIndex(a) }
+
+    /// The `YYYY-MM` `n` months before `month` (after it, for negative `n`).
+    static func monthsBefore(_ month: String, _ n: Int) -> String {
+        let index = monthIndex(month) - n
+        return String(format: "%04d-%02d", index / 12, index % 12 + 1)
     }
 
     /// Partner Center's views of customers' bills reach back 18 months from the business

@@ -168,12 +168,4 @@ extension BillingStore {
             })
         }
     }
-
-    /// The `YYYY-MM` `n` months before `month` (after it, for negative `n`).
-    static func monthsBefore(_ month: String, _ n: Int) -> String {
-        let y = Int(month.prefix(4))!, m = Int(month.suffix(2))!
-        let index = y * 12 + (m - 1) - n
-        let (ny, nm) = (index / 12, index % 12 + 1)
-        return String(format: "%04d-%02d", ny, nm)
-    }
 }

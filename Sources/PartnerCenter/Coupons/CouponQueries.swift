@@ -91,7 +91,7 @@ extension CouponStore {
             var filter: SQLQueryString = "c.partner_id = \(bind: owner) AND c.expires_at > \(bind: now - 2 * 366 * 86_400_000)"
             if let couponID { filter += " AND c.id = \(bind: couponID)" }
             if let customerID { filter += " AND c.customer_id = \(bind: customerID)" }
-            if let orderID { filter += " AND EXISTS (SELECT 1 FROM order_coupons oc WHERE oc.coupon_id = c.id AND oc.order_id = \(bind: orderID))" }
+            if let orderID { filter += Self.paid(order: orderID) }
             if let couponType { filter += " AND c.coupon_type = \(bind: couponType)" }
             if let status { filter += " AND \(Self.couponStatus(now: now)) = \(bind: status)" }
             for (column, range) in ranges { Self.timeRange(&filter, column, range) }
@@ -116,6 +116,11 @@ extension CouponStore {
         }
     }
 
+    /// The coupons (`c`) that paid this order, as a filter.
+    static func paid(order orderID: String) -> SQLQueryString {
+        " AND EXISTS (SELECT 1 FROM order_coupons oc WHERE oc.coupon_id = c.id AND oc.order_id = \(bind: orderID))"
+    }
+
     /// A coupon's limits as the lists show them, one entry per value.
     static func useLimits(couponID id: String, _ stored: String) -> [CouponUseLimit] {
         var uses: [CouponUseLimit] = []
@@ -138,7 +143,7 @@ extension CouponStore {
             let holder = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: q.indirectPartnerID)
             var filter: SQLQueryString = "c.customer_id = \(bind: holder) AND c.expires_at > \(bind: now - 366 * 86_400_000)"
             if let id = q.couponID { filter += " AND c.id = \(bind: id)" }
-            if let order = q.orderID { filter += " AND EXISTS (SELECT 1 FROM order_coupons oc WHERE oc.coupon_id = c.id AND oc.order_id = \(bind: order))" }
+            if let order = q.orderID { filter += Self.paid(order: order) }
             if q.promotionPlanID != nil { filter += " AND 1 = 0" }  // partner-issued coupons belong to no promotion plan
             if let t = q.couponType { filter += " AND c.coupon_type = \(bind: t)" }
             if let s = q.status { filter += " AND \(Self.couponStatus(now: now)) = \(bind: s)" }

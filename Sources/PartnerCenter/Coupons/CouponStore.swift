@@ -8,18 +8,22 @@ public struct CouponStore: Sendable {
     /// Marks coupons that payments spent to nothing as used (status 3). Payments call this:
     /// coupons are this domain's table, their balances the ledger's.
     static func markUsedUp(_ db: any SQLDatabase, _ ids: [String], at now: Int64) async throws {
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            try await db.raw("UPDATE coupons SET status = 3, updated_at = \(bind: now) WHERE id IN (\(binds: chunk))").run()
-        }
+        try await setStatus(db, ids, to: 3, from: nil, at: now)
     }
 
     /// Coupons given money back by a refund: a used-up one is usable again (an expired one
     /// still reads as expired, by its date).
     static func markReturned(_ db: any SQLDatabase, _ ids: [String], at now: Int64) async throws {
+        try await setStatus(db, ids, to: 2, from: 3, at: now)
+    }
+
+    /// Sets the stored status of these coupons (those in status `from`, when given), 500 to a statement.
+    private static func setStatus(_ db: any SQLDatabase, _ ids: [String], to status: Int, from current: Int?, at now: Int64) async throws {
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = Array(ids[start..<min(start + 500, ids.count)])
-            try await db.raw("UPDATE coupons SET status = 2, updated_at = \(bind: now) WHERE status = 3 AND id IN (\(binds: chunk))").run()
+            var q: SQLQueryString = "UPDATE coupons SET status = \(bind: status), updated_at = \(bind: now) WHERE id IN (\(binds: chunk))"
+            if let current { q += " AND status = \(bind: current)" }
+            try await db.raw(q).run()
         }
     }
 

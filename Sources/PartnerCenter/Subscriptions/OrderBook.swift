@@ -98,6 +98,9 @@ enum OrderBook {
         var wireType: Int
         /// Ledger units.
         var units: Int64
+
+        /// What the uses of one coupon type add up to.
+        static func units(_ uses: [CouponUse], wireType: Int) -> Int64 { uses.filter { $0.wireType == wireType }.reduce(0) { $0 + $1.units } }
     }
 
     /// Records a payment: the discount chosen, the lines as paid (their periods now start at
@@ -112,8 +115,8 @@ enum OrderBook {
         let due = lines.reduce(0) { $0 + $1.due }
         let voucher = lines.reduce(0) { $0 + $1.voucher }, cashCoupon = lines.reduce(0) { $0 + $1.cashCoupon }
         precondition(cash >= 0 && credit >= 0 && voucher + cashCoupon + cash + credit == due, "a paid order's amount after discount is paid in full")
-        precondition(coupons.filter { $0.wireType == 301 }.reduce(0) { $0 + $1.units } == voucher
-                     && coupons.filter { $0.wireType == 302 }.reduce(0) { $0 + $1.units } == cashCoupon, "the coupons used add up to the lines' coupon amounts")
+        precondition(CouponUse.units(coupons, wireType: 301) == voucher && CouponUse.units(coupons, wireType: 302) == cashCoupon,
+                     "the coupons used add up to the lines' coupon amounts")
         for (seq, c) in coupons.enumerated() {
             precondition(c.units > 0, "a coupon used pays something")
             try await db.raw("""

@@ -174,8 +174,8 @@ extension OrderStore {
         let cashAccount = try await Ledger.ensure(db, owner: customerID, type: .cash)
         let creditAccount = credit > 0 ? try await Ledger.ensure(db, owner: customerID, type: .credit) : nil
         // Every account this refund touches is locked first, in id order, as payments lock them.
-        for id in Set([revenue, cashAccount] + (creditAccount.map { [$0] } ?? []) + couponsBack.flatMap { $0.map(\.account) }).sorted() {
-            _ = try await Ledger.lockedBalance(db, backend: backend, id)
+        for account in Set([revenue, cashAccount] + (creditAccount.map { [$0] } ?? []) + couponsBack.flatMap { $0.map(\.account) }).sorted() {
+            _ = try await Ledger.lockedBalance(db, backend: backend, account)
         }
         if cash > 0 {
             _ = try await Ledger.post(db, backend: backend, .init(kind: "REFUND", from: revenue, to: cashAccount,
@@ -195,8 +195,7 @@ extension OrderStore {
         for (r, coupons) in zip(refunds, couponsBack) {
             let row = r.row
             let expires = try row.decode(column: "expires_at", as: Int64.self)
-            let voucher = coupons.filter { $0.wireType == 301 }.reduce(0) { $0 + $1.units }
-            let cashCoupon = coupons.filter { $0.wireType == 302 }.reduce(0) { $0 + $1.units }
+            let voucher = OrderBook.CouponUse.units(coupons, wireType: 301), cashCoupon = OrderBook.CouponUse.units(coupons, wireType: 302)
             assert(voucher + cashCoupon == r.returned - r.refund, "every coupon unit claimed came back")
             lines.append(OrderBook.Line(
                 seq: lines.count, resourceIDs: [r.resourceID], serviceType: try row.decode(column: "service_type", as: String.self),
