@@ -333,7 +333,13 @@ def start_server(binary, backend, artifacts_dir):
 
     def _start(label: str, extra: Optional[list[str]] = None) -> Server:
         db = backend.new_database(label)
-        srv = Server(binary, db, f"{backend.name}-{label}", list(extra or []))
+        extra = list(extra or [])
+        # The background lifecycle sweep runs on real time: a test server has it off unless
+        # the test asks for it, so what a test provisions in the past stays as it made it
+        # until the test itself moves the clock or runs the lifecycle.
+        if "--lifecycle-interval" not in extra:
+            extra += ["--lifecycle-interval", "0"]
+        srv = Server(binary, db, f"{backend.name}-{label}", extra)
         servers.append(srv)
         return srv.start()
 

@@ -144,3 +144,28 @@ def test_sigterm_finishes_in_flight_requests_and_exits_cleanly(start_server, bin
     # Every request either completed or could not connect: none was cut off with a 5xx.
     assert all(r in ("ok", "ConnectionException", "ServerResponseException") for r in results), set(results)
     assert "ServerResponseException" not in results
+
+
+def test_each_server_sweeps_what_falls_due_on_its_own(start_server, binary):
+    # With the sweep on (here every second), a resource whose whole lifecycle lies in the
+    # past is expired, frozen and released without anyone moving the clock or running it.
+    from huaweicloudsdkbss.v2 import ListPayPerUseCustomerResourcesRequest, QueryResourcesReq
+    srv = start_server("sweep", ["--rate-limit", "0", "--lifecycle-interval", "1"])
+    cli = Cli(binary, srv.database)
+    customers = CustomerFactory(PartnerFactory(cli, srv.base_url))
+    cust = customers.create(customers.partners.solution_provider())
+    me = customers.principal(cust)
+    made = cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", "hws.service.type.ec2",
+               "--resource-type", "hws.resource.type.vm", "--spec", "s6.small.1.linux", "--region", "cn-north-4",
+               "--effective", "2025-01-05T02:00:00Z", "--json")
+
+    def status():
+        got = me.client.list_pay_per_use_customer_resources(ListPayPerUseCustomerResourcesRequest(
+            body=QueryResourcesReq(resource_ids=[made["resource_id"]], limit=10))).data
+        return [r.status for r in got]
+
+    deadline = time.monotonic() + 30
+    while status() != [3] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert status() == [3]
+    assert cli("admin", "lifecycle", "run", "--json") == {"renewed": 0, "renewals_failed": 0, "expired": 0, "frozen": 0, "released": 0, "converted": 0}
