@@ -9,7 +9,7 @@ struct ResourceCommands: AsyncParsableCommand {
                                                     subcommands: [Provision.self, Renew.self, Unsubscribe.self])
 
     struct Renew: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Renew a yearly/monthly main resource (and its attached ones), charging the renewal.")
+        static let configuration = CommandConfiguration(abstract: "Renew a yearly/monthly main resource (and its attached ones): a renewal order, paid at once as automatic payments pay (discount, coupons, cash, credit).")
         @Option(help: "The main resource's id.") var resourceId: String
         @Option(help: "2 month | 3 year (default: the resource's own).") var periodType: Int?
         @Option(help: "Number of periods.") var periodNum = 1
@@ -25,7 +25,7 @@ struct ResourceCommands: AsyncParsableCommand {
     }
 
     struct Unsubscribe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Unsubscribe a yearly/monthly main resource (and its attached ones), refunding the unused part to cash.")
+        static let configuration = CommandConfiguration(abstract: "Unsubscribe a yearly/monthly main resource (and its attached ones): an unsubscription order refunding what CancelResourcesSubscription would.")
         @Option(help: "The main resource's id.") var resourceId: String
         @Flag(help: "Print JSON.") var json = false
         @OptionGroup var storage: StorageOptions
@@ -39,7 +39,7 @@ struct ResourceCommands: AsyncParsableCommand {
     }
 
     struct Provision: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give a customer a yearly/monthly (or pay-per-use) resource of a catalog product.")
+        static let configuration = CommandConfiguration(abstract: "Give a customer a yearly/monthly resource of a catalog product (a new-purchase order, paid at once; short of money, refused) or a pay-per-use one.")
         @Option(help: "The customer's domain id.") var customerId: String
         @Option(help: "e.g. hws.service.type.ec2") var serviceType: String
         @Option(help: "e.g. hws.resource.type.vm") var resourceType: String

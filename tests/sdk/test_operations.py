@@ -96,6 +96,7 @@ def test_subscription_expires_on_the_business_clock(clock_world):
     srv, cli, partners, customers = clock_world
     dist = partners.solution_provider()
     cust = customers.create(dist)
+    cli("admin", "customer", "top-up", "--customer-id", cust.domain_id, "--amount", "1000", "--json")  # a purchase is paid
     res = cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", "hws.service.type.ec2",
               "--resource-type", "hws.resource.type.vm", "--spec", "s6.small.1.linux", "--region", "cn-north-4", "--json")
     assert res["status"] == 2
@@ -155,6 +156,7 @@ def test_each_server_sweeps_what_falls_due_on_its_own(start_server, binary):
     customers = CustomerFactory(PartnerFactory(cli, srv.base_url))
     cust = customers.create(customers.partners.solution_provider())
     me = customers.principal(cust)
+    cli("admin", "customer", "top-up", "--customer-id", cust.domain_id, "--amount", "1000", "--json")  # a purchase is paid
     made = cli("admin", "resource", "provision", "--customer-id", cust.domain_id, "--service-type", "hws.service.type.ec2",
                "--resource-type", "hws.resource.type.vm", "--spec", "s6.small.1.linux", "--region", "cn-north-4",
                "--effective", "2025-01-05T02:00:00Z", "--json")

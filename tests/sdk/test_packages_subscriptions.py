@@ -264,12 +264,35 @@ class Wallet:
         self.debt += left
         return {"coupon": from_coupons, "cash": from_cash, "debt": left}
 
-    def refund(self, amount: Decimal) -> dict:
-        """A refund settles arrears first; the rest goes back to cash."""
-        settle = min(self.debt, amount)
-        self.debt -= settle
-        self.cash += amount - settle
-        return {"coupon": D(0), "cash": -(amount - settle), "debt": -settle}
+    def pay_order(self, service: str, amount: Decimal, now: dt.datetime) -> tuple[dict, list]:
+        """An order paid automatically: the applicable coupons (soonest expiring first, at
+        most three), then cash; never arrears (short of money, the order is refused). Also
+        answers which coupons paid how much, in the order they were used."""
+        left, uses = amount, []
+        usable = [c for c in sorted(self.coupons, key=lambda c: c.expires)
+                  if c.balance > 0 and now < c.expires and (not c.services or service in c.services)][:3]
+        for c in usable:
+            take = min(left, c.balance)
+            if take > 0:
+                c.balance -= take
+                uses.append([c, take])
+                left -= take
+        assert left <= self.cash, "the test gives its customers the money their purchases need"
+        self.cash -= left
+        return {"coupon": amount - left, "cash": left, "debt": D(0)}, uses
+
+    def refund(self, cash: Decimal, coupons: Decimal, uses: list) -> dict:
+        """A refund returns money where it came from (cash to cash) and coupons to the coupons
+        that paid, the first used first."""
+        self.cash += cash
+        back = coupons
+        for use in uses:
+            take = min(back, use[1])
+            use[0].balance += take
+            use[1] -= take
+            back -= take
+        assert back == 0, "coupons come back at most as far as they paid"
+        return {"coupon": -coupons, "cash": -cash, "debt": D(0)}
 
 
 # ----------------------------------------------------------------------------- packages model
@@ -327,6 +350,10 @@ class Charge:
     paid: dict
     lo: dt.datetime
     hi: dt.datetime
+    # the period a purchase or renewal pays for, and the coupons that paid it
+    begin: Optional[dt.datetime] = None
+    end: Optional[dt.datetime] = None
+    uses: list = field(default_factory=list)
 
     @property
     def service(self) -> str:
@@ -349,6 +376,8 @@ class Sub:
     paid: Decimal = D(0)
     parent: Optional[str] = None
     attached: list = field(default_factory=list)
+    periods: list = field(default_factory=list)   # its purchase and renewal charges
+    main: Optional["Sub"] = None
 
 
 # ----------------------------------------------------------------------------- the world
@@ -368,6 +397,7 @@ class World:
     charges: dict = field(default_factory=lambda: defaultdict(list))
     subs: dict = field(default_factory=dict)
     discounts: list = field(default_factory=list)
+    referrals: set = field(default_factory=set)
     _n: int = 0
 
     # --- clock
@@ -381,13 +411,20 @@ class World:
         return parse_utc(self.cli("admin", "clock", "advance", by, "--json")["now"])
 
     # --- parties
-    def customer(self, cash: Optional[str] = None, dist: Optional[Principal] = None):
+    def customer(self, cash: Optional[str] = None, dist: Optional[Principal] = None, referral: bool = False):
+        """A customer of a (new) solution provider; a referral customer (who may use its
+        partner's discounts on orders) pays its cash in itself."""
         if dist is None:
             dist = self.partners.solution_provider()
             fund(self.cli, dist.domain_id, "100000")
-        cust = self.customers.create(dist)
+        cust = self.customers.create(dist, cooperation_type="1" if referral else None)
+        if referral:
+            self.referrals.add(cust.domain_id)
         if cash:
-            grant(dist, cust.domain_id, cash)
+            if referral:
+                self.cli("admin", "customer", "top-up", "--customer-id", cust.domain_id, "--amount", cash, "--json")
+            else:
+                grant(dist, cust.domain_id, cash)
             self.wallets[cust.domain_id].cash += D(cash)
         return dist, cust, self.customers.principal(cust)
 
@@ -538,29 +575,50 @@ class World:
         hi = self.now()
         assert out["effective_time"] == effective, out
         sub = Sub(out["resource_id"], product, size, parse_utc(effective), out["expire_time"], period_type,
-                  parent=parent.resource_id if parent else None)
+                  parent=parent.resource_id if parent else None, main=parent)
         if parent is not None:
             parent.attached.append(sub)
             assert out["expire_time"] == parent.expires, out
         else:
             assert out["expire_time"] == expiry_after(parse_utc(effective), period_type, period_num), out
         self.subs[sub.resource_id] = sub
-        self._charge(customer_id, sub, 1, period_type, period_num, lo, hi)
+        self._charge(customer_id, sub, 1, period_type, period_num, lo, hi, sub.effective, parse_utc(sub.expires))
         return sub
 
+    def _official(self, sub: Sub, period_type: int, period_num: int) -> Fraction:
+        return self.book.period_price(sub.product, period_type, sub.size) * period_num
+
+    def order_discount(self, customer_id: str, subs: list, period_type: int, period_num: int,
+                       at: dt.datetime) -> Optional[str]:
+        """The one discount an order carries: a referral customer's, the service's whose rate
+        saves most on the order's lines (None when none saves anything)."""
+        if customer_id not in self.referrals:
+            return None
+        saving = defaultdict(Fraction)
+        for sub in subs:
+            service = SPEC[sub.product][0]
+            official = self._official(sub, period_type, period_num)
+            saving[service] += official - frac(round2(official * self.rate(customer_id, service, at)))
+        best = max(saving.items(), key=lambda kv: kv[1], default=(None, 0))
+        return best[0] if best[1] > 0 else None
+
     def _charge(self, customer_id: str, sub: Sub, kind: int, period_type: int, period_num: int,
-                lo: dt.datetime, hi: dt.datetime) -> Charge:
+                lo: dt.datetime, hi: dt.datetime, begin: dt.datetime, end: dt.datetime,
+                discounted: Optional[str] = "own") -> Charge:
         service = SPEC[sub.product][0]
-        official_f = self.book.period_price(sub.product, period_type, sub.size) * period_num
+        official_f = self._official(sub, period_type, period_num)
         official = trunc(official_f, 2)
         assert official == official_f, "period prices have two decimals"
-        rate = self.rate(customer_id, service, lo)
-        assert rate == self.rate(customer_id, service, hi)
+        if discounted == "own":
+            discounted = self.order_discount(customer_id, [sub], period_type, period_num, lo)
+        rate = self.rate(customer_id, service, lo) if discounted == service else Fraction(1)
+        assert discounted != service or rate == self.rate(customer_id, service, hi)
         due = round2(official_f * rate)
         sub.paid += due
-        paid = self.wallets[customer_id].pay(service, due, lo)
-        ch = Charge(kind, sub.resource_id, sub.product, official, due, paid, lo, hi)
+        paid, uses = self.wallets[customer_id].pay_order(service, due, lo)
+        ch = Charge(kind, sub.resource_id, sub.product, official, due, paid, lo, hi, begin, end, uses)
         self.charges[customer_id].append(ch)
+        sub.periods.append(ch)
         return ch
 
     def renew(self, customer_id: str, main: Sub, period_type: Optional[int] = None,
@@ -583,16 +641,14 @@ class World:
                 args.append(f"--period-num={period_num}")
             out = self.cli(*args, "--json")
         hi = self.now()
-        # from the current expiry, or from now when it has passed
-        start = parse_utc(main.expires) if parse_utc(main.expires) > hi else lo
+        # from the current expiry, even when it has passed (the grace days are paid for)
+        start = parse_utc(main.expires)
         want = expiry_after(start, pt, pn)
-        if start == lo:
-            assert out["expire_time"] in (want, expiry_after(hi, pt, pn)), out
-            want = out["expire_time"]
         assert out["expire_time"] == want, (out, want)
+        chosen = self.order_discount(customer_id, [main] + main.attached, pt, pn, lo)
         for sub in [main] + main.attached:
             sub.expires = want
-            self._charge(customer_id, sub, 2, pt, pn, lo, hi)
+            self._charge(customer_id, sub, 2, pt, pn, lo, hi, start, parse_utc(want), discounted=chosen)
         return out
 
     def unsubscribe(self, customer_id: str, main: Sub, http: bool = False) -> dict:
@@ -606,9 +662,10 @@ class World:
         assert sorted(out["resource_ids"]) == sorted(s.resource_id for s in subs), out
         assert out["resource_ids"][0] == main.resource_id, out
         total = dec(out["refund"])
+        assert out["order_id"].startswith("CS"), out
         # The clock runs on during the call: the refund lies between its values at both ends.
-        worst = sum((refund_at(s, hi + dt.timedelta(seconds=1)) for s in subs), D(0))
-        best = sum((refund_at(s, lo) for s in subs), D(0))
+        worst = sum((sum(refund_at(s, hi + dt.timedelta(seconds=1))) for s in subs), D(0))
+        best = sum((sum(refund_at(s, lo)) for s in subs), D(0))
         assert worst <= total <= best, (out, worst, best)
         return {"out": out, "lo": lo, "hi": hi, "total": total}
 
@@ -622,22 +679,41 @@ class World:
         for s in subs:
             r = got[s.resource_id]
             amount = -dec(r["payment_amount"])
-            assert refund_at(s, done["hi"] + dt.timedelta(seconds=1)) <= amount <= refund_at(s, done["lo"]), (s, r)
+            cash, coupons = -dec(r["cash_amount"]), -dec(r["coupon_amount"])
+            (worst_cash, worst_coupons) = refund_at(s, done["hi"] + dt.timedelta(seconds=1))
+            (best_cash, best_coupons) = refund_at(s, done["lo"])
+            assert worst_cash <= cash <= best_cash and worst_coupons <= coupons <= best_coupons, (s, r)
+            assert amount == cash + coupons and dec(r["debt_amount"]) == 0, r
             t = parse_utc(r["trade_time"])
             assert done["lo"] <= t <= done["hi"], r
             total += amount
-            paid = self.wallets[customer_id].refund(amount)
+            uses = [u for ch in s.periods for u in ch.uses if ch.begin > t]
+            paid = self.wallets[customer_id].refund(cash, coupons, uses)
             self.charges[customer_id].append(Charge(4, s.resource_id, s.product, -amount, -amount, paid,
                                                     done["lo"], done["hi"]))
         assert total == done["total"], (total, done["out"])
 
 
-def refund_at(sub: Sub, now: dt.datetime) -> Decimal:
-    expiry = parse_utc(sub.expires)
-    if now >= expiry:
-        return D(0)
-    share = Fraction(int((expiry - now).total_seconds()), int((expiry - sub.effective).total_seconds()))
-    return trunc(frac(sub.paid) * share, 2)
+FIVE_DAYS = dt.timedelta(days=5)
+
+
+def refund_at(sub: Sub, now: dt.datetime) -> tuple[Decimal, Decimal]:
+    """(cash, coupons) an unsubscription at `now` returns for one resource, by the order
+    rules: within five days of the purchase everything paid in money comes back; otherwise
+    the period in effect returns its unused share of the cash (to the fen, truncated) and a
+    period not begun returns in full; coupons come back only with a period not begun."""
+    main = sub.main or sub
+    five_day = now - main.effective < FIVE_DAYS
+    cash = coupons = D(0)
+    for ch in sub.periods:
+        if five_day or ch.begin > now:
+            cash += ch.paid["cash"]
+        elif ch.end > now:
+            share = Fraction(int((ch.end - now).total_seconds() * 1000), int((ch.end - ch.begin).total_seconds() * 1000))
+            cash += trunc(frac(ch.paid["cash"]) * share, 2)
+        if ch.begin > now:
+            coupons += ch.paid["coupon"]
+    return cash, coupons
 
 
 def partner_records(partner, cycle: str, **filters) -> list[dict]:
@@ -1368,18 +1444,21 @@ def test_subscriptions_paid_with_coupons_refunded_to_cash(world):
     w.advance("3d")
     done = w.unsubscribe(c, vm)
     w.refunds_from_records(c, done, dist)
-    # refunds go to cash; coupons spent stay spent
+    # Within five days of the purchase all the cash comes back (9 for the disk, 6.40 and 14
+    # of the renewal); coupons only for the renewal, which has not begun: 21.80 to the ECS
+    # coupon; the coupons spent on the purchases stay spent.
     expect_balance(w, me, c)
-    assert balance(me)[0] == D("30.60") + done["total"]
+    assert done["total"] == D("51.20"), done
+    assert balance(me) == (D("60.00"), D("21.80"), D(0))
     coupons = {x.coupon_id: x for x in dist.client.list_issued_partner_coupons(
         ListIssuedPartnerCouponsRequest(customer_id=c)).user_coupons}
-    assert D(str(round(coupons[ecs].balance, 2))) == 0 and D(str(round(coupons[evs].balance, 2))) == 0
+    assert D(str(round(coupons[ecs].balance, 2))) == D("21.80") and D(str(round(coupons[evs].balance, 2))) == 0
     expect_charges(w, me, dist, c, "2026-08")
     assert {d["status"] for rid, d in resources(dist, c).items()} == {3}
     verify_ledger(w.cli)
 
 
-def test_refund_settles_arrears_first(world):
+def test_refund_returns_to_cash_while_usage_arrears_stay(world):
     w = world
     w.set_clock("2026-08-10T04:00:00Z")
     dist, cust, me = w.customer(cash="30")
@@ -1392,32 +1471,39 @@ def test_refund_settles_arrears_first(world):
     w.advance("3d")
     done = w.unsubscribe(c, vm)
     w.refunds_from_records(c, done, dist)
+    # money goes back where it came from: the 28.20 paid in cash, within five days
     refund = w.charges[c][-1]
-    assert refund.paid["debt"] == D("-0.40") and refund.paid["cash"] == -(done["total"] - D("0.40"))
+    assert refund.paid == {"coupon": D(0), "cash": D("-28.20"), "debt": D(0)}, refund
     expect_balance(w, me, c)
-    assert balance(me) == (done["total"] - D("0.40"), D(0), D(0))
+    assert balance(me) == (D("28.20"), D(0), D("0.40"))
     expect_charges(w, me, dist, c, "2026-08")
     verify_ledger(w.cli)
 
 
-def test_refund_smaller_than_arrears_only_lowers_them(world):
+def test_a_purchase_short_of_money_is_refused_and_leaves_nothing(world):
     w = world
     w.set_clock("2026-08-10T04:00:00Z")
-    dist, cust, me = w.customer()
+    dist, cust, me = w.customer(cash="28.19")
     c = cust.domain_id
-    vm = w.provision(c, "small", period_type=3)
-    [buy] = w.charges[c]
-    assert (buy.official, buy.paid["debt"]) == (D("287.64"), D("287.64"))
-    assert vm.expires == "2027-08-10T15:59:59Z"
-    w.advance("30d")
-    done = w.unsubscribe(c, vm)
-    w.refunds_from_records(c, done, dist)
-    refund = w.charges[c][-1]
-    assert refund.paid == {"coupon": D(0), "cash": D(0), "debt": -done["total"]}
+    args = ["admin", "resource", "provision", "--customer-id", c, "--service-type", EC2,
+            "--resource-type", VM, "--spec", SPEC["small"][2], "--region", REGION, "--json"]
+    proc = w.cli.run(*args)
+    assert proc.returncode == 1 and "CBC.99005003" in proc.stderr, proc
+    r = w.op("POST", "/operator/v1/resources", {"customer_id": c, "cloud_service_type": EC2, "resource_type": VM,
+                                                "resource_spec": SPEC["small"][2], "region": REGION})
+    assert_error(r, 400, "CBC.99005003")
+    assert resources(dist, c) == {}
+    orders = w.cli("admin", "order", "list", "--customer-id", c, "--json")
+    assert (orders.get("orders") if isinstance(orders, dict) else orders) in ([], None), orders
+    assert customer_records(me, "2026-08", include_zero_record="true") == []
     expect_balance(w, me, c)
-    assert balance(me) == (D(0), D(0), D("287.64") - done["total"])
-    expect_charges(w, me, dist, c, "2026-09")
-    expect_charges(w, me, dist, c, "2026-08")
+    assert balance(me) == (D("28.19"), D(0), D(0))
+    # a cent more and it is bought, paid in cash
+    w.cli("admin", "customer", "top-up", "--customer-id", c, "--amount", "0.01", "--json")
+    w.wallets[c].cash += D("0.01")
+    w.provision(c, "small")
+    expect_balance(w, me, c)
+    assert balance(me) == (D(0), D(0), D(0))
     verify_ledger(w.cli)
 
 
@@ -1471,26 +1557,28 @@ def test_attached_resources_are_renewed_and_refunded_with_their_main_one(world):
     verify_ledger(w.cli)
 
 
-def test_renewing_an_expired_resource_starts_from_now(world):
+def test_renewing_an_expired_resource_continues_from_its_expiry(world):
     w = world
-    w.set_clock("2026-08-10T04:00:00Z")
+    w.set_clock("2026-07-25T04:00:00Z")
     dist, cust, me = w.customer(cash="100")
     c = cust.domain_id
     vm = w.provision(c, "small", effective="2026-06-20T04:00:00Z")
     assert vm.expires == "2026-07-20T15:59:59Z"
+    assert resources(dist, c)[vm.resource_id]["status"] == 5  # in its grace period
+    # a resource in its grace period is reinstated: the new month follows the old expiry
     out = w.renew(c, vm)
-    assert out["expire_time"] == "2026-09-10T15:59:59Z"
+    assert out["expire_time"] == "2026-08-20T15:59:59Z"
     listed = resources(dist, c)[vm.resource_id]
-    assert listed["expire_time"] == "2026-09-10T15:59:59Z" and listed["status"] == 2
+    assert listed["expire_time"] == "2026-08-20T15:59:59Z" and listed["status"] == 2
     assert [ch.consume for ch in w.charges[c]] == [D("28.20"), D("28.20")]
     expect_balance(w, me, c)
-    expect_charges(w, me, dist, c, "2026-08")
+    expect_charges(w, me, dist, c, "2026-07")
 
 
 def test_discounts_apply_to_purchases_renewals_and_refunds(world):
     w = world
     w.set_clock("2026-08-10T04:00:00Z")
-    dist, cust, me = w.customer(cash="500")
+    dist, cust, me = w.customer(cash="500", referral=True)
     c = cust.domain_id
     w.discount(c, EC2, "0.83", "2026-08-01T00:00:00Z", "2026-12-31")
     w.discount(c, EBS, "0.83", "2026-08-01T00:00:00Z", "2026-12-31")
@@ -1501,10 +1589,11 @@ def test_discounts_apply_to_purchases_renewals_and_refunds(world):
     # 28.20 x 0.83 = 23.406 -> 23.41; 17.50 x 0.83 = 14.525 -> 14.53 (half up); EIP at list price
     assert [(ch.official, ch.consume) for ch in w.charges[c]] == [
         (D("28.20"), D("23.41")), (D("17.50"), D("14.53")), (D("20.00"), D("20.00"))]
+    # a renewal order carries one discount: the ECS one saves most, the disk pays list price
     w.renew(c, vm, period_num=2)
     assert sorted((ch.official, ch.consume) for ch in w.charges[c][3:]) == [
-        (D("35.00"), D("29.05")), (D("56.40"), D("46.81"))]
-    assert vm.paid == D("70.22") and disk.paid == D("43.58")
+        (D("35.00"), D("35.00")), (D("56.40"), D("46.81"))]
+    assert vm.paid == D("70.22") and disk.paid == D("49.53")
     expect_balance(w, me, c)
     w.advance("20d")
     done = w.unsubscribe(c, vm)

@@ -149,6 +149,7 @@ def test_resource_record_details_of_subscriptions_show_their_period_and_main_res
     customers = CustomerFactory(PartnerFactory(cli, srv.base_url))
     c = customers.create(sp)
     me = customers.principal(c)
+    cli("admin", "customer", "top-up", "--customer-id", c.domain_id, "--amount", "1000", "--json")  # a purchase is paid
     vm = cli("admin", "resource", "provision", "--customer-id", c.domain_id, "--service-type", "hws.service.type.ec2",
              "--resource-type", "hws.resource.type.vm", "--spec", "s6.small.1.linux", "--region", "cn-north-4", "--json")
     disk = cli("admin", "resource", "provision", "--customer-id", c.domain_id, "--service-type", "hws.service.type.ebs",

@@ -26,7 +26,7 @@ from huaweicloudsdkbss.v2 import (
     QueryResourcesReq,
 )
 
-from conftest import (
+from conftest import (CliError, 
     assert_error,
     error_of,
     expect_sdk_error,
@@ -138,11 +138,28 @@ def provision_args(customer_id: str, product: str, *, region: str = REGION,
     return args
 
 
+_FUNDED: set = set()
+
+
+def pay_in(cli, customer_id: str) -> None:
+    """A provision is a new-purchase order paid at once: the customer pays into its cash
+    (once, enough for every purchase these tests make) before its first one."""
+    if customer_id not in _FUNDED:
+        cli("admin", "customer", "top-up", "--customer-id", customer_id, "--amount", "10000000", "--json")
+        _FUNDED.add(customer_id)
+
+
 def provision(cli, customer_id: str, product: str = "small", **kw) -> dict:
+    pay_in(cli, customer_id)
     return cli(*provision_args(customer_id, product, **kw), "--json")
 
 
 def provision_fails(cli, customer_id: str, product: str = "small", **kw) -> str:
+    if len(customer_id) == 32 and customer_id.isalnum():
+        try:
+            pay_in(cli, customer_id)
+        except CliError:
+            pass  # an unknown or unbound customer: the provision itself must say so
     proc = cli.run(*provision_args(customer_id, product, **kw), "--json")
     assert proc.returncode == 1, (
         f"expected exit 1, got {proc.returncode}: {proc.stdout} {proc.stderr}")
@@ -419,8 +436,9 @@ def test_provision_errors(partners, customers, cli, custom_products):
     assert list_res(dist, customer_id=cid).total_count == 3
 
 
-def test_operator_http_provision(dist_customer, operator, partners, catalog):
+def test_operator_http_provision(dist_customer, operator, partners, catalog, cli):
     dist, cust, _ = dist_customer
+    pay_in(cli, cust.domain_id)
     start = now_utc() - dt.timedelta(hours=5)
     rid = "op-" + uuid.uuid4().hex
     resp = operator.signed("POST", OPERATOR_PATH, {
@@ -1306,6 +1324,7 @@ def test_tenancy_partner_with_own_customer_path_and_foreign_resource(world):
 def test_concurrent_provisions_of_one_resource_id(dist_customer, cli, operator):
     from concurrent.futures import ThreadPoolExecutor
     dist, cust, _ = dist_customer
+    pay_in(cli, cust.domain_id)
     rid = "race-" + uuid.uuid4().hex
     args = provision_args(cust.domain_id, "small", resource_id=rid) + ["--json"]
     with ThreadPoolExecutor(max_workers=6) as pool:

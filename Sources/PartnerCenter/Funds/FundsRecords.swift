@@ -38,10 +38,15 @@ extension FundsStore {
     static let tradeTypes: Set<String> = ["RECHARGE", "DEDEUCT", "REFUND", "RFROZEN", "TRANS", "ADJUST", "BEADJUST", "BERETRIEVE", "BEUNBIND",
                                           "BONUSCONVERT", "TRADE_MODE_TRANSFER"]
 
+    /// The transfer kinds a `trade_type` filter names (DEDEUCT: charges and order payments).
+    static func kinds(ofTradeType t: String) -> [String] { t == "DEDEUCT" ? ["DEDEUCT", "ORDER_PAY"] : [t] }
+
     static func detailType(_ kind: String) -> String {
         switch kind {
         case "BEADJUST", "BERETRIEVE", "BEUNBIND": return "SOURCE_OPERATION_" + kind
         case "ADJUST": return "SOURCE_OPERAIION_ADJUST_CREDIT"
+        // An order paid in cash or credit is yearly/monthly consumption, as Huawei shows it.
+        case "ORDER_PAY": return "SOURCE_OPERAIION_DEDEUCT"
         default: return "SOURCE_OPERAIION_" + kind  // Huawei's own spelling
         }
     }
@@ -61,7 +66,7 @@ extension FundsStore {
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: indirect)
             let account = Ledger.accountID(owner: owner, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
             var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + WireTime.dayMillis)"
-            if let tradeType { filter += " AND t.kind = \(bind: tradeType)" }
+            if let tradeType { filter += " AND t.kind IN (\(binds: Self.kinds(ofTradeType: tradeType)))" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM transfers t WHERE \(filter)").first()!.decode(column: "n", as: Int.self)
             let rows = try await db.raw("""
                 SELECT t.id, t.kind, t.amount, t.created_at, t.counterparty_id, a.name,
@@ -131,7 +136,7 @@ extension FundsStore {
         return try await database.read { db in
             let account = Ledger.accountID(owner: caller.domainID, type: balanceType == "BALANCE_TYPE_DEBIT" ? .cash : .credit)
             var filter: SQLQueryString = "(t.from_account = \(bind: account) OR t.to_account = \(bind: account)) AND t.created_at >= \(bind: begin) AND t.created_at < \(bind: end + WireTime.dayMillis)"
-            if let tradeType { filter += " AND t.kind = \(bind: tradeType)" }
+            if let tradeType { filter += " AND t.kind IN (\(binds: Self.kinds(ofTradeType: tradeType)))" }
             if let tradeID { filter += " AND t.id = \(bind: tradeID)" }
             if let direction { filter += direction == "EXPENSE" ? " AND t.from_account = \(bind: account)" : " AND t.to_account = \(bind: account)" }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM transfers t WHERE \(filter)").first()!.decode(column: "n", as: Int.self)

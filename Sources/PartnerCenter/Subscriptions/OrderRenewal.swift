@@ -28,10 +28,12 @@ extension OrderStore {
         }
     }
 
-    static func payAutomatically(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, orderID: String, now: Int64) async throws {
+    static func payAutomatically(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, orderID: String, now: Int64,
+                                 traits: [String: ResourceTraits] = [:]) async throws {
         let order = try await header(db, id: orderID, now: now)
         let coupons = try await automaticCoupons(db, customerID: customerID, orderID: orderID, now: now)
-        try await pay(db, backend: backend, customerID: customerID, OrderPayment(orderID: orderID, coupons: coupons, discount: order.discountID.map { ($0, 3) }), now: now)
+        try await pay(db, backend: backend, customerID: customerID, OrderPayment(orderID: orderID, coupons: coupons, discount: order.discountID.map { ($0, 3) }),
+                      now: now, traits: traits)
     }
 
     /// A renewal order as placed: its id, and the resources that could not be in it.

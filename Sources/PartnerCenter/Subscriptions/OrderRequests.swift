@@ -168,6 +168,10 @@ public struct Unsubscription: CheckedRequest {
         try Check.length(r.unsubscribeReason, "unsubscribe_reason", max: 512)
         (resourceIDs, wholeResource, reason) = (ids, type == 1, r.unsubscribeReason)
     }
+
+    init(resourceIDs: [String], wholeResource: Bool, reason: String?) {
+        (self.resourceIDs, self.wholeResource, self.reason) = (resourceIDs, wholeResource, reason)
+    }
 }
 
 /// ShowRefundOrderDetails: a refund order; a partner names its customer.

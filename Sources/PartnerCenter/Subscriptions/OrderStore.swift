@@ -39,12 +39,6 @@ public struct OrderStore: Sendable {
         let now = try await database.businessNow()
         let id = Self.orderID(now: now)
         try await database.transaction { db in
-            guard let c = try await db.raw("""
-                SELECT c.partner_id, c.association_type, a.name FROM customers c JOIN accounts a ON a.id = c.id
-                WHERE c.id = \(bind: r.customerID) AND c.bound = 1
-                """).first() else {
-                throw Refusal(.unknownObject, "Invalid parameter: customer \(r.customerID) does not exist or is unbound.")
-            }
             var lines: [OrderBook.Line] = []
             for (i, item) in r.items.enumerated() {
                 let priced = try await RatingStore.periodLine(db, id: item.product.id, c: item.product, periodType: item.periodType,
@@ -57,13 +51,7 @@ public struct OrderStore: Sendable {
                     expiresAt: ResourceStore.expiry(start: now, periodType: item.periodType, periodNum: item.periodNum),
                     official: try Units.from(priced.official), discount: 0))
             }
-            let offered = try await Self.offeredDiscounts(db, customerID: r.customerID, associationType: try c.decode(column: "association_type", as: String.self), at: now)
-            let chosen = Self.preselected(offered, lines)
-            try await OrderBook.place(db, OrderBook.Header(
-                id: id, customerID: r.customerID, partnerID: try c.decode(column: "partner_id", as: String.self), kind: .newPurchase,
-                status: .pendingPayment, source: 1, userName: try c.decode(column: "name", as: String.self),
-                serviceType: lines[0].serviceType, discountID: chosen?.0.discountID, createdAt: now, payDeadline: now + Self.paymentWindow),
-                chosen?.1 ?? lines)
+            try await Self.placeNewPurchase(db, id: id, customerID: r.customerID, lines: lines, now: now)
         }
         if r.pay {
             let customer = Principal(domainID: r.customerID, domainName: "", kind: .customer, parentID: nil, via: "operator")
@@ -72,6 +60,24 @@ public struct OrderStore: Sendable {
                                                          discount: placed.discountID.map { ($0, 3) }))
         }
         return try await details(orderID: id)
+    }
+
+    /// Places a new-purchase order (type 1, pending payment) of these priced lines in the
+    /// caller's transaction, with the best partner-granted discount pre-selected.
+    static func placeNewPurchase(_ db: any SQLDatabase, id: String, customerID: String, lines: [OrderBook.Line], now: Int64) async throws {
+        guard let c = try await db.raw("""
+            SELECT c.partner_id, c.association_type, a.name FROM customers c JOIN accounts a ON a.id = c.id
+            WHERE c.id = \(bind: customerID) AND c.bound = 1
+            """).first() else {
+            throw Refusal(.unknownObject, "Invalid parameter: customer \(customerID) does not exist or is unbound.")
+        }
+        let offered = try await Self.offeredDiscounts(db, customerID: customerID, associationType: try c.decode(column: "association_type", as: String.self), at: now)
+        let chosen = Self.preselected(offered, lines)
+        try await OrderBook.place(db, OrderBook.Header(
+            id: id, customerID: customerID, partnerID: try c.decode(column: "partner_id", as: String.self), kind: .newPurchase,
+            status: .pendingPayment, source: 1, userName: try c.decode(column: "name", as: String.self),
+            serviceType: lines[0].serviceType, discountID: chosen?.0.discountID, createdAt: now, payDeadline: now + Self.paymentWindow),
+            chosen?.1 ?? lines)
     }
 
     // MARK: discounts
@@ -157,7 +163,8 @@ public struct OrderStore: Sendable {
 
     /// Pays in the caller's transaction at `now` (the lifecycle pays renewals at the moment
     /// they fall due, so their fees land in that day's and month's bills).
-    static func pay(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, _ p: OrderPayment, now: Int64) async throws {
+    static func pay(_ db: any SQLDatabase, backend: Database.Backend, customerID: String, _ p: OrderPayment, now: Int64,
+                    traits: [String: ResourceTraits] = [:]) async throws {
         do {
             guard let o = try await db.raw("SELECT * FROM orders WHERE id = \(bind: p.orderID) AND customer_id = \(bind: customerID)\(backend.forUpdate)").first() else {
                 throw Self.notFound
@@ -255,12 +262,13 @@ public struct OrderStore: Sendable {
             // renewal's at each resource's expiry at that moment.
             switch kind {
             case .newPurchase:
-                for i in lines.indices {
+                // (An operator's provisioning may fix the period's start instead.)
+                for i in lines.indices where traits[lines[i].resourceIDs[0]]?.fixedPeriod != true {
                     lines[i].effectiveAt = now
                     lines[i].expiresAt = ResourceStore.expiry(start: now, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
                 }
                 try await SubscriptionCharges.provision(db, backend: backend, orderID: p.orderID, customer: customer, partner: partner,
-                                                        lines: lines, cash: cash, credit: credit, now: now)
+                                                        lines: lines, cash: cash, credit: credit, traits: traits, now: now)
             case .renewal:
                 for i in lines.indices {
                     let current = try await db.raw("SELECT expires_at FROM customer_resources WHERE resource_id = \(bind: lines[i].resourceIDs[0])").first()?

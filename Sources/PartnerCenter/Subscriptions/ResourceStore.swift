@@ -49,60 +49,62 @@ public struct ResourceStore: Sendable {
     }
 
     /// Renews a yearly/monthly main resource and its attached ones by whole periods from
-    /// their current expiry; each is charged (bill type 2).
+    /// their current expiry, as the customer would in the console: a renewal order (type 2)
+    /// paid at once, automatically (the pre-selected discount, applicable coupons, cash,
+    /// credit). Short of money, nothing is left behind.
     public func renew(resourceID: String, periodType: Int?, periodNum: Int) async throws -> OrderInstance {
         let backend = database.backend
         let now = try await database.businessNow()
         try await database.transaction { db in
-            guard let main = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
-                throw Refusal.parameter("resource_id", "does not name a yearly/monthly resource in use")
-            }
-            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw Refusal.parameter("resource_id", "names an attached resource; renew its main resource") }
+            let main = try await Self.mainInUse(db, resourceID: resourceID, action: "renew")
+            let customer = try main.decode(column: "customer_id", as: String.self)
             let current = try main.decode(column: "period_type", as: Int?.self) ?? 2
             let type = periodType ?? current
             guard [2, 3].contains(type) else { throw Refusal.parameter("period_type", "must be 2 (month) or 3 (year)") }
             try Check.range(periodNum, "period_num", 1...(type == 2 ? 11 : 3))
-            let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").all()
-            let old = try main.decode(column: "expires_at", as: Int64.self)
-            // An expired resource renews from now; one in use from its current expiry.
-            let from = max(old, now)
-            let newExpiry = Self.expiry(start: from, periodType: type, periodNum: periodNum)
-            for rid in [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) }) {
-                try await ResourceBook.extend(db, resourceID: rid, expiresAt: newExpiry, periodType: type, now: now)
-                try await SubscriptionCharges.charge(db, backend: backend, resourceID: rid, billType: 2, periodType: type, periodNum: periodNum,
-                                                          periodStart: from, periodEnd: newExpiry, now: now)
-                try await BillingStore.renewPackage(db, backend: backend, resourceID: rid, periods: periodNum, periodType: type, expires: newExpiry)
-            }
+            let placed = try await OrderStore.placeRenewal(db, customerID: customer, resourceIDs: [resourceID], periodType: type, periodNum: periodNum,
+                                                           source: 1, userName: nil, now: now)
+            try await OrderStore.payAutomatically(db, backend: backend, customerID: customer, orderID: placed.orderID, now: now)
         }
         return try await database.read { db in try await Self.instances(db, "r.resource_id = \(bind: resourceID)", now: now, limit: 1, offset: 0).first! }
+    }
+
+    /// A main yearly/monthly resource in use (or in its grace period), or the refusal.
+    static func mainInUse(_ db: any SQLDatabase, resourceID: String, action: String) async throws -> any SQLRow {
+        guard let main = try await db.raw("SELECT * FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
+            throw Refusal.parameter("resource_id", "does not name a yearly/monthly resource in use")
+        }
+        guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw Refusal.parameter("resource_id", "names an attached resource; \(action) its main resource") }
+        return main
     }
 
     public struct Unsubscribed: Codable, Sendable {
         public var resourceIDs: [String]
         public var refund: Decimal
-        enum CodingKeys: String, CodingKey { case resourceIDs = "resource_ids", refund }
+        /// The unsubscription order (type 4) that booked the refund.
+        public var orderID: String
+        enum CodingKeys: String, CodingKey { case resourceIDs = "resource_ids", refund, orderID = "order_id" }
     }
 
-    /// Unsubscribes a main resource with its attached ones: the unused share is refunded
-    /// to cash (bill type 4, negative amounts) and the resources close (status 3).
+    /// Unsubscribes a main resource with its attached ones, as the customer would with
+    /// CancelResourcesSubscription: an unsubscription order (type 4) refunds what the rules
+    /// give back (bill type 4, negative amounts) and the resources close (status 3).
     public func unsubscribe(resourceID: String) async throws -> Unsubscribed {
-        let backend = database.backend
-        let now = try await database.businessNow()
-        return try await database.transaction { db in
-            guard let main = try await db.raw("SELECT is_main FROM customer_resources WHERE resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").first() else {
-                throw Refusal.parameter("resource_id", "does not name a yearly/monthly resource in use")
-            }
-            guard try main.decode(column: "is_main", as: Int.self) == 1 else { throw Refusal.parameter("resource_id", "names an attached resource; unsubscribe its main resource") }
-            let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5)").all()
-            let ids = [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) })
-            var refund: Int64 = 0
-            for rid in ids {
-                refund += try await SubscriptionCharges.refund(db, backend: backend, resourceID: rid, now: now)
-                try await ResourceBook.close(db, resourceID: rid, now: now)
-                try await BillingStore.endPackages(db, ofResource: rid)
-            }
-            return Unsubscribed(resourceIDs: ids, refund: Units.decimal(refund))
+        let (customer, ids) = try await database.read { db in
+            let main = try await Self.mainInUse(db, resourceID: resourceID, action: "unsubscribe")
+            let attached = try await db.raw("SELECT resource_id FROM customer_resources WHERE parent_resource_id = \(bind: resourceID) AND charge_mode = 'period' AND status IN (2, 5) ORDER BY resource_id").all()
+            return (try main.decode(column: "customer_id", as: String.self), [resourceID] + (try attached.map { try $0.decode(column: "resource_id", as: String.self) }))
         }
+        let caller = Principal(domainID: customer, domainName: "", kind: .customer, parentID: nil, via: "operator")
+        let answer = try await OrderStore(database: database).unsubscribe(caller: caller, Unsubscription(resourceIDs: [resourceID], wholeResource: true, reason: nil))
+        if let failed = answer.failResourceInfos.first, answer.orderIDs.isEmpty {
+            throw Refusal.parameter("resource_id", failed.errorMsg)
+        }
+        let orderID = answer.orderIDs[0]
+        let refund = try await database.read { db in
+            try await db.raw("SELECT official FROM orders WHERE id = \(bind: orderID)").first()!.decode(column: "official", as: Int64.self)
+        }
+        return Unsubscribed(resourceIDs: ids, refund: Units.decimal(refund), orderID: orderID)
     }
 
     func provisionRow(_ r: Provisioning, id: String, rid: String, customer: String, service: String, resource: String, spec: String, region: String,
@@ -137,6 +139,24 @@ public struct ResourceStore: Sendable {
                 throw Refusal.parameter("resource_id", "\(rid) already exists")
             }
             let deductionDays = r.autoRenew ? try await RenewalConfig.of(db, customerID: customer).deductionDays : RenewalConfig.defaultDeductionDays
+            if mode == "period", let expires, let periodType, let periodNum {
+                // A yearly/monthly resource is bought: a new-purchase order for it, paid at once
+                // the way automatic payments pay (the pre-selected discount, applicable coupons,
+                // cash, credit). Short of money, nothing is left behind.
+                let c = RatedProduct(id: rid, service: service, resource: resource, spec: spec, region: region,
+                                     size: plan.isLinear ? r.size : nil, sizeMeasure: plan.isLinear ? plan.sizeMeasureID : nil, subscriptions: 1)
+                let priced = try await RatingStore.periodLine(db, id: rid, c: c, periodType: periodType, periodNum: periodNum, field: "period", at: now)
+                let line = OrderBook.Line(
+                    seq: 0, resourceIDs: [rid], serviceType: service, resourceType: resource, spec: spec, region: region, productID: priced.productID,
+                    periodType: periodType, periodNum: periodNum, subscriptions: 1, size: c.size, sizeMeasureID: c.sizeMeasure,
+                    effectiveAt: start, expiresAt: expires, official: try Units.from(priced.official), discount: 0)
+                let orderID = OrderStore.orderID(now: now)
+                try await OrderStore.placeNewPurchase(db, id: orderID, customerID: customer, lines: [line], now: now)
+                let traits = ResourceTraits(id: id, name: r.name, projectID: r.projectID, parentResourceID: r.parentResourceID, autoRenew: r.autoRenew,
+                                            deductionDays: deductionDays, fixedPeriod: true)
+                try await OrderStore.payAutomatically(db, backend: self.database.backend, customerID: customer, orderID: orderID, now: now, traits: [rid: traits])
+                return
+            }
             let book = ResourceBook()
             try await book.add(db, .init(
                 id: id, resourceID: rid, customerID: customer, name: r.name ?? "\(spec)-\(rid.prefix(8))", region: region, serviceType: service,
@@ -146,16 +166,6 @@ public struct ResourceStore: Sendable {
                 specSizeMeasureID: plan.isLinear ? plan.sizeMeasureID : nil, orderID: "CS" + Identifiers.domainID().prefix(18),
                 renewalDeductionDays: deductionDays, now: now))
             try await book.finish(db)
-            // A purchase is charged at once (bill type 1), for the period it buys.
-            if mode == "period", let expires {
-                try await SubscriptionCharges.charge(db, backend: self.database.backend, resourceID: rid, billType: 1,
-                                                          periodType: periodType ?? 2, periodNum: periodNum ?? 1, periodStart: start, periodEnd: expires, now: now)
-            }
-            // A package product gives the customer its package for the subscription's life.
-            if mode == "period", let expires {
-                try await BillingStore.openPackage(db, productID: plan.productID, resourceID: rid, customer: customer, periods: periodNum ?? 1, periodType: periodType ?? 2,
-                                                   start: start, expires: expires, now: now)
-            }
         }
     }
 
