@@ -13,24 +13,27 @@ RATE_LIMIT ?= 10
 build: deps-build
 	swift build
 
-# What the build links against: libxml2 and libxmlsec1 (XML signatures for SAML).
+# What the build links against: libxml2 and libxmlsec1 (XML signatures for SAML) and
+# libqrencode (QR codes).
 deps-build:
-	@if ! pkg-config --exists xmlsec1-openssl 2>/dev/null; then \
-	  echo "installing libxmlsec1-dev"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libxmlsec1-dev >/dev/null; \
+	@if ! pkg-config --exists xmlsec1-openssl libqrencode 2>/dev/null; then \
+	  echo "installing libxmlsec1-dev libqrencode-dev"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pkg-config libxmlsec1-dev libqrencode-dev >/dev/null; \
 	fi
 
 run: build
 	$(BIN) serve --demo --port $(PORT) --rate-limit $(RATE_LIMIT)
 
 # System packages the tests need, installed only when missing: the PostgreSQL server,
-# xmlsec1 (an independent signature check) and headless Chromium with its driver.
+# xmlsec1 (an independent signature check), headless Chromium with its driver and zbarimg
+# (an independent QR code reader).
 deps-system: deps-build
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v xmlsec1 >/dev/null || missing="$$missing xmlsec1"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

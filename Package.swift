@@ -29,6 +29,9 @@ let package = Package(
         // libxml2 + libxmlsec1 (OpenSSL engine) from the system: `apt-get install libxmlsec1-dev`.
         .systemLibrary(name: "CXMLSec", path: "Sources/CXMLSec", pkgConfig: "xmlsec1-openssl",
                        providers: [.apt(["libxmlsec1-dev"])]),
+        // libqrencode (QR codes) and zlib from the system: `apt-get install libqrencode-dev`.
+        .systemLibrary(name: "CQREncode", path: "Sources/CQREncode", pkgConfig: "libqrencode",
+                       providers: [.apt(["libqrencode-dev"])]),
         .target(name: "CSAML", dependencies: ["CXMLSec"], path: "Sources/CSAML",
                 cSettings: [
                     // What `pkg-config --cflags xmlsec1-openssl` defines; XMLSEC_NO_SIZE_T is part of the ABI.
@@ -43,6 +46,7 @@ let package = Package(
             name: "PartnerCenter",
             dependencies: [
                 "CSAML",
+                "CQREncode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

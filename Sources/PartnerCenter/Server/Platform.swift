@@ -115,6 +115,7 @@ public enum Server {
         SSORoutes.register(on: router, platform: platform, config: sso, logger: logger)
         OperatorSAMLRoutes.register(on: router, gateway: gateway, platform: platform, publicURL: sso.publicURL)
         ConsoleRoutes.register(on: router, platform: platform, config: sso)
+        FaceVerificationRoutes.register(on: router, gateway: gateway, store: FaceVerificationStore(database: platform.database), publicURL: sso.publicURL)
 
         return Application(router: router,
                            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "partner-center"),

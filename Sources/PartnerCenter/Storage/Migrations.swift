@@ -740,6 +740,17 @@ public enum Migrations {
             """,
             "CREATE INDEX verification_codes_mobile ON verification_codes (mobile, scene, sent_at)",
         ]),
+        Migration(version: 24, name: "face verification tickets", statements: [
+            // ShowRealNameAuthQrCode: each QR code's single-use ticket, valid ten minutes on
+            // the business clock; a newer ticket voids the customer's open ones.
+            """
+            CREATE TABLE realname_face_tickets (
+                ticket TEXT PRIMARY KEY, customer_id TEXT NOT NULL, issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                state TEXT NOT NULL, used_at BIGINT
+            )
+            """,
+            "CREATE INDEX realname_face_tickets_customer ON realname_face_tickets (customer_id, state)",
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
