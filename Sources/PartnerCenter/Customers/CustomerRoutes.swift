@@ -14,8 +14,13 @@ public enum CustomerRoutes {
     public static let showRealnameResult = Operation("ShowRealnameAuthenticationReviewResult", callers: partners)
     public static let showRealnameStatus = Operation("ShowRealNameAuthStatus", callers: [.customer])
     public static let sendVerificationCode = Operation("SendVerificationMessageCode", callers: [.solutionProvider, .distributor])
+    public static let listNewTags = Operation("ListSubCustomerNewTag", callers: [.solutionProvider, .distributor])
 
-    public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore, codes: VerificationCodeStore) {
+    public static func register(on router: Router<PCContext>, gateway: Gateway, store: CustomerStore, realname: RealnameStore, codes: VerificationCodeStore,
+                                tags: NewCustomerTagStore) {
+        router.api(.post, "/v2/partners/sub-customers/new-customers-tags/batch-query", listNewTags, gateway: gateway) { call in
+            try await tags.list(caller: call.principal, try call.checked(NewTagQuery.self))
+        }
         router.api(.post, "/v2/bases/verificationcode/send", sendVerificationCode, gateway: gateway) { call -> Reply<Empty> in
             try await codes.send(caller: call.principal, try call.checked(VerificationCodeOrder.self))
             return Reply(status: .noContent, body: nil)

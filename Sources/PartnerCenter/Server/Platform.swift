@@ -103,7 +103,8 @@ public enum Server {
         }
 
         TokenRoutes.register(on: router, accounts: platform.accounts, authenticator: gateway.authenticator, ttlSeconds: options.tokenTTLSeconds, metrics: metrics)
-        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname, codes: platform.verificationCodes)
+        CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname, codes: platform.verificationCodes,
+                                tags: NewCustomerTagStore(database: platform.database))
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
         CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)

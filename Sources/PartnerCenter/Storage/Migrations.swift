@@ -751,6 +751,17 @@ public enum Migrations {
             """,
             "CREATE INDEX realname_face_tickets_customer ON realname_face_tickets (customer_id, state)",
         ]),
+        Migration(version: 25, name: "new-customer tags", statements: [
+            // ListSubCustomerNewTag: the SMB new-customer tag Huawei's programme gives a
+            // customer (Y qualified, N not new, UNDETERMINED eligible), as the operator records
+            // it, with its validity in Beijing months (YYYY-MM).
+            """
+            CREATE TABLE customer_new_tags (
+                customer_id TEXT PRIMARY KEY REFERENCES customers(id), tag TEXT NOT NULL,
+                effective_month TEXT NOT NULL, expire_month TEXT NOT NULL, updated_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Applies what is missing. Safe to run from several instances at once:
