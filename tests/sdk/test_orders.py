@@ -836,6 +836,60 @@ def test_two_sweeps_at_once_do_each_renewal_once(life):
     w.cli("admin", "clock", "reset", "--json")
 
 
+def test_one_sweep_renews_many_groups_of_one_moment_by_the_rules_of_one(life):
+    """Renewals due at one moment are written together; each still follows the rules of a
+    single automatic renewal: resource id order within a customer's money, one order per
+    group with its attached lines, a resource held by a pending order left for tomorrow, the
+    referral customer's discount on the order."""
+    w = life
+    w.cli("admin", "clock", "set", "2027-05-05T04:00:00Z", "--json")
+    short, short_me = w.customer(cash=str(SMALL_MONTH * 5))        # three VMs: money for two renewals
+    vms = sorted(resources_of(short_me, w.order(short.domain_id, small(count=3), pay=True)["order_id"]), key=lambda r: r.resource_id)
+    group, group_me = w.customer(cash="500")                        # a VM with its disk
+    bought = resources_of(group_me, w.order(group.domain_id, small(), pay=True)["order_id"])
+    (gvm,) = bought
+    disk = w.cli("admin", "resource", "provision", "--customer-id", group.domain_id, "--service-type", EBS, "--resource-type", VOLUME,
+                 "--spec", "SATA", "--region", REGION, "--size=40", f"--parent={gvm.resource_id}", "--json")
+    held, held_me = w.customer(cash="500")                          # a renewal order pending since before
+    (hvm,) = resources_of(held_me, w.order(held.domain_id, small(), pay=True)["order_id"])
+    ref, ref_me = w.customer(referral=True, cash="500")             # a referral customer with an 80% ECS discount
+    (rvm,) = resources_of(ref_me, w.order(ref.domain_id, small(), pay=True)["order_id"])
+    w.cli("admin", "discount", "set", "--customer-id", ref.domain_id, "--service-type", EC2, "--rate", "0.8",
+          "--effective", "2027-01-01T00:00:00Z", "--expires", "2027-12-31", "--json")
+    for me, r in [(short_me, v) for v in vms] + [(group_me, gvm), (held_me, hvm), (ref_me, rvm)]:
+        auto_renew(me, r.resource_id)
+    early = w.cli("admin", "clock", "set", "2027-05-28T04:00:00Z", "--json")   # nothing due yet
+    assert early["lifecycle"]["renewed"] == 0, early
+    pending = renew(held_me, [hvm.resource_id]).order_ids[0]                # pending for 7 days
+
+    out = w.cli("admin", "clock", "set", "2027-05-29T04:00:00Z", "--json")   # every attempt fell on 29 May 03:00 Beijing
+    assert out["lifecycle"]["renewed"] == 4 and out["lifecycle"]["renewals_failed"] == 2, out
+    renewed = "2027-07-05T15:59:59Z"
+    # The short customer: the first two by resource id renewed, the third tried again tomorrow.
+    assert [resource(short_me, v.resource_id).expire_time for v in vms] == [renewed, renewed, "2027-06-05T15:59:59Z"]
+    assert cash_of(short_me) == SMALL_MONTH * 0  # 5 months' money: 3 bought, 2 renewed
+    assert orders_of(short_me, order_type="2").total_count == 2
+    # The group: one order, two lines, both resources extended and billed.
+    (order,) = orders_of(group_me, order_type="2").order_infos
+    d = show(group_me, order.order_id)
+    assert (d.order_info.status, d.order_info.source_type, d.order_info.user_name) == (5, 8, "运营系统")
+    assert D(str(d.order_info.official_amount)) == SMALL_MONTH + SATA_MONTH * 40 and d.total_count == 2
+    assert resource(group_me, disk["resource_id"]).expire_time == resource(group_me, gvm.resource_id).expire_time == renewed
+    # Held by its pending order: nothing renewed, tried again the next day.
+    assert resource(held_me, hvm.resource_id).expire_time == "2027-06-05T15:59:59Z"
+    assert [o.order_id for o in orders_of(held_me, order_type="2").order_infos] == [pending]
+    # The referral customer's order carries its discount.
+    (rorder,) = orders_of(ref_me, order_type="2").order_infos
+    after = (SMALL_MONTH * D("0.8")).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+    assert D(str(show(ref_me, rorder.order_id).order_info.amount_after_discount)) == after
+    assert cash_of(ref_me) == D("500") - SMALL_MONTH - after
+    # The next day the held one still waits (its order pends); paying for nothing else moved.
+    nxt = w.cli("admin", "clock", "advance", "1d", "--json")
+    assert nxt["lifecycle"]["renewed"] == 0 and nxt["lifecycle"]["renewals_failed"] == 2, nxt
+    verify_ledger(w.cli)
+    w.cli("admin", "clock", "reset", "--json")
+
+
 def test_a_resource_set_to_pay_per_use_continues_by_usage_at_expiry(life):
     from huaweicloudsdkbss.v2 import PeriodToOnDemandReq, UpdatePeriodToOnDemandRequest
     w = life

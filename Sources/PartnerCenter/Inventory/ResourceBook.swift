@@ -86,6 +86,35 @@ final class ResourceBook {
             """).run()
     }
 
+    /// Many renewals at once: each set of resources is in use until its expiry, renewed by
+    /// periods of its type; one statement per distinct expiry and type (and 500 resources).
+    static func extendAll(_ db: any SQLDatabase, _ renewals: [(ids: [String], expires: Int64, periodType: Int)], now: Int64) async throws {
+        var byValue: [[Int64]: [String]] = [:]
+        for r in renewals { byValue[[r.expires, Int64(r.periodType)], default: []] += r.ids }
+        for (value, ids) in byValue.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+                try await db.raw("""
+                    UPDATE customer_resources SET expires_at = \(bind: value[0]), status = \(bind: Status.inUse.rawValue), period_type = \(bind: Int(value[1])),
+                        updated_at = \(bind: now) WHERE resource_id IN (\(binds: chunk))
+                    """).run()
+            }
+        }
+    }
+
+    /// Many auto-renewal attempts' outcomes at once (`scheduleRenewal` for each set), one
+    /// statement per distinct next attempt and count left (and 500 resources).
+    static func scheduleAll(_ db: any SQLDatabase, _ schedules: [(ids: [String], next: Int64?, left: Int?)], now: Int64) async throws {
+        struct Key: Hashable { var next: Int64?, left: Int? }
+        var byValue: [Key: [String]] = [:]
+        for s in schedules { byValue[Key(next: s.next, left: s.left), default: []] += s.ids }
+        for (key, ids) in byValue {
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                try await scheduleRenewal(db, resourceIDs: Array(ids[start..<min(start + 500, ids.count)]), next: key.next, renewalsLeft: key.left, now: now)
+            }
+        }
+    }
+
     // MARK: the lifecycle
 
     /// When an auto-renewal of a resource expiring at `expiresAt` is first attempted: 03:00

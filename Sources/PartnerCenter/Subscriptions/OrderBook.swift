@@ -90,6 +90,61 @@ enum OrderBook {
         }
     }
 
+    /// An order placed and paid in one step, with no coupons (the auto-renewal sweep).
+    struct PaidOrder: Sendable {
+        var header: Header
+        var lines: [Line]
+        var discountID: String?
+        var cash: Int64
+        var credit: Int64
+    }
+
+    static let orderColumns = ["id", "customer_id", "partner_id", "order_type", "status", "source_type", "user_name", "service_type", "official",
+                               "discount", "discount_id", "voucher", "cash_coupon", "cash", "credit", "created_at", "pay_deadline", "paid_at",
+                               "cancelled_at", "updated_at"]
+    static let itemColumns = ["id", "order_id", "seq", "resource_ids", "service_type", "resource_type", "resource_spec", "region", "product_id",
+                              "period_type", "period_num", "subscription_num", "spec_size", "spec_size_measure_id", "effective_at", "expires_at",
+                              "official", "discount", "voucher", "cash_coupon"]
+
+    /// Writes orders that are placed and paid at once (status completed, paid at creation),
+    /// many to a statement: the rows `place` and `markPaid` together leave, under the same
+    /// invariants.
+    static func placePaid(_ db: any SQLDatabase, _ orders: [PaidOrder]) async throws {
+        var headers = BulkInsert("orders", columns: orderColumns)
+        var items = BulkInsert("order_items", columns: itemColumns)
+        var links = BulkInsert("order_resources", columns: ["order_id", "resource_id"])
+        for o in orders {
+            let h = o.header
+            precondition(!o.lines.isEmpty && h.status == .completed && h.payDeadline != nil, "a paid order has lines and was payable")
+            for l in o.lines {
+                precondition(l.discount >= 0 && l.discount <= l.official, "a line's discount lies within its official price")
+                precondition(l.voucher == 0 && l.cashCoupon == 0, "an order paid without coupons has no coupon amounts")
+                precondition(l.resourceIDs.count == l.subscriptions, "a line names one resource per subscription")
+            }
+            let official = o.lines.reduce(0) { $0 + $1.official }, discount = o.lines.reduce(0) { $0 + $1.discount }
+            precondition(o.cash >= 0 && o.credit >= 0 && o.cash + o.credit == official - discount, "a paid order's amount after discount is paid in full")
+            try await headers.add(db, [.text(h.id), .text(h.customerID), .text(h.partnerID), .int(Int64(h.kind.rawValue)), .int(Int64(h.status.rawValue)),
+                                       .int(Int64(h.source)), .text(h.userName), .text(h.serviceType), .int(official), .int(discount), .text(o.discountID),
+                                       .int(0), .int(0), .int(o.cash), .int(o.credit), .int(h.createdAt), .int(h.payDeadline), .int(h.createdAt), .int(nil),
+                                       .int(h.createdAt)])
+        }
+        // Headers first: items and links refer to them.
+        try await headers.flush(db)
+        for o in orders {
+            let h = o.header
+            for l in o.lines {
+                for rid in l.resourceIDs { try await links.add(db, [.text(h.id), .text(rid)]) }
+                try await items.add(db, [.text(l.id), .text(h.id), .int(Int64(l.seq)), .text(l.resourceIDs.joined(separator: ",")), .text(l.serviceType),
+                                         .text(l.resourceType), .text(l.spec), .text(l.region), .text(l.productID), .int(Int64(l.periodType)),
+                                         .int(Int64(l.periodNum)), .int(Int64(l.subscriptions)), .int(l.size.map(Int64.init)),
+                                         .int(l.sizeMeasureID.map(Int64.init)), .int(l.effectiveAt), .int(l.expiresAt), .int(l.official), .int(l.discount),
+                                         .int(0), .int(0)])
+            }
+        }
+        try await items.flush(db)
+        try await links.flush(db)
+    }
+
     /// A coupon's part in paying an order (or, coming back, in a refund).
     struct CouponUse: Sendable, Equatable {
         var couponID: String
