@@ -89,14 +89,37 @@ public enum Passwords {
 /// Random identifiers in Huawei's shapes.
 public enum Identifiers {
     /// Domain (account) ids: 32 lower-case hex characters.
-    public static func domainID() -> String { (0..<16).map { _ in UInt8.random(in: 0...255) }.hex }
+    public static func domainID() -> String { randomBytes(16).hex }
 
     /// Request ids: 32 lower-case hex characters.
     public static func requestID() -> String { domainID() }
 
+    /// `count` bytes from the system's secure generator, eight per draw (one system call
+    /// each, where a byte at a time would make one per byte).
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        var out = [UInt8]()
+        out.reserveCapacity(count + 8)
+        while out.count < count {
+            let v = g.next()
+            for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+        }
+        return Array(out.prefix(count))
+    }
+
+    /// `count` characters drawn uniformly from `alphabet` (at most 256 characters): bytes
+    /// at or above the largest multiple of the alphabet's size are discarded, so no
+    /// character is likelier than another.
     static func random(_ alphabet: String, _ count: Int) -> String {
         let a = Array(alphabet)
-        return String((0..<count).map { _ in a[Int.random(in: 0..<a.count)] })
+        precondition(!a.isEmpty && a.count <= 256, "an alphabet of 1 to 256 characters")
+        let limit = 256 - 256 % a.count
+        var out: [Character] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            for b in randomBytes(count - out.count + 8) where Int(b) < limit && out.count < count { out.append(a[Int(b) % a.count]) }
+        }
+        return String(out)
     }
 
     /// Access keys: 20 upper-case letters and digits.

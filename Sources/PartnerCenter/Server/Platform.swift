@@ -106,6 +106,7 @@ public enum Server {
         CustomerRoutes.register(on: router, gateway: gateway, store: platform.customers, realname: platform.realname, codes: platform.verificationCodes,
                                 tags: NewCustomerTagStore(database: platform.database))
         FundsRoutes.register(on: router, gateway: gateway, store: platform.funds)
+        DivisionRoutes.register(on: router, gateway: gateway)
         CouponRoutes.register(on: router, gateway: gateway, store: platform.coupons)
         CatalogRoutes.register(on: router, gateway: gateway, catalog: platform.catalog, ratings: platform.ratings)
         SubscriptionRoutes.register(on: router, gateway: gateway, resources: platform.resources)

@@ -96,7 +96,7 @@ enum BulkRenewal {
         var prices: [PriceKey: RatingStore.PeriodLine?] = [:]
         var orders: [OrderBook.PaidOrder] = []
         var fees: [FeeBook.Fee] = []
-        var extended: [(ids: [String], expires: Int64, periodType: Int)] = []
+        var renewed: [(ids: [String], expires: Int64, periodType: Int, next: Int64?, left: Int?)] = []
         var scheduled: [(ids: [String], next: Int64?, left: Int?)] = []
         var orderIDs = try await freshOrderIDs(db, count: groups.count, at: at)
         groups.sort { $0.resourceID < $1.resourceID }
@@ -164,6 +164,9 @@ enum BulkRenewal {
                                          userName: "运营系统", serviceType: lines[0].serviceType, discountID: best?.0.discountID, createdAt: at,
                                          payDeadline: at + OrderStore.paymentWindow),
                 lines: lines, discountID: best?.0.discountID, cash: cash, credit: credit))
+            let newExpiry = lines[0].expiresAt
+            let remaining = left.map { $0 - 1 }
+            let next: Int64? = remaining == 0 ? nil : ResourceBook.renewalAttempt(expiresAt: newExpiry, now: at + 1, daysBefore: party.settings.deductionDays)
             var names: [String: String] = [:]
             for row in g.rows { names[try row.decode(column: "resource_id", as: String.self)] = try row.decode(column: "resource_name", as: String.self) }
             for (l, shares) in zip(lines, SubscriptionCharges.shares(lines, cash: cash, credit: credit)) {
@@ -171,12 +174,8 @@ enum BulkRenewal {
                     fees.append(SubscriptionCharges.orderFee(customer: g.customerID, partner: party.partner, orderID: id, line: l, resourceID: rid,
                                                              name: names[rid] ?? rid, share: share, billType: 2, now: at))
                 }
-                extended.append((l.resourceIDs, l.expiresAt, l.periodType))
+                renewed.append((l.resourceIDs, l.expiresAt, l.periodType, next, remaining))
             }
-            let newExpiry = lines[0].expiresAt
-            let remaining = left.map { $0 - 1 }
-            let next: Int64? = remaining == 0 ? nil : ResourceBook.renewalAttempt(expiresAt: newExpiry, now: at + 1, daysBefore: party.settings.deductionDays)
-            scheduled.append((ids, next, remaining))
             outcomes.append(.renewed)
         }
 
@@ -186,12 +185,12 @@ enum BulkRenewal {
         let book = FeeBook()
         for f in fees { try await book.add(db, f) }
         try await book.finish(db)
-        try await ResourceBook.extendAll(db, extended, now: at)
+        try await ResourceBook.renewAll(db, renewed, now: at)
         try await ResourceBook.scheduleAll(db, scheduled, now: at)
-        let renewedIDs = extended.flatMap(\.ids)
+        let renewedIDs = renewed.flatMap(\.ids)
         if !renewedIDs.isEmpty {
             let withPackages = try await BillingStore.resourcesWithPackages(db, renewedIDs)
-            for e in extended where withPackages.contains(e.ids[0]) {
+            for e in renewed where withPackages.contains(e.ids[0]) {
                 try await BillingStore.renewPackage(db, backend: backend, resourceID: e.ids[0], periods: 1, periodType: e.periodType, expires: e.expires)
             }
         }

@@ -26,8 +26,7 @@ public struct OrderStore: Sendable {
         let t = WireTime.utc(now + WireTime.beijingOffset)  // yyyy-MM-ddTHH:mm:ssZ
         let digits = t.filter(\.isNumber)
         let stamp = String(digits.dropFirst(2).prefix(10))
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return "CS" + stamp + String((0..<5).map { _ in alphabet.randomElement()! })
+        return "CS" + stamp + Identifiers.random("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 5)
     }
 
     // MARK: placing
