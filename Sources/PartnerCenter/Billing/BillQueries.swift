@@ -9,10 +9,7 @@ extension BillingStore {
     static func months(_ a: String, _ b: String) -> Int { monthIndex(b) - monthIndex(a) }
 
     /// The `YYYY-MM` `n` months before `month` (after it, for negative `n`).
-    static func monthsBefore(_ month: String, _ n: Int) -> String {
-        let index = monthIndex(month) - n
-        return String(format: "%04d-%02d", index / 12, index % 12 + 1)
-    }
+    static func monthsBefore(_ month: String, _ n: Int) -> String { WireTime.month(month, plus: -n) }
 
     /// Partner Center's views of customers' bills reach back 18 months from the business
     /// clock's month (Huawei's window for ListSubCustomerBillDetail and ListSubcustomerMonthlyBills).

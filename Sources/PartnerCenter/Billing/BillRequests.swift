@@ -5,11 +5,7 @@ import Foundation
 /// A bill cycle as the wire gives it: `YYYY-MM`, and Beijing days within it.
 enum BillCycle {
     /// A required `YYYY-MM`.
-    static func check(_ value: String?, _ field: String) throws -> String {
-        let c = try Check.required(value, field, max: 10)
-        guard c.count == 7, WireTime.parseUTC(c + "-01T00:00:00Z") != nil else { throw Refusal.parameter(field, "must be a month like 2026-01") }
-        return c
-    }
+    static func check(_ value: String?, _ field: String) throws -> String { try Check.month(value, field) }
 
     /// A Beijing-day window inside the cycle, given together or not at all.
     static func dayWindow(cycle: String, begin: String?, end: String?, fields: (String, String) = ("bill_date_begin", "bill_date_end"),

@@ -325,12 +325,10 @@ extension BillingStore {
             """).run()
     }
 
-    /// A renewal extends the package and adds what the renewed periods carry.
     /// Which of these resources hold a bought package in effect (those a renewal tops up).
     static func resourcesWithPackages(_ db: any SQLDatabase, _ resourceIDs: [String]) async throws -> Set<String> {
         var out = Set<String>()
-        for start in stride(from: 0, to: resourceIDs.count, by: 500) {
-            let chunk = Array(resourceIDs[start..<min(start + 500, resourceIDs.count)])
+        for chunk in resourceIDs.chunked() {
             for r in try await db.raw("""
                 SELECT k.resource_id FROM resource_packages k JOIN products p ON p.id = k.product_id
                 WHERE k.resource_id IN (\(binds: chunk)) AND k.status = 1 AND p.package_amount IS NOT NULL
@@ -339,6 +337,7 @@ extension BillingStore {
         return out
     }
 
+    /// A renewal extends the package and adds what the renewed periods carry.
     static func renewPackage(_ db: any SQLDatabase, backend: Database.Backend, resourceID: String, periods: Int, periodType: Int, expires: Int64) async throws {
         guard let pkg = try await db.raw("""
             SELECT k.id, p.package_amount FROM resource_packages k JOIN products p ON p.id = k.product_id

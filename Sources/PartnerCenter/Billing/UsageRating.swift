@@ -10,9 +10,7 @@ public struct BillingStore: Sendable {
     public init(database: Database) { self.database = database }
 
     /// `YYYY-MM` of a time, in Beijing time (bill cycles follow UTC+8).
-    public static func cycle(_ millis: Int64) -> String {
-        String(WireTime.utc(millis + WireTime.beijingOffset).prefix(7))
-    }
+    public static func cycle(_ millis: Int64) -> String { WireTime.beijingMonth(millis) }
 
     struct Rated { var plan: PricePlan; var official: Int64; var consume: Int64; var discount: Int64; var truncated: Int64; var begin: Int64; var end: Int64 }
 

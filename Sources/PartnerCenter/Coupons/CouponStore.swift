@@ -19,8 +19,7 @@ public struct CouponStore: Sendable {
 
     /// Sets the stored status of these coupons (those in status `from`, when given), 500 to a statement.
     private static func setStatus(_ db: any SQLDatabase, _ ids: [String], to status: Int, from current: Int?, at now: Int64) async throws {
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+        for chunk in ids.chunked() {
             var q: SQLQueryString = "UPDATE coupons SET status = \(bind: status), updated_at = \(bind: now) WHERE id IN (\(binds: chunk))"
             if let current { q += " AND status = \(bind: current)" }
             try await db.raw(q).run()

@@ -9,8 +9,8 @@ public struct RealnameQrCodeResponse: Codable, Sendable {
 
 /// What a face-verification page shows for a ticket.
 public enum FaceTicketState: Sendable, Equatable {
-    /// Open: the customer's account name, and when the ticket lapses.
-    case open(accountName: String, expiresAt: Int64)
+    /// Open: whose it is (id and account name), and when it lapses.
+    case open(customerID: String, accountName: String, expiresAt: Int64)
     case used, lapsed, unknown
 }
 
@@ -63,7 +63,7 @@ public struct FaceVerificationStore: Sendable {
 
     static func state(_ db: any SQLDatabase, ticket: String, now: Int64, lock: SQLQueryString = "") async throws -> FaceTicketState {
         guard !ticket.containsNUL, let row = try await db.raw("""
-            SELECT t.state, t.expires_at, a.name FROM realname_face_tickets t JOIN accounts a ON a.id = t.customer_id
+            SELECT t.state, t.expires_at, t.customer_id, a.name FROM realname_face_tickets t JOIN accounts a ON a.id = t.customer_id
             WHERE t.ticket = \(bind: ticket)\(lock)
             """).first() else { return .unknown }
         switch try row.decode(column: "state", as: String.self) {
@@ -71,7 +71,8 @@ public struct FaceVerificationStore: Sendable {
         case "void": return .lapsed
         default:
             let expires = try row.decode(column: "expires_at", as: Int64.self)
-            return now < expires ? .open(accountName: try row.decode(column: "name", as: String.self), expiresAt: expires) : .lapsed
+            return now < expires ? .open(customerID: try row.decode(column: "customer_id", as: String.self),
+                                         accountName: try row.decode(column: "name", as: String.self), expiresAt: expires) : .lapsed
         }
     }
 
@@ -86,14 +87,13 @@ public struct FaceVerificationStore: Sendable {
         let lock = database.backend.forUpdate
         try await database.transaction { db in
             let now = try await BusinessClock.now(db)
+            let customer: String
             switch try await Self.state(db, ticket: ticket, now: now, lock: lock) {
-            case .open: break
+            case .open(let id, _, _): customer = id
             case .used: throw Refusal.parameter("ticket", "has been used; ask for a new QR code")
             case .lapsed: throw Refusal.parameter("ticket", "has lapsed; ask for a new QR code")
             case .unknown: throw Refusal.parameter("ticket", "is not a face-verification ticket")
             }
-            let customer = try await db.raw("SELECT customer_id FROM realname_face_tickets WHERE ticket = \(bind: ticket)").first()!
-                .decode(column: "customer_id", as: String.self)
             let status = try await db.raw("SELECT verified_status FROM customers WHERE id = \(bind: customer)").first()?
                 .decode(column: "verified_status", as: String.self)
             guard let status, !["0", "2"].contains(status) else {

@@ -14,9 +14,8 @@ public enum FaceVerificationRoutes {
         router.get("/realname/face/:ticket/qr.png") { request, context in
             await SSORoutes.page(context) {
                 let ticket = context.parameters.get("ticket") ?? ""
-                guard case .open = try await store.state(ticket: ticket) else {
-                    return try page(ticket: ticket, state: try await store.state(ticket: ticket))
-                }
+                let state = try await store.state(ticket: ticket)
+                guard case .open = state else { return try page(ticket: ticket, state: state) }
                 let png = try QRCodeImage.png(FaceVerificationStore.pageURL(ticket: ticket, publicURL: publicURL))
                 return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "no-store"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: png)))
@@ -45,7 +44,7 @@ public enum FaceVerificationRoutes {
     static func page(ticket: String, state: FaceTicketState) throws -> Response {
         let e = HTML.esc
         switch state {
-        case .open(let account, let expires):
+        case .open(_, let account, let expires):
             return HTML.response(.ok, HTML.page(title: "Face verification", body: """
                 <section><h2>Face verification for \(e(account))</h2>
                 <p>Valid until \(e(WireTime.utc(expires))). Enter your name as it appears on your identity card to complete

@@ -64,26 +64,18 @@ public struct NewCustomerTagStore: Sendable {
     static func tag(customerID: String, verified: Bool, recorded: (tag: String, from: String, until: String)?, associatedMonth: String,
                     month: String) -> NewCustomerTag {
         guard verified else { return NewCustomerTag(customerID: customerID, customerTagType: "SMB", newCustomerTag: "") }
-        let (tag, from, until) = recorded ?? ("UNDETERMINED", associatedMonth, Self.month(associatedMonth, plus: windowMonths - 1))
+        let (tag, from, until) = recorded ?? ("UNDETERMINED", associatedMonth, WireTime.month(associatedMonth, plus: windowMonths - 1))
         // Months compare as text: YYYY-MM.
         return NewCustomerTag(customerID: customerID, customerTagType: "SMB", newCustomerTag: month > until ? "N" : tag,
                               effectiveTime: from, expireTime: until)
     }
-
-    static func month(_ m: String, plus n: Int) -> String {
-        let y = Int(m.prefix(4))!, mo = Int(m.suffix(2))!
-        let total = y * 12 + (mo - 1) + n
-        return String(format: "%04d-%02d", total / 12, total % 12 + 1)
-    }
-
-    static func beijingMonth(_ t: Int64) -> String { String(WireTime.utc(t + WireTime.beijingOffset).prefix(7)) }
 
     /// The partner's (or, for a distributor naming one, its reseller's) customers' tags: the
     /// ids given (others silently dropped), or all of them, by association time.
     public func list(caller: Principal, _ q: NewTagQuery) async throws -> NewCustomerTagList {
         try await database.read { db in
             let owner = try await CustomerStore.scope(db, caller: caller, indirectPartnerID: q.indirectPartnerID)
-            let month = Self.beijingMonth(try await BusinessClock.now(db))
+            let month = WireTime.beijingMonth(try await BusinessClock.now(db))
             var filter: SQLQueryString = "c.partner_id = \(bind: owner) AND c.bound = 1"
             if !q.customerIDs.isEmpty { filter += " AND c.id IN (\(binds: q.customerIDs))" }
             let rows = try await db.raw("""
@@ -97,7 +89,7 @@ public struct NewCustomerTagStore: Sendable {
                 }
                 return Self.tag(customerID: try r.decode(column: "id", as: String.self),
                                 verified: try r.decode(column: "verified_status", as: String.self) == "2", recorded: recorded,
-                                associatedMonth: Self.beijingMonth(try r.decode(column: "associated_on", as: Int64.self)), month: month)
+                                associatedMonth: WireTime.beijingMonth(try r.decode(column: "associated_on", as: Int64.self)), month: month)
             })
         }
     }
@@ -105,12 +97,8 @@ public struct NewCustomerTagStore: Sendable {
     /// Records a customer's tag as Huawei's programme gave it (the operator's command).
     public func set(customerID: String, tag: String, effective: String, expires: String) async throws -> NewCustomerTag {
         try Check.oneOf(tag, "tag", Self.tags)
-        for (value, field) in [(effective, "effective"), (expires, "expires")] {
-            guard value.count == 7, let m = Int(value.suffix(2)), (1...12).contains(m), Int(value.prefix(4)) != nil,
-                  value[value.index(value.startIndex, offsetBy: 4)] == "-" else {
-                throw Refusal.parameter(field, "must be a month, YYYY-MM")
-            }
-        }
+        _ = try Check.month(effective, "effective")
+        _ = try Check.month(expires, "expires")
         guard effective <= expires else { throw Refusal.parameter("expires", "must not be before effective") }
         return try await database.transaction { db in
             guard let c = try await db.raw("SELECT verified_status, associated_on FROM customers WHERE id = \(bind: customerID) AND bound = 1").first() else {
@@ -125,7 +113,7 @@ public struct NewCustomerTagStore: Sendable {
                 """).run()
             return Self.tag(customerID: customerID, verified: try c.decode(column: "verified_status", as: String.self) == "2",
                             recorded: (tag, effective, expires),
-                            associatedMonth: Self.beijingMonth(try c.decode(column: "associated_on", as: Int64.self)), month: Self.beijingMonth(now))
+                            associatedMonth: WireTime.beijingMonth(try c.decode(column: "associated_on", as: Int64.self)), month: WireTime.beijingMonth(now))
         }
     }
 }

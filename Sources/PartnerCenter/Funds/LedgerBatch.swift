@@ -66,8 +66,7 @@ final class LedgerBatch {
     /// (the platform's revenue account is in every import) queue rather than deadlock.
     func preload(_ db: any SQLDatabase, _ ids: [String]) async throws {
         let wanted = Array(Set(ids.filter { accounts[$0] == nil })).sorted()
-        for start in stride(from: 0, to: wanted.count, by: 500) {
-            let chunk = Array(wanted[start..<min(start + 500, wanted.count)])
+        for chunk in wanted.chunked() {
             for row in try await db.raw("""
                 SELECT id, balance, allow_negative, version FROM ledger_accounts WHERE id IN (\(binds: chunk)) ORDER BY id\(backend.forUpdate)
                 """).all() {

@@ -97,8 +97,7 @@ final class ResourceBook {
         for r in renewals { byValue[Key(expires: r.expires, periodType: r.periodType, next: r.next, left: r.left), default: []] += r.ids }
         for (key, ids) in byValue {
             let policy: SQLQueryString = key.next == nil ? ", expire_policy = 0, auto_renew_period = NULL" : ""
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            for chunk in ids.chunked() {
                 try await db.raw("""
                     UPDATE customer_resources SET expires_at = \(bind: key.expires), status = \(bind: Status.inUse.rawValue), period_type = \(bind: key.periodType),
                         next_renewal_at = \(bind: key.next), auto_renew_left = \(bind: key.left)\(policy), updated_at = \(bind: now)
@@ -115,8 +114,8 @@ final class ResourceBook {
         var byValue: [Key: [String]] = [:]
         for s in schedules { byValue[Key(next: s.next, left: s.left), default: []] += s.ids }
         for (key, ids) in byValue {
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                try await scheduleRenewal(db, resourceIDs: Array(ids[start..<min(start + 500, ids.count)]), next: key.next, renewalsLeft: key.left, now: now)
+            for chunk in ids.chunked() {
+                try await scheduleRenewal(db, resourceIDs: chunk, next: key.next, renewalsLeft: key.left, now: now)
             }
         }
     }

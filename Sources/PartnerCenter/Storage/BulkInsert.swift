@@ -169,3 +169,12 @@ enum BulkLookup {
         return s + "]"
     }
 }
+
+extension Array {
+    /// The elements in consecutive pieces of at most `size`: how a long `IN (...)` list is
+    /// sent, so each statement stays well within what SQLite and PostgreSQL bind.
+    func chunked(_ size: Int = 500) -> [[Element]] {
+        precondition(size > 0, "a piece holds at least one element")
+        return stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}

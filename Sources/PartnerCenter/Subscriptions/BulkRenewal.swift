@@ -17,7 +17,7 @@ import SQLKit
 enum BulkRenewal {
     /// One group due for renewal.
     struct Group {
-        var main: any SQLRow
+        /// The main resource first, then its attached ones.
         var rows: [any SQLRow]
         var resourceID: String
         var customerID: String
@@ -65,27 +65,27 @@ enum BulkRenewal {
             """).all() {
             attached[try r.decode(column: "parent_resource_id", as: String.self), default: []].append(r)
         }
-        var groups: [Group] = bulk.map { Group(main: $0.row, rows: [$0.row] + (attached[$0.id] ?? []), resourceID: $0.id, customerID: $0.customer) }
+        var groups: [Group] = bulk.map { Group(rows: [$0.row] + (attached[$0.id] ?? []), resourceID: $0.id, customerID: $0.customer) }
         let everyID = try groups.flatMap { g in try g.rows.map { try $0.decode(column: "resource_id", as: String.self) } }
         let held = Set(try await db.raw("""
             SELECT r.resource_id FROM order_resources r JOIN orders o ON o.id = r.order_id
             WHERE r.resource_id IN (\(binds: everyID)) AND o.status = \(bind: OrderBook.Status.pendingPayment.rawValue) AND o.pay_deadline > \(bind: at)
             """).all().map { try $0.decode(column: "resource_id", as: String.self) })
 
-        // Each customer once: its partner, account name, discounts, renewal settings, accounts.
-        struct Party { var partner: String, name: String, offered: [Discount], settings: RenewalConfig.Values, cash: String, credit: String? }
+        // Each customer once: its partner, discounts, renewal settings, accounts.
+        struct Party { var partner: String, offered: [Discount], settings: RenewalConfig.Values, cash: String, credit: String? }
         var parties: [String: Party] = [:]
         let bulkCustomers = Array(Set(bulk.map(\.customer))).sorted()
         let revenue = try await Ledger.ensure(db, owner: nil, type: .revenue)
         let creditIDs = bulkCustomers.map { Ledger.accountID(owner: $0, type: .credit) }
         let credits = Set(try await db.raw("SELECT id FROM ledger_accounts WHERE id IN (\(binds: creditIDs))").all().map { try $0.decode(column: "id", as: String.self) })
         for row in try await db.raw("""
-            SELECT c.id, c.partner_id, c.association_type, a.name FROM customers c JOIN accounts a ON a.id = c.id WHERE c.id IN (\(binds: bulkCustomers))
+            SELECT id, partner_id, association_type FROM customers WHERE id IN (\(binds: bulkCustomers))
             """).all() {
             let id = try row.decode(column: "id", as: String.self)
             let credit = Ledger.accountID(owner: id, type: .credit)
             parties[id] = Party(
-                partner: try row.decode(column: "partner_id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                partner: try row.decode(column: "partner_id", as: String.self),
                 offered: try await OrderStore.offeredDiscounts(db, customerID: id, associationType: try row.decode(column: "association_type", as: String.self), at: at),
                 settings: try await RenewalConfig.of(db, customerID: id), cash: try await Ledger.ensure(db, owner: id, type: .cash),
                 credit: credits.contains(credit) ? credit : nil)
@@ -102,7 +102,7 @@ enum BulkRenewal {
         groups.sort { $0.resourceID < $1.resourceID }
         for g in groups {
             guard let party = parties[g.customerID] else { outcomes.append(.none); continue }
-            let main = g.main
+            let main = g.rows[0]
             let ids = try g.rows.map { try $0.decode(column: "resource_id", as: String.self) }
             let expires = try main.decode(column: "expires_at", as: Int64?.self) ?? 0
             let left = try main.decode(column: "auto_renew_left", as: Int?.self)
@@ -163,7 +163,7 @@ enum BulkRenewal {
                 header: OrderBook.Header(id: id, customerID: g.customerID, partnerID: party.partner, kind: .renewal, status: .completed, source: 8,
                                          userName: "运营系统", serviceType: lines[0].serviceType, discountID: best?.0.discountID, createdAt: at,
                                          payDeadline: at + OrderStore.paymentWindow),
-                lines: lines, discountID: best?.0.discountID, cash: cash, credit: credit))
+                lines: lines, cash: cash, credit: credit))
             let newExpiry = lines[0].expiresAt
             let remaining = left.map { $0 - 1 }
             let next: Int64? = remaining == 0 ? nil : ResourceBook.renewalAttempt(expiresAt: newExpiry, now: at + 1, daysBefore: party.settings.deductionDays)
@@ -208,10 +208,8 @@ enum BulkRenewal {
                 let id = OrderStore.orderID(now: at)
                 if !ids.contains(id) { candidates.insert(id) }
             }
-            let list = Array(candidates)
             var taken = Set<String>()
-            for start in stride(from: 0, to: list.count, by: 500) {
-                let chunk = Array(list[start..<min(start + 500, list.count)])
+            for chunk in Array(candidates).chunked() {
                 for r in try await db.raw("SELECT id FROM orders WHERE id IN (\(binds: chunk))").all() { taken.insert(try r.decode(column: "id", as: String.self)) }
             }
             ids.formUnion(candidates.subtracting(taken))

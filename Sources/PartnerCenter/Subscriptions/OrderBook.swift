@@ -94,7 +94,6 @@ enum OrderBook {
     struct PaidOrder: Sendable {
         var header: Header
         var lines: [Line]
-        var discountID: String?
         var cash: Int64
         var credit: Int64
     }
@@ -124,7 +123,7 @@ enum OrderBook {
             let official = o.lines.reduce(0) { $0 + $1.official }, discount = o.lines.reduce(0) { $0 + $1.discount }
             precondition(o.cash >= 0 && o.credit >= 0 && o.cash + o.credit == official - discount, "a paid order's amount after discount is paid in full")
             try await headers.add(db, [.text(h.id), .text(h.customerID), .text(h.partnerID), .int(Int64(h.kind.rawValue)), .int(Int64(h.status.rawValue)),
-                                       .int(Int64(h.source)), .text(h.userName), .text(h.serviceType), .int(official), .int(discount), .text(o.discountID),
+                                       .int(Int64(h.source)), .text(h.userName), .text(h.serviceType), .int(official), .int(discount), .text(h.discountID),
                                        .int(0), .int(0), .int(o.cash), .int(o.credit), .int(h.createdAt), .int(h.payDeadline), .int(h.createdAt), .int(nil),
                                        .int(h.createdAt)])
         }

@@ -262,7 +262,7 @@ public struct OrderStore: Sendable {
             switch kind {
             case .newPurchase:
                 // (An operator's provisioning may fix the period's start instead.)
-                for i in lines.indices where traits[lines[i].resourceIDs[0]]?.fixedPeriod != true {
+                for i in lines.indices where traits[lines[i].resourceIDs[0]] == nil {
                     lines[i].effectiveAt = now
                     lines[i].expiresAt = ResourceStore.expiry(start: now, periodType: lines[i].periodType, periodNum: lines[i].periodNum)
                 }

@@ -97,9 +97,7 @@ public struct ResourceStore: Sendable {
         }
         let caller = Principal(domainID: customer, domainName: "", kind: .customer, parentID: nil, via: "operator")
         let answer = try await OrderStore(database: database).unsubscribe(caller: caller, Unsubscription(resourceIDs: [resourceID], wholeResource: true, reason: nil))
-        if let failed = answer.failResourceInfos.first, answer.orderIDs.isEmpty {
-            throw Refusal.parameter("resource_id", failed.errorMsg)
-        }
+        // One group named: it is refunded in one order, or the refusal was thrown.
         let orderID = answer.orderIDs[0]
         let refund = try await database.read { db in
             try await db.raw("SELECT official FROM orders WHERE id = \(bind: orderID)").first()!.decode(column: "official", as: Int64.self)
@@ -153,7 +151,7 @@ public struct ResourceStore: Sendable {
                 let orderID = OrderStore.orderID(now: now)
                 try await OrderStore.placeNewPurchase(db, id: orderID, customerID: customer, lines: [line], now: now)
                 let traits = ResourceTraits(id: id, name: r.name, projectID: r.projectID, parentResourceID: r.parentResourceID, autoRenew: r.autoRenew,
-                                            deductionDays: deductionDays, fixedPeriod: true)
+                                            deductionDays: deductionDays)
                 try await OrderStore.payAutomatically(db, backend: self.database.backend, customerID: customer, orderID: orderID, now: now, traits: [rid: traits])
                 return
             }

@@ -10,7 +10,8 @@ enum SubscriptionCharges {}
 
 /// What an operator's provisioning fixes about a resource that a console purchase leaves to
 /// the defaults (`admin resource provision`: its id, name, project, main resource,
-/// auto-renewal and start).
+/// auto-renewal and start: its period runs from the line's placed start, `effective_time`,
+/// not from payment).
 struct ResourceTraits: Sendable {
     var id: String
     var name: String?
@@ -18,8 +19,6 @@ struct ResourceTraits: Sendable {
     var parentResourceID: String?
     var autoRenew: Bool
     var deductionDays: Int
-    /// The period runs from the line's placed start (`effective_time`), not from payment.
-    var fixedPeriod: Bool
 }
 
 extension SubscriptionCharges {

@@ -2,6 +2,13 @@ import Foundation
 
 /// Field checks run before any write; each failure is CBC.0100 naming the field.
 public enum Check {
+    /// A required month, `YYYY-MM`.
+    public static func month(_ value: String?, _ field: String) throws -> String {
+        let c = try Check.required(value, field, max: 10)
+        guard c.count == 7, WireTime.parseUTC(c + "-01T00:00:00Z") != nil else { throw Refusal.parameter(field, "must be a month like 2026-01") }
+        return c
+    }
+
     /// Optional string: nil passes; otherwise its length (in characters) must be within `max`.
     public static func length(_ value: String?, _ field: String, max: Int, min: Int = 0) throws {
         guard let v = value else { return }

@@ -25,6 +25,17 @@ public enum WireTime {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
+    /// `YYYY-MM` of a time, in Beijing time (bill cycles and other monthly rules follow UTC+8).
+    public static func beijingMonth(_ millis: Int64) -> String {
+        String(utc(millis + beijingOffset).prefix(7))
+    }
+
+    /// The `YYYY-MM` `n` months after `month` (before it, for negative `n`).
+    public static func month(_ month: String, plus n: Int) -> String {
+        let index = Int(month.prefix(4))! * 12 + Int(month.suffix(2))! - 1 + n
+        return String(format: "%04d-%02d", index / 12, index % 12 + 1)
+    }
+
     public static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Formats epoch milliseconds as `yyyy-MM-ddTHH:mm:ssZ`.
